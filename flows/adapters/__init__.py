@@ -1,0 +1,24 @@
+"""Source adapters: real-world formats -> canonical rows (see ``base.Parsed``).
+
+``FORMATS`` maps a source's ``format`` name (as written in ``data/brief.toml``) to its parse
+function, called as ``parse(data, source_id, **options)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flows.adapters import aider, epoch, feeds, genai_prices
+from flows.adapters.base import Parsed
+
+FORMATS: dict[str, Callable[..., Parsed]] = {
+    "aider": aider.parse,
+    "epoch": epoch.parse,
+    "genai-prices": genai_prices.parse,
+    "rss": feeds.parse,
+    "atom": feeds.parse,
+    "feed": feeds.parse,
+    "jsonfeed": feeds.parse,
+}
+
+__all__ = ["FORMATS", "Parsed"]

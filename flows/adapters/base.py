@@ -1,0 +1,62 @@
+"""The adapter contract: every source format is parsed into canonical rows plus rejects.
+
+An adapter module exposes ``parse(data: bytes, source_id: str, **options) -> Parsed``.
+Rows carry raw values (strings or numbers): the loader's validator casts and checks them.
+An adapter only rejects an item it cannot map at all, and says why.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+KINDS = ("prices", "scores", "run_costs", "profiles", "entries")
+
+
+@dataclass
+class Parsed:
+    """What one source yielded: rows by kind, and the items that could not be mapped."""
+
+    rows: dict[str, list[dict]] = field(default_factory=dict)
+    rejects: list[dict] = field(default_factory=list)
+
+    def add(self, kind: str, row: dict) -> None:
+        """Append one canonical row of ``kind``."""
+        self.rows.setdefault(kind, []).append(row)
+
+    def reject(self, kind: str, reason: str, raw: Any) -> None:
+        """Record an item that could not be mapped, keeping the original as text."""
+        self.rejects.append({"kind": kind, "reason": reason, "raw": as_text(raw)})
+
+    def count(self, kind: str) -> int:
+        """Number of rows of ``kind``."""
+        return len(self.rows.get(kind, []))
+
+
+def as_text(raw: Any) -> str:
+    """The original item as text: strings and bytes as they are, anything else as JSON."""
+    if isinstance(raw, bytes):
+        return raw.decode("utf-8", errors="replace")
+    if isinstance(raw, str):
+        return raw
+    return json.dumps(raw, default=str, ensure_ascii=False, sort_keys=True)
+
+
+def number_or_raw(value: Any) -> Any:
+    """An int or float when ``value`` reads as a number, None when empty, else the value unchanged."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            continue
+    return value

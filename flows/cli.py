@@ -1,0 +1,237 @@
+"""The `brief` command line: run the daily brief, ingest sources, compare models, list costs."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from flows.prefect_env import configure
+
+configure()  # before anything imports Prefect
+
+from flows.config import Config, ConfigError, load_config  # noqa: E402
+
+app = typer.Typer(
+    help="The Morning Brief signal pipeline: model releases read as compute-market signals.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Run configuration (default: data/brief.toml).",
+                 dir_okay=False),
+]
+DateOpt = Annotated[
+    str | None,
+    typer.Option("--date", "-d", help="Edition date, YYYY-MM-DD (default: today, UTC)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+EXIT_USAGE = 2
+EXIT_SOURCES_FAILED = 3
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def parse_day(value: str | None) -> date:
+    if value is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"unknown date {value!r}: expected YYYY-MM-DD") from None
+
+
+def config_or_exit(path: Path | None) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command()
+def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+    """Make the day's Morning Brief: ingest every source, compute signals, write the draft.
+
+    Exit code 0 when every source was read, 3 when some failed (the brief is still made),
+    2 for a bad configuration.
+
+    Example: brief run --date 2025-10-30
+    """
+    cfg = config_or_exit(config)
+    day = parse_day(date_)
+    from flows.daily import daily_brief
+
+    summary = daily_brief(edition_date=day, config_path=str(cfg.path))
+    if as_json:
+        out.print_json(json.dumps(summary.to_dict(), default=str))
+    else:
+        table = Table("source", "rows", "new", "rejected", "status", title="Sources")
+        for s in summary.sources:
+            table.add_row(s.source_id, str(s.rows_read), str(s.rows_new), str(s.rejected),
+                          "ok" if s.ok else f"[red]failed[/]: {s.reason}")
+        out.print(table)
+        out.print(f"{summary.items} signal items, {summary.pending} releases without a bill "
+                  f"({summary.signals} comparisons stored; edition is {summary.edition_status}).")
+        out.print("Brief written to:", highlight=False)
+        for path in summary.outputs.values():
+            out.print(f"  {path}", highlight=False)
+    if summary.failed:
+        raise typer.Exit(EXIT_SOURCES_FAILED)
+
+
+@app.command()
+def ingest(config: ConfigOpt = None) -> None:
+    """Read every configured source into the store, without making a brief.
+
+    Example: brief ingest --config data/brief.toml
+    """
+    cfg = config_or_exit(config)
+    from flows.daily import ingest_sources
+
+    results = ingest_sources(config_path=str(cfg.path))
+    table = Table("source", "kind", "rows", "new", "rejected", "status")
+    for s in results:
+        table.add_row(s.source_id, s.kind, str(s.rows_read), str(s.rows_new), str(s.rejected),
+                      "ok" if s.ok else f"[red]failed[/]: {s.reason}")
+    out.print(table)
+    if any(not s.ok for s in results):
+        raise typer.Exit(EXIT_SOURCES_FAILED)
+
+
+def _resolve_model(name: str, known: list[str]) -> str:
+    from signals.identity import canonical_id
+
+    for candidate in (name, canonical_id(name)):
+        if candidate in known:
+            return candidate
+    close = difflib.get_close_matches(canonical_id(name), known, n=5, cutoff=0.6)
+    hint = f" (did you mean: {', '.join(close)}?)" if close else ""
+    raise fail(f"unknown model {name!r}{hint}")
+
+
+def _facts(cfg: Config):
+    from flows.facts import load_facts
+    from flows.store import open_store
+
+    try:
+        with open_store(cfg.database, read_only=True) as con:
+            return load_facts(con)
+    except FileNotFoundError as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command()
+def compare(
+    candidate: Annotated[str, typer.Argument(help="The model judged.")],
+    vs: Annotated[str, typer.Option("--vs", help="The baseline model.")],
+    workload: Annotated[str, typer.Option("--workload", "-w", help="Workload name.")],
+    date_: DateOpt = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare CANDIDATE against a baseline on one workload, as of a date.
+
+    The JSON output is the comparison shape of the signal model (section 5).
+
+    Example: brief compare gpt-5-mini:high --vs o3:medium --workload agentic_coding --json
+    """
+    from signals.compare import compare as compare_sides
+    from signals.compare import estimate_side
+
+    cfg = config_or_exit(config)
+    day = parse_day(date_)
+    try:
+        wl = cfg.workload(workload)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    facts = _facts(cfg)
+    models = facts.models()
+    sides = []
+    for role, name in (("candidate", candidate), ("baseline", vs)):
+        model = _resolve_model(name, models)
+        side = facts.side(model, day, wl)
+        if side is None:
+            raise fail(f"{role} {model!r} has no price in force on {day.isoformat()}")
+        if estimate_side(wl, side) is None:
+            raise fail(f"{role} {model!r} has no score on {day.isoformat()} for the benchmarks "
+                       f"of workload {wl.name!r}: {', '.join(wl.benchmarks)}")
+        sides.append(side)
+    result = compare_sides(
+        wl, sides[0], sides[1], day,
+        capabilities={b: c.capability for b, c in cfg.capabilities.items()},
+        noise_floors={b: c.noise_floor for b, c in cfg.capabilities.items()
+                      if c.noise_floor is not None},
+    ).to_json()
+    if as_json:
+        out.print_json(json.dumps(result))
+        return
+    table = Table("metric", result["candidate"], result["baseline"],
+                  title=f"{wl.label} as of {result['as_of']}")
+    for key, value in result["candidate_metrics"].items():
+        table.add_row(key, _fmt(value), _fmt(result["baseline_metrics"].get(key)))
+    out.print(table)
+    out.print(f"verdict: {result['verdict']} ({result['strength']}); cost driver: "
+              f"{result['cost_driver']}; buyer behaviour: {result['buyer_behaviour']}; "
+              f"cost ratio {result['cost_ratio']:.3f}; delta score {result['delta_score']}")
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+@app.command()
+def costs(
+    workload: Annotated[str, typer.Option("--workload", "-w", help="Workload name.")],
+    date_: DateOpt = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Price every graded model on one workload as of a date, cheapest per success first.
+
+    Example: brief costs --workload code_assistant --date 2025-10-30
+    """
+    from signals.daily import estimates_on
+
+    cfg = config_or_exit(config)
+    day = parse_day(date_)
+    try:
+        wl = cfg.workload(workload)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    facts = _facts(cfg)
+    est = estimates_on(facts, [wl], day)[wl.name]
+    if not est:
+        raise fail(f"no model has both a price and a score for workload {wl.name!r} on "
+                   f"{day.isoformat()}")
+    rows = sorted(est.items(), key=lambda kv: (kv[1].cost_per_success, kv[0]))
+    if as_json:
+        out.print_json(json.dumps({"as_of": day.isoformat(), "workload": wl.name,
+                                   "models": [{"model": m, **x.to_dict()} for m, x in rows]}))
+        return
+    table = Table("model", "p", "cost/success", "daily bill", "p_ok", "viable",
+                  title=f"{wl.label} as of {day.isoformat()}")
+    for model, m in rows:
+        table.add_row(model, f"{m.p:.2f}", f"${m.cost_per_success:.4g}", f"${m.daily_bill:,.0f}",
+                      f"{m.p_ok:.2f}", "yes" if m.viable else "no")
+    out.print(table)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,189 @@
+"""The run configuration (`data/brief.toml`): sources, workloads, capabilities, where data lives."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from signals.costmodel import Workload
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+DEFAULT_CONFIG = PROJECT_DIR / "data" / "brief.toml"
+
+SourceKind = Literal["feed", "prices", "scores", "run_costs", "profiles", "trace"]
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says what to fix."""
+
+
+class Source(BaseModel):
+    """One configured source: where it is, what it holds and in which format."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    kind: SourceKind
+    format: str
+    path: Path | None = None
+    url: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+    label: str | None = None
+
+    @model_validator(mode="after")
+    def _one_location(self) -> Source:
+        if (self.path is None) == (self.url is None):
+            raise ValueError(f"source {self.id!r} needs exactly one of `path` or `url`")
+        return self
+
+    @property
+    def title(self) -> str:
+        return self.label or self.id
+
+
+class EditionSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lookback_days: int = Field(default=7, ge=1, le=3660)
+    max_items: int = Field(default=6, ge=1, le=100)
+
+
+class Capability(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    capability: str
+    noise_floor: float | None = Field(default=None, ge=0)
+    label: str | None = None
+
+
+class WorkloadSpec(BaseModel):
+    """One reference workload as written in workloads.toml (signal-model.md section 1)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str | None = None
+    prompt_tokens: float = Field(ge=0)
+    output_tokens: float = Field(ge=0)
+    cached_share: float = Field(default=0.0, ge=0, le=1)
+    requests_per_day: float = Field(ge=0)
+    latency_target_s: float = Field(gt=0)
+    max_attempts: int = Field(default=1, ge=1)
+    benchmarks: list[str] = Field(min_length=1)
+    quality_bar: float = Field(ge=0, le=1)
+    value_per_success_usd: float = Field(ge=0)
+    a: float = 0.0
+    b: float = 1.0
+    observed_success: float | None = Field(default=None, ge=0, le=1)
+
+    def to_workload(self, name: str) -> Workload:
+        data = self.model_dump(exclude={"label", "benchmarks"})
+        return Workload(name=name, benchmarks=tuple(self.benchmarks),
+                        label=self.label or name.replace("_", " ").capitalize(), **data)
+
+
+class Config(BaseModel):
+    """A whole run configuration, with every relative path resolved against its file's folder."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: Path
+    database: Path
+    output: Path
+    workloads_file: Path
+    capabilities_file: Path
+    edition: EditionSettings
+    sources: list[Source]
+    workloads: dict[str, Workload]
+    capabilities: dict[str, Capability]
+
+    def source(self, source_id: str) -> Source:
+        for src in self.sources:
+            if src.id == source_id:
+                return src
+        raise ConfigError(f"no source {source_id!r} in {self.path}")
+
+    def workload(self, name: str) -> Workload:
+        try:
+            return self.workloads[name]
+        except KeyError:
+            known = ", ".join(sorted(self.workloads))
+            raise ConfigError(f"unknown workload {name!r} (known: {known})") from None
+
+    def benchmark_label(self, benchmark: str) -> str:
+        cap = self.capabilities.get(benchmark)
+        return (cap.label if cap and cap.label else None) or benchmark
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _explain(exc: ValidationError, where: str) -> ConfigError:
+    lines = [f"{where}: invalid configuration"]
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        lines.append(f"  {loc}: {err['msg']}")
+    return ConfigError("\n".join(lines))
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Read a run configuration; raise ConfigError with a readable message when it is wrong."""
+    cfg_path = Path(path or DEFAULT_CONFIG).resolve()
+    raw = _read_toml(cfg_path)
+    base = cfg_path.parent
+    known = {"database", "workloads", "capabilities", "output", "edition", "sources"}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"{cfg_path}: unknown keys {sorted(unknown)} (known: {sorted(known)})")
+
+    def resolve(value: str | None, default: str) -> Path:
+        return (base / (value or default)).resolve()
+
+    try:
+        sources = [Source.model_validate(s) for s in raw.get("sources", [])]
+        edition = EditionSettings.model_validate(raw.get("edition", {}))
+    except ValidationError as exc:
+        raise _explain(exc, str(cfg_path)) from None
+    ids = [s.id for s in sources]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ConfigError(f"{cfg_path}: duplicate source ids {dupes}")
+    for src in sources:
+        if src.path is not None:
+            src.path = (base / src.path).resolve()
+
+    workloads_file = resolve(raw.get("workloads"), "workloads.toml")
+    capabilities_file = resolve(raw.get("capabilities"), "capabilities.toml")
+    wl_raw = _read_toml(workloads_file).get("workloads", {})
+    cap_raw = _read_toml(capabilities_file).get("benchmarks", {})
+    try:
+        workloads = {n: WorkloadSpec.model_validate(v).to_workload(n) for n, v in wl_raw.items()}
+    except ValidationError as exc:
+        raise _explain(exc, str(workloads_file)) from None
+    try:
+        capabilities = {n: Capability.model_validate(v) for n, v in cap_raw.items()}
+    except ValidationError as exc:
+        raise _explain(exc, str(capabilities_file)) from None
+    if not workloads:
+        raise ConfigError(f"{workloads_file}: no [workloads.NAME] tables")
+
+    return Config(
+        path=cfg_path,
+        database=resolve(raw.get("database"), "brief.duckdb"),
+        output=resolve(raw.get("output"), "../out"),
+        workloads_file=workloads_file,
+        capabilities_file=capabilities_file,
+        edition=edition,
+        sources=sources,
+        workloads=workloads,
+        capabilities=capabilities,
+    )

@@ -1,0 +1,125 @@
+"""The daily run's steps as plain functions; the flow in flows/daily.py sequences them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+
+from flows.config import Config
+from flows.content import Edition, SourceStatus
+from flows.edition import build_edition
+from flows.facts import last_edition_before, load_facts, save_estimates, save_signals
+from flows.ingest import SourceResult, ingest_source
+from flows.render import render_edition, write_edition
+from flows.store import open_store
+from signals.daily import day_signals
+
+
+@dataclass
+class RunSummary:
+    """What a run did, for the CLI, the Prefect artifact and the `runs` table."""
+
+    run_id: str
+    edition_date: date
+    sources: list[SourceResult] = field(default_factory=list)
+    signals: int = 0
+    items: int = 0
+    pending: int = 0
+    estimates: int = 0
+    outputs: dict[str, str] = field(default_factory=dict)
+    edition_status: str = "draft"
+
+    @property
+    def failed(self) -> list[SourceResult]:
+        return [s for s in self.sources if not s.ok]
+
+    @property
+    def status(self) -> str:
+        return "partial" if self.failed else "ok"
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["edition_date"] = self.edition_date.isoformat()
+        d["status"] = self.status
+        return d
+
+
+def start_run(cfg: Config, run_id: str, day: date, now: datetime) -> None:
+    with open_store(cfg.database) as con:
+        con.execute(
+            "INSERT INTO runs (run_id, edition_date, config_path, started_at, status) "
+            "VALUES (?, ?, ?, ?, 'running')",
+            [run_id, day, str(cfg.path), now],
+        )
+
+
+def ingest_all(cfg: Config, run_id: str, now: datetime) -> list[SourceResult]:
+    """Every configured source, one after another (DuckDB has one writer); failures recorded."""
+    return [ingest_source(cfg.database, src, run_id, now) for src in cfg.sources]
+
+
+def statuses(results: list[SourceResult]) -> list[SourceStatus]:
+    return [SourceStatus(source_id=r.source_id, kind=r.kind, ok=r.ok, rows=r.rows_read,
+                         rejected=r.rejected, reason=r.reason) for r in results]
+
+
+def compute_edition(cfg: Config, day: date, run_id: str,
+                    results: list[SourceResult]) -> tuple[Edition, int, int, int]:
+    """Estimates, signals and the edition for `day`; stores estimates and signals."""
+    with open_store(cfg.database) as con:
+        facts = load_facts(con)
+        last = last_edition_before(con, day)
+        window_start = last or day - timedelta(days=cfg.edition.lookback_days)
+        sig = day_signals(
+            facts, cfg.workloads, day, window_start,
+            capabilities={b: c.capability for b, c in cfg.capabilities.items()},
+            noise_floors={b: c.noise_floor for b, c in cfg.capabilities.items()
+                          if c.noise_floor is not None},
+        )
+        con.execute("BEGIN TRANSACTION")
+        n_est = save_estimates(con, sig, facts, cfg.workloads, run_id)
+        n_sig = save_signals(con, day, sig.comparisons, run_id)
+        con.execute("COMMIT")
+    edition = build_edition(cfg, facts, sig, statuses(results))
+    return edition, n_est, n_sig, len(sig.comparisons)
+
+
+def publish_draft(cfg: Config, edition: Edition, run_id: str, now: datetime) -> tuple[dict, str]:
+    """Write the brief's files and store the draft; an edition an editor approved is kept."""
+    out_dir = cfg.output / edition.edition_date.isoformat()
+    paths = write_edition(edition, out_dir)
+    texts = render_edition(edition)
+    with open_store(cfg.database) as con:
+        row = con.execute("SELECT status FROM editions WHERE edition_date = ?",
+                          [edition.edition_date]).fetchone()
+        if row and row[0] != "draft":
+            return {k: str(v) for k, v in paths.items()}, row[0]
+        con.execute(
+            "INSERT OR REPLACE INTO editions VALUES (?, 'draft', ?, ?, ?, ?, ?, ?)",
+            [edition.edition_date, edition.model_dump_json(), texts["html"], texts["md"],
+             texts["txt"], run_id, now],
+        )
+    return {k: str(v) for k, v in paths.items()}, "draft"
+
+
+def finish_run(cfg: Config, summary: RunSummary, now: datetime) -> None:
+    with open_store(cfg.database) as con:
+        con.execute(
+            "UPDATE runs SET finished_at = ?, status = ?, sources_ok = ?, sources_failed = ?, "
+            "rows_new = ?, rows_rejected = ?, signals = ? WHERE run_id = ?",
+            [now, summary.status, len(summary.sources) - len(summary.failed), len(summary.failed),
+             sum(s.rows_new for s in summary.sources), sum(s.rejected for s in summary.sources),
+             summary.signals, summary.run_id],
+        )
+
+
+def summary_markdown(summary: RunSummary) -> str:
+    """The run summary as Markdown, for the Prefect UI."""
+    lines = [f"# Morning Brief {summary.edition_date.isoformat()}",
+             f"{summary.items} signal items, {summary.pending} releases without a bill, "
+             f"{summary.signals} comparisons stored.", "",
+             "| source | ok | rows | new | rejected | reason |", "|---|---|---|---|---|---|"]
+    lines += [f"| {s.source_id} | {'yes' if s.ok else 'no'} | {s.rows_read} | {s.rows_new} | "
+              f"{s.rejected} | {s.reason or ''} |" for s in summary.sources]
+    lines += ["", "Files: " + ", ".join(summary.outputs.values())]
+    return "\n".join(lines)

@@ -1,0 +1,301 @@
+"""Render one Edition as email HTML (CSS inlined), Markdown and plain text.
+
+The three outputs come from one content model and one set of phrases
+(``templates/brief/_phrases.j2``), so they say the same things; only the layout differs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import textwrap
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import css_inline
+import jinja2
+
+from flows.content import Edition
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+MINUS = "\u2212"
+
+VERDICT_WORDS = {
+    "unlocks_workload": "unlocks a workload",
+    "cheaper_per_task": "cheaper per task",
+    "grade_not_bill": "grade, not bill",
+    "bill_only": "bill moves, grade doesn't",
+    "no_signal": "no signal",
+}
+STRENGTH_WORDS = {"strong": "strong signal", "weak": "weak signal", "none": "no signal"}
+DRIVER_WORDS = {
+    "price": "price per token",
+    "generated_tokens": "generated tokens",
+    "reasoning_tokens": "reasoning tokens",
+    "retries": "retries",
+    "context_size": "context size",
+    "latency": "latency",
+}
+BEHAVIOUR_WORDS = {
+    "switch": "switch",
+    "expand": "expand",
+    "route": "route: send it the hard share",
+    "hold": "hold",
+}
+# Attribution factors (section 3 of the signal model) in reader's words.
+FACTOR_WORDS = {
+    "price": "price per token",
+    "output": "generated tokens",
+    "reasoning": "reasoning tokens",
+    "success": "success rate",
+}
+
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+# --- number and word filters -------------------------------------------------------------
+
+
+def _signed(text: str, negative: bool, signed: bool) -> str:
+    if negative:
+        return MINUS + text
+    return ("+" + text) if signed else text
+
+
+def _round_sig(value: float, digits: int) -> float:
+    return round(value, digits - 1 - math.floor(math.log10(value)))
+
+
+def money(value: float | None, signed: bool = False) -> str:
+    """USD with 2-3 significant figures: $0.0011, $118, $2,510, $1.2M."""
+    if value is None:
+        return "n/a"
+    amount = abs(float(value))
+    if amount == 0:
+        return "$0"
+    rounded = _round_sig(amount, 2 if amount < 1 else 3)
+    if rounded >= 1e9:
+        text = f"{rounded / 1e9:g}B"
+    elif rounded >= 1e6:
+        text = f"{rounded / 1e6:g}M"
+    elif rounded >= 100:
+        text = f"{rounded:,.0f}"
+    elif rounded >= 1:
+        text = f"{rounded:.{2 - math.floor(math.log10(rounded))}f}"
+    else:
+        text = f"{rounded:.{max(2, 1 - math.floor(math.log10(rounded)))}f}"
+    return _signed("$" + text, value < 0, signed)
+
+
+def pct(value: float | None, signed: bool = True) -> str:
+    """A fraction as a percentage: -0.54 -> "−54%", 0.054 -> "+5.4%"."""
+    if value is None:
+        return "n/a"
+    percent = float(value) * 100
+    digits = 0 if abs(percent) >= 10 else 1
+    text = f"{abs(percent):.{digits}f}".removesuffix(".0")
+    if text == "0":
+        return "0%"
+    return _signed(text + "%", percent < 0, signed)
+
+
+def ratio(value: float | None) -> str:
+    """A cost ratio: "×3.9" from 2 up, otherwise the signed change ("−54%")."""
+    if value is None:
+        return "n/a"
+    if value >= 2:
+        return f"×{value:.1f}" if value < 10 else f"×{value:,.0f}"
+    return pct(value - 1)
+
+
+def tokens(value: float | None) -> str:
+    """A count with thousands separators: 2000 -> "2,000"."""
+    return "n/a" if value is None else f"{round(value):,}"
+
+
+def points(value: float | None) -> str:
+    """A signed score change in points: +7.5, −0.6."""
+    if value is None:
+        return "n/a"
+    text = f"{abs(value):.1f}"
+    if text == "0.0":
+        return text
+    return _signed(text, value < 0, True)
+
+
+def score(value: float | None) -> str:
+    """A benchmark score: one decimal (percent scale), none from 1,000 (ratings)."""
+    if value is None:
+        return "n/a"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.1f}"
+
+
+def seconds(value: float | None) -> str:
+    """A duration: "0.8 s", "31 s"."""
+    if value is None:
+        return "n/a"
+    return f"{value:.1f} s" if value < 10 else f"{value:,.0f} s"
+
+
+def long_date(value: date) -> str:
+    """The long date, whatever the locale: Thursday 11 June 2026."""
+    return f"{_DAYS[value.weekday()]} {value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def short_date(value: date, today: date | None = None) -> str:
+    """The short date, 10 June, with the year when it differs from ``today``'s."""
+    text = f"{value.day} {_MONTHS[value.month - 1]}"
+    return text if today is not None and value.year == today.year else f"{text} {value.year}"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """A count with its noun: 1 signal, 3 signals."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def squash(text: str) -> str:
+    """Collapse runs of whitespace (template indentation, newlines) to single spaces."""
+    return " ".join(str(text).split())
+
+
+def upfirst(text: str) -> str:
+    """Upper-case the first character only ("p95 latency" -> "P95 latency")."""
+    return text[:1].upper() + text[1:]
+
+
+def wrap(text: str, width: int = 78, first: str = "", rest: str = "") -> str:
+    """Wrap a paragraph for plain text; ``first`` prefixes line one, ``rest`` the others."""
+    return textwrap.fill(
+        squash(text),
+        width=width,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def _words(table: Mapping[str, str]):
+    def lookup(name: str | None) -> str:
+        return table.get(name or "", (name or "n/a").replace("_", " "))
+
+    return lookup
+
+
+def largest_factor(attribution: Mapping[str, float] | None) -> tuple[str, float] | None:
+    """The attribution factor with the largest absolute contribution, in reader's words."""
+    if not attribution:
+        return None
+    name = max(attribution, key=lambda key: (abs(attribution[key] or 0.0), key))
+    return FACTOR_WORDS.get(name, name), attribution[name] or 0.0
+
+
+def change_ratio(candidate: float | None, baseline: float | None) -> float | None:
+    """candidate / baseline, or None when either side is missing or the baseline is zero."""
+    if candidate is None or not baseline:
+        return None
+    return candidate / baseline
+
+
+FILTERS = {
+    "money": money,
+    "pct": pct,
+    "ratio": ratio,
+    "tokens": tokens,
+    "points": points,
+    "score": score,
+    "seconds": seconds,
+    "date": long_date,
+    "short_date": short_date,
+    "plural": plural,
+    "squash": squash,
+    "upfirst": upfirst,
+    "wrap": wrap,
+    "verdict_words": _words(VERDICT_WORDS),
+    "strength_words": _words(STRENGTH_WORDS),
+    "driver_words": _words(DRIVER_WORDS),
+    "behaviour_words": _words(BEHAVIOUR_WORDS),
+}
+
+
+# --- environment and rendering -------------------------------------------------------------
+
+
+def _autoescape(name: str | None) -> bool:
+    return name is not None and name.endswith((".html.j2", ".html"))
+
+
+def make_env() -> jinja2.Environment:
+    """The Jinja environment for the brief: HTML autoescaped, Markdown and text not."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=_autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(FILTERS)
+    env.globals.update(largest_factor=largest_factor, change_ratio=change_ratio)
+    return env
+
+
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def _tidy(text: str) -> str:
+    """Strip trailing spaces, keep at most one blank line in a row, end with one newline."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n") + "\n"
+
+
+def render_edition(edition: Edition) -> dict[str, str]:
+    """Render an edition as {"html", "md", "txt"}; the HTML has its CSS inlined."""
+    env = make_env()
+    context: dict[str, Any] = {"edition": edition}
+    html = env.get_template("brief/brief.html.j2").render(context)
+    inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+    return {
+        "html": _tidy(inliner.inline(html)),
+        "md": _tidy(env.get_template("brief/brief.md.j2").render(context)),
+        "txt": _tidy(env.get_template("brief/brief.txt.j2").render(context)),
+    }
+
+
+def write_edition(edition: Edition, out_dir: Path) -> dict[str, Path]:
+    """Write brief.html, brief.md, brief.txt (and chart.png when the chart has points).
+
+    Works on a copy: the caller's edition is left unchanged. Returns the written paths by kind
+    ("html", "md", "txt", and "chart" when drawn).
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    edition = edition.model_copy(deep=True)
+    paths: dict[str, Path] = {}
+    if edition.chart is not None and edition.chart.points:
+        from flows.chart import draw_chart  # matplotlib loads only when a chart is drawn
+
+        paths["chart"] = out_dir / "chart.png"
+        draw_chart(edition.chart, paths["chart"])
+        edition.chart.image = paths["chart"].name
+    for kind, text in render_edition(edition).items():
+        path = out_dir / f"brief.{kind}"
+        path.write_text(text, encoding="utf-8", newline="\n")
+        paths[kind] = path
+    return {kind: paths[kind] for kind in ("html", "md", "txt", "chart") if kind in paths}

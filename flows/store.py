@@ -1,0 +1,250 @@
+"""The DuckDB store: connections with lock retry, and named, ordered migrations."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+# Each migration runs once, in order, inside a transaction; its name is recorded in `_migrations`.
+# Never edit a migration that has shipped: add a new one.
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_runs_and_rejects",
+        """
+        CREATE TABLE runs (
+            run_id        VARCHAR PRIMARY KEY,
+            edition_date  DATE NOT NULL,
+            config_path   VARCHAR NOT NULL,
+            started_at    TIMESTAMPTZ NOT NULL,
+            finished_at   TIMESTAMPTZ,
+            status        VARCHAR NOT NULL CHECK (status IN ('running', 'ok', 'partial', 'failed')),
+            sources_ok    INTEGER,
+            sources_failed INTEGER,
+            rows_new      INTEGER,
+            rows_rejected INTEGER,
+            signals       INTEGER
+        );
+        CREATE TABLE source_runs (
+            run_id      VARCHAR NOT NULL,
+            source_id   VARCHAR NOT NULL,
+            kind        VARCHAR NOT NULL,
+            format      VARCHAR NOT NULL,
+            location    VARCHAR NOT NULL,
+            ok          BOOLEAN NOT NULL,
+            reason      VARCHAR,
+            rows_read   INTEGER NOT NULL,
+            rows_new    INTEGER NOT NULL,
+            rejected    INTEGER NOT NULL,
+            fetched_at  TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (run_id, source_id)
+        );
+        CREATE TABLE rejects (
+            reject_id   VARCHAR PRIMARY KEY,   -- hash of source, kind, reason and raw text
+            source_id   VARCHAR NOT NULL,
+            kind        VARCHAR NOT NULL,
+            reason      VARCHAR NOT NULL,
+            raw         VARCHAR NOT NULL,
+            first_run_id VARCHAR NOT NULL,
+            first_seen  TIMESTAMPTZ NOT NULL
+        );
+        """,
+    ),
+    (
+        "0002_facts",
+        """
+        CREATE TABLE prices (
+            model          VARCHAR NOT NULL,
+            provider       VARCHAR NOT NULL,
+            effective_from DATE NOT NULL,
+            input          DOUBLE NOT NULL CHECK (input >= 0),
+            cached_input   DOUBLE CHECK (cached_input >= 0),
+            cache_write    DOUBLE CHECK (cache_write >= 0),
+            output         DOUBLE NOT NULL CHECK (output >= 0),
+            reasoning      DOUBLE CHECK (reasoning >= 0),
+            request        DOUBLE CHECK (request >= 0),
+            tier_threshold_tokens BIGINT CHECK (tier_threshold_tokens > 0),
+            input_above    DOUBLE CHECK (input_above >= 0),
+            output_above   DOUBLE CHECK (output_above >= 0),
+            source_name    VARCHAR,
+            evidence_url   VARCHAR,
+            source_id      VARCHAR NOT NULL,
+            run_id         VARCHAR NOT NULL,
+            fetched_at     TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (model, provider, effective_from, source_id)
+        );
+        CREATE TABLE scores (
+            model        VARCHAR NOT NULL,
+            benchmark    VARCHAR NOT NULL,
+            as_of        DATE NOT NULL,
+            value        DOUBLE NOT NULL,
+            scale        VARCHAR NOT NULL CHECK (scale IN ('percent', 'rating')),
+            stderr       DOUBLE CHECK (stderr >= 0),
+            version      VARCHAR,
+            source_name  VARCHAR,
+            evidence_url VARCHAR,
+            source_id    VARCHAR NOT NULL,
+            run_id       VARCHAR NOT NULL,
+            fetched_at   TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (model, benchmark, as_of, source_id)
+        );
+        CREATE TABLE run_costs (
+            model          VARCHAR NOT NULL,
+            benchmark      VARCHAR NOT NULL,
+            as_of          DATE NOT NULL,
+            total_cost_usd DOUBLE NOT NULL CHECK (total_cost_usd >= 0),
+            tasks          INTEGER NOT NULL CHECK (tasks > 0),
+            solved         INTEGER NOT NULL CHECK (solved >= 0),
+            source_name    VARCHAR,
+            evidence_url   VARCHAR,
+            source_id      VARCHAR NOT NULL,
+            run_id         VARCHAR NOT NULL,
+            fetched_at     TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (model, benchmark, as_of, source_id)
+        );
+        CREATE TABLE profiles (
+            model            VARCHAR NOT NULL,
+            verbosity        DOUBLE CHECK (verbosity > 0),
+            reasoning_tokens DOUBLE CHECK (reasoning_tokens >= 0),
+            ttft_s           DOUBLE CHECK (ttft_s >= 0),
+            output_tps       DOUBLE CHECK (output_tps > 0),
+            context_window   BIGINT CHECK (context_window > 0),
+            source_name      VARCHAR,
+            source_id        VARCHAR NOT NULL,
+            run_id           VARCHAR NOT NULL,
+            fetched_at       TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (model, source_id)
+        );
+        CREATE TABLE entries (
+            source_id   VARCHAR NOT NULL,
+            entry_id    VARCHAR NOT NULL,
+            title       VARCHAR,
+            link        VARCHAR,
+            published   TIMESTAMPTZ,
+            summary     VARCHAR,
+            content     VARCHAR,
+            author      VARCHAR,
+            bozo        BOOLEAN,
+            bozo_reason VARCHAR,
+            run_id      VARCHAR NOT NULL,
+            fetched_at  TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (source_id, entry_id)
+        );
+        """,
+    ),
+    (
+        "0003_estimates_signals_editions",
+        """
+        CREATE TABLE estimates (
+            as_of          DATE NOT NULL,
+            model          VARCHAR NOT NULL,
+            workload       VARCHAR NOT NULL,
+            benchmark      VARCHAR,
+            score          DOUBLE,
+            p              DOUBLE NOT NULL,
+            cost_per_attempt DOUBLE NOT NULL,
+            p_ok           DOUBLE NOT NULL,
+            expected_attempts DOUBLE NOT NULL,
+            cost_per_request DOUBLE NOT NULL,
+            cost_per_success DOUBLE NOT NULL,
+            daily_bill     DOUBLE NOT NULL,
+            prefill_tokens_per_day DOUBLE NOT NULL,
+            decode_tokens_per_day  DOUBLE NOT NULL,
+            latency_p95_s  DOUBLE,
+            fits_latency   BOOLEAN NOT NULL,
+            fits_context   BOOLEAN NOT NULL,
+            net_value_per_request DOUBLE NOT NULL,
+            viable         BOOLEAN NOT NULL,
+            observed_cost_per_solved DOUBLE,
+            run_id         VARCHAR NOT NULL,
+            PRIMARY KEY (as_of, model, workload)
+        );
+        CREATE TABLE signals (
+            edition_date DATE NOT NULL,
+            model        VARCHAR NOT NULL,
+            workload     VARCHAR NOT NULL,
+            baseline     VARCHAR NOT NULL,
+            verdict      VARCHAR NOT NULL,
+            strength     VARCHAR NOT NULL,
+            cost_driver  VARCHAR NOT NULL,
+            buyer_behaviour VARCHAR NOT NULL,
+            delta_score  DOUBLE,
+            cost_ratio   DOUBLE NOT NULL,
+            claim_contradicted BOOLEAN NOT NULL,
+            comparison   JSON NOT NULL,
+            run_id       VARCHAR NOT NULL,
+            PRIMARY KEY (edition_date, model, workload)
+        );
+        CREATE TABLE editions (
+            edition_date DATE PRIMARY KEY,
+            status       VARCHAR NOT NULL CHECK (status IN ('draft', 'approved', 'published')),
+            content      JSON NOT NULL,
+            html         VARCHAR NOT NULL,
+            markdown     VARCHAR NOT NULL,
+            text         VARCHAR NOT NULL,
+            run_id       VARCHAR NOT NULL,
+            updated_at   TIMESTAMPTZ NOT NULL
+        );
+        """,
+    ),
+]
+
+FACT_TABLES = ("prices", "scores", "run_costs", "profiles", "entries")
+
+
+def _is_lock_error(exc: duckdb.Error) -> bool:
+    return "lock" in str(exc).lower()
+
+
+def connect(path: Path, read_only: bool = False, attempts: int = 8) -> duckdb.DuckDBPyConnection:
+    """Open the database, retrying with backoff while another process holds its lock."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    delay = 0.1
+    for attempt in range(attempts):
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+    raise AssertionError("unreachable")
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply pending migrations in order, each in its own transaction; return the names applied."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ)"
+    )
+    done = {row[0] for row in con.execute("SELECT name FROM _migrations").fetchall()}
+    applied = []
+    for name, sql in MIGRATIONS:
+        if name in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO _migrations VALUES (?, now())", [name])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied
+
+
+@contextmanager
+def open_store(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived connection to a migrated store, closed on exit."""
+    if read_only and not path.exists():
+        raise FileNotFoundError(f"no database at {path}: run `brief ingest` or `brief run` first")
+    con = connect(path, read_only=read_only)
+    try:
+        if not read_only:
+            migrate(con)
+        yield con
+    finally:
+        con.close()

@@ -1,0 +1,207 @@
+"""Validate canonical rows in bulk: cast every field, set aside each bad row with its reason.
+
+Rows arrive as text or numbers from any adapter (or a canonical CSV read as text). One DuckDB
+query per batch casts them and writes, per row, every reason it cannot be taken; nothing is
+dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # DuckDB type: DOUBLE, BIGINT, DATE, TIMESTAMPTZ, VARCHAR, BOOLEAN
+    required: bool = False
+    checks: tuple[tuple[str, str], ...] = ()  # (SQL on the cast value `{v}` that is BAD, reason)
+
+
+_NONNEG = (("{v} < 0", "negative"),)
+# USD per 1M tokens: no real price is below $0.001 per 1M; such a figure is per token.
+_PRICE = (
+    ("{v} < 0", "negative price"),
+    ("{v} > 0 AND {v} < 1e-3", "looks like USD per token; expected USD per 1M tokens"),
+    ("{v} > 10000", "over $10,000 per 1M tokens; expected USD per 1M tokens"),
+)
+_PROV = (Field("source_name", "VARCHAR"), Field("evidence_url", "VARCHAR"))
+
+SPECS: dict[str, tuple[Field, ...]] = {
+    "prices": (
+        Field("model", "VARCHAR", True),
+        Field("provider", "VARCHAR"),
+        Field("effective_from", "DATE", True),
+        Field("input", "DOUBLE", True, _PRICE),
+        Field("cached_input", "DOUBLE", False, _PRICE),
+        Field("cache_write", "DOUBLE", False, _PRICE),
+        Field("output", "DOUBLE", True, _PRICE),
+        Field("reasoning", "DOUBLE", False, _PRICE),
+        Field("request", "DOUBLE", False, (("{v} < 0", "negative request fee"),)),
+        Field("tier_threshold_tokens", "BIGINT", False, (("{v} <= 0", "must be positive"),)),
+        Field("input_above", "DOUBLE", False, _PRICE),
+        Field("output_above", "DOUBLE", False, _PRICE),
+        *_PROV,
+    ),
+    "scores": (
+        Field("model", "VARCHAR", True),
+        Field("benchmark", "VARCHAR", True),
+        Field("as_of", "DATE", True),
+        Field("value", "DOUBLE", True),
+        Field("scale", "VARCHAR", False, (("{v} NOT IN ('percent', 'rating')",
+                                           "must be 'percent' or 'rating'"),)),
+        Field("stderr", "DOUBLE", False, _NONNEG),
+        Field("version", "VARCHAR"),
+        *_PROV,
+    ),
+    "run_costs": (
+        Field("model", "VARCHAR", True),
+        Field("benchmark", "VARCHAR", True),
+        Field("as_of", "DATE", True),
+        Field("total_cost_usd", "DOUBLE", True, _NONNEG),
+        Field("tasks", "BIGINT", True, (("{v} <= 0", "must be positive"),)),
+        Field("solved", "BIGINT", True, _NONNEG),
+        *_PROV,
+    ),
+    "profiles": (
+        Field("model", "VARCHAR", True),
+        Field("verbosity", "DOUBLE", False, (("{v} <= 0", "must be positive"),)),
+        Field("reasoning_tokens", "DOUBLE", False, _NONNEG),
+        Field("ttft_s", "DOUBLE", False, _NONNEG),
+        Field("output_tps", "DOUBLE", False, (("{v} <= 0", "must be positive"),)),
+        Field("context_window", "BIGINT", False, (("{v} <= 0", "must be positive"),)),
+        Field("source_name", "VARCHAR"),
+    ),
+    "entries": (
+        Field("entry_id", "VARCHAR", True),
+        Field("title", "VARCHAR"),
+        Field("link", "VARCHAR"),
+        Field("published", "TIMESTAMPTZ"),
+        Field("summary", "VARCHAR"),
+        Field("content", "VARCHAR"),
+        Field("author", "VARCHAR"),
+        Field("bozo", "BOOLEAN"),
+        Field("bozo_reason", "VARCHAR"),
+    ),
+}
+
+# Cross-field rules, checked after casting: (SQL condition that is BAD, reason).
+ROW_CHECKS: dict[str, tuple[tuple[str, str], ...]] = {
+    "scores": (
+        ("coalesce(scale, 'percent') = 'percent' AND (value < 0 OR value > 100)",
+         "value: a percent score must lie in 0-100"),
+    ),
+    "run_costs": (("solved > tasks", "solved: more than the tasks run"),),
+}
+
+_TYPE_WORDS = {"DOUBLE": "a number", "BIGINT": "a whole number", "DATE": "a date (YYYY-MM-DD)",
+               "TIMESTAMPTZ": "a timestamp", "BOOLEAN": "true or false"}
+
+
+@dataclass
+class Checked:
+    """The outcome of validating one batch."""
+
+    good: pa.Table
+    rejects: list[dict] = field(default_factory=list)  # {"kind", "reason", "raw"}
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def rows_to_text_table(kind: str, rows: list[dict]) -> pa.Table:
+    """Columns of the kind's spec as text, plus `raw`: the row as given, for the rejects table."""
+    names = [f.name for f in SPECS[kind]]
+    cols = {n: [_text(r.get(n)) for r in rows] for n in names}
+    cols["raw"] = [json.dumps(r, default=str, ensure_ascii=False, sort_keys=True) for r in rows]
+    return pa.table({n: pa.array(v, type=pa.string()) for n, v in cols.items()})
+
+
+def _quote(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def validation_sql(kind: str, relation: str) -> str:
+    """One SELECT casting every field of `kind` and building a `_reason` for each bad row."""
+    casts, reasons = [], []
+    for f in SPECS[kind]:
+        src = f'NULLIF(trim("{f.name}"), \'\')'
+        cast = f"TRY_CAST({src} AS {f.type})"
+        casts.append(f'{cast} AS "{f.name}"')
+        if f.type != "VARCHAR":
+            word = _TYPE_WORDS[f.type]
+            reasons.append(
+                f"CASE WHEN {src} IS NOT NULL AND {cast} IS NULL THEN "
+                f"{_quote(f.name + ': ')} || {_quote(chr(39))} || {src} || "
+                f"{_quote(chr(39) + ' is not ' + word)} END"
+            )
+        if f.required:
+            reasons.append(f"CASE WHEN {src} IS NULL THEN {_quote(f.name + ': missing')} END")
+        for bad, why in f.checks:
+            cond = bad.format(v=cast)
+            reasons.append(f"CASE WHEN {cond} THEN {_quote(f.name + ': ' + why)} END")
+    cast_cols = ", ".join(casts)
+    row_reasons = ", ".join(f"CASE WHEN {bad} THEN {_quote(why)} END"
+                            for bad, why in ROW_CHECKS.get(kind, ()))
+    inner = f"SELECT {cast_cols}, raw, concat_ws('; ', {', '.join(reasons)}) AS _r FROM {relation}"
+    row_expr = f"concat_ws('; ', NULLIF(_r, ''), {row_reasons})" if row_reasons else "_r"
+    return f"SELECT * EXCLUDE (_r), {row_expr} AS _reason FROM ({inner})"
+
+
+def check(con: duckdb.DuckDBPyConnection, kind: str, table: pa.Table) -> Checked:
+    """Split a text table of `kind` rows into typed good rows and rejects with reasons."""
+    con.register("_incoming", table)
+    try:
+        out = con.sql(validation_sql(kind, "_incoming")).to_arrow_table()
+    finally:
+        con.unregister("_incoming")
+    reasons = out.column("_reason").to_pylist()
+    bad = [i for i, r in enumerate(reasons) if r]
+    rejects = [{"kind": kind, "reason": reasons[i], "raw": out.column("raw")[i].as_py()}
+               for i in bad]
+    keep = pa.array([not r for r in reasons], type=pa.bool_())
+    good = out.filter(keep).drop_columns(["_reason", "raw"])
+    return Checked(good=good, rejects=rejects)
+
+
+def read_canonical_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> Checked:
+    """Read a canonical CSV as text, set aside malformed lines and bad values, cast the rest."""
+    con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
+    rel = con.sql(
+        "SELECT * FROM read_csv($path, all_varchar = true, header = true, delim = ',',"
+        " quote = '\"', store_rejects = true)",
+        params={"path": str(path)},
+    ).to_arrow_table()
+    required = [f.name for f in SPECS[kind] if f.required]
+    missing = [n for n in required if n not in rel.column_names]
+    if missing:
+        expected = ",".join(f.name for f in SPECS[kind] if f.name not in ("source_name",
+                                                                          "evidence_url"))
+        raise ValueError(f"{path.name}: header lacks required columns {missing} "
+                         f"(expected: {expected})")
+    structural = con.execute(
+        "SELECT line, any_value(error_type ORDER BY column_idx),"
+        " any_value(error_message ORDER BY column_idx), any_value(csv_line)"
+        " FROM reject_errors GROUP BY line ORDER BY line"
+    ).fetchall()
+    for f in SPECS[kind]:
+        if f.name not in rel.column_names:
+            rel = rel.append_column(f.name, pa.nulls(rel.num_rows, type=pa.string()))
+    rows = rel.select([f.name for f in SPECS[kind]]).to_pylist()
+    checked = check(con, kind, rows_to_text_table(kind, rows))
+    checked.rejects[:0] = [
+        {"kind": kind, "reason": f"line {line}: {str(etype).lower()}: {msg.splitlines()[0]}",
+         "raw": csv_line}
+        for line, etype, msg, csv_line in structural
+    ]
+    return checked

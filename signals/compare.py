@@ -1,0 +1,409 @@
+"""Candidate against baseline on a workload: attribution, market reads, verdict (section 3)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from itertools import combinations
+
+from signals.costmodel import (
+    Metrics,
+    Price,
+    Profile,
+    Workload,
+    estimate_with_p,
+    success_probability,
+)
+
+PERCENT = "percent"
+RATING = "rating"
+SCALES = (PERCENT, RATING)
+
+FACTORS = ("price", "output", "reasoning", "success")
+DRIVER_NAMES = {
+    "price": "price",
+    "output": "generated_tokens",
+    "reasoning": "reasoning_tokens",
+    "success": "retries",
+}
+DEFAULT_NOISE_FLOOR = 1.0
+COST_BAND = 0.05  # cost_ratio significant when |ratio - 1| >= 5%
+CAPACITY_BAND = 0.10  # capacity read moves when decode tokens/day change by more than 10%
+UNKNOWN_CAPABILITY = "unknown capability"
+
+UNLOCKS = "unlocks_workload"
+CHEAPER = "cheaper_per_task"
+GRADE_NOT_BILL = "grade_not_bill"
+BILL_ONLY = "bill_only"
+NO_SIGNAL = "no_signal"
+
+
+@dataclass(frozen=True)
+class Score:
+    """A benchmark score; ``rating`` scores rank models but never become ``p``."""
+
+    value: float
+    scale: str = PERCENT
+    stderr: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.scale is None:  # an empty cell: "not given", percent
+            object.__setattr__(self, "scale", PERCENT)
+        if self.scale not in SCALES:
+            raise ValueError(f"Score.scale must be one of {SCALES}, got {self.scale!r}")
+        if self.stderr is not None and self.stderr < 0:
+            raise ValueError(f"Score.stderr must be >= 0, got {self.stderr}")
+
+
+@dataclass(frozen=True)
+class Side:
+    """One model as of a day: price and scores in force, profile, optional published run cost."""
+
+    model: str
+    price: Price
+    profile: Profile
+    scores: Mapping[str, Score] = field(default_factory=dict)
+    observed_cost_per_solved: float | None = None
+
+
+def _percent(side: Side, benchmark: str) -> Score | None:
+    s = side.scores.get(benchmark)
+    return s if s is not None and s.scale == PERCENT else None
+
+
+def success_benchmark(workload: Workload, side: Side) -> str | None:
+    """The first benchmark of the workload's list with a percent score on this side."""
+    return next((b for b in workload.benchmarks if _percent(side, b) is not None), None)
+
+
+def shared_benchmark(workload: Workload, candidate: Side, baseline: Side) -> str | None:
+    """The first benchmark of the workload's list with a percent score on both sides."""
+    return next(
+        (
+            b
+            for b in workload.benchmarks
+            if _percent(candidate, b) is not None and _percent(baseline, b) is not None
+        ),
+        None,
+    )
+
+
+def side_probability(workload: Workload, side: Side) -> float | None:
+    """``p`` for this side: from its success benchmark, or the workload's observed success share.
+
+    ``None`` when neither is available.
+    """
+    bench = success_benchmark(workload, side)
+    if bench is not None:
+        return success_probability(side.scores[bench].value, workload)
+    if workload.observed_success is not None:
+        return success_probability(0.0, workload)  # the observed share wins; score unused
+    return None
+
+
+def estimate_side(workload: Workload, side: Side) -> Metrics | None:
+    """Section-2 metrics for one side; ``None`` when it has no usable score for the workload."""
+    p = side_probability(workload, side)
+    if p is None:
+        return None
+    return estimate_with_p(workload, side.price, side.profile, p, side.observed_cost_per_solved)
+
+
+def require_probability(workload: Workload, side: Side, role: str) -> float:
+    """``side_probability``, or ``ValueError`` naming the side (``role``) when there is none."""
+    p = side_probability(workload, side)
+    if p is None:
+        raise ValueError(
+            f"{role} {side.model!r} has no usable score for workload {workload.name!r}: "
+            f"needs a percent score on one of {list(workload.benchmarks)} "
+            "or an observed success share"
+        )
+    return p
+
+
+def _require_metrics(workload: Workload, side: Side, role: str) -> Metrics:
+    p = require_probability(workload, side, role)
+    return estimate_with_p(workload, side.price, side.profile, p, side.observed_cost_per_solved)
+
+
+def shapley_values(
+    value: Callable[[frozenset[str]], float], players: tuple[str, ...]
+) -> dict[str, float]:
+    """Exact Shapley values by the subset formula.
+
+    ``value(S)`` is the outcome with the players in ``S`` switched on. Each player gets
+    ``sum over S not containing i of |S|!(n-|S|-1)!/n! * (value(S+i) - value(S))``; the values sum
+    to ``value(all) - value(none)``.
+    """
+    n = len(players)
+    cache: dict[frozenset[str], float] = {}
+
+    def v(s: frozenset[str]) -> float:
+        if s not in cache:
+            cache[s] = value(s)
+        return cache[s]
+
+    out: dict[str, float] = {}
+    for i in players:
+        others = [q for q in players if q != i]
+        total = 0.0
+        for size in range(n):
+            weight = math.factorial(size) * math.factorial(n - size - 1) / math.factorial(n)
+            for subset in combinations(others, size):
+                s = frozenset(subset)
+                total += weight * (v(s | {i}) - v(s))
+        out[i] = total
+    return out
+
+
+def shapley(workload: Workload, candidate: Side, baseline: Side) -> dict[str, float]:
+    """Split the change in ``cost_per_success`` (candidate - baseline) over four factors.
+
+    Factors: ``price`` (the whole Price), ``output`` (verbosity), ``reasoning`` (reasoning tokens),
+    ``success`` (p). Speed and context window do not enter ``cost_per_success`` and are held at
+    the candidate's values. A factor that does not differ gets exactly 0.
+    """
+    p_c = require_probability(workload, candidate, "candidate")
+    p_b = require_probability(workload, baseline, "baseline")
+
+    def cost_per_success(switched: frozenset[str]) -> float:
+        output = candidate.profile if "output" in switched else baseline.profile
+        reasoning = candidate.profile if "reasoning" in switched else baseline.profile
+        profile = replace(
+            candidate.profile,
+            verbosity=output.verbosity,
+            reasoning_tokens=reasoning.reasoning_tokens,
+        )
+        price = candidate.price if "price" in switched else baseline.price
+        p = p_c if "success" in switched else p_b
+        return estimate_with_p(workload, price, profile, p).cost_per_success
+
+    return shapley_values(cost_per_success, FACTORS)
+
+
+def pick_incumbent(workload: Workload, estimates: Mapping[str, Metrics]) -> str | None:
+    """The viable model with the lowest ``cost_per_success``; if none is viable, the highest
+    ``p_ok``. Ties go to the model name that sorts first; ``None`` when there is no estimate.
+
+    ``estimates`` should hold the metrics as of D-1 on ``workload``.
+    """
+    if not estimates:
+        return None
+    viable = [(m.cost_per_success, name) for name, m in estimates.items() if m.viable]
+    if viable:
+        return min(viable)[1]
+    return min((-m.p_ok, name) for name, m in estimates.items())[1]
+
+
+def cost_driver(candidate: Metrics, baseline: Metrics, attribution: Mapping[str, float]) -> str:
+    """The lesson's serving-cost driver, first rule that holds.
+
+    ``context_size`` when context fit or the price tier in use differ; ``latency`` when latency fit
+    differs; otherwise the factor with the largest |contribution| (ties go to the earlier of
+    price, output, reasoning, success).
+    """
+    if candidate.fits_context != baseline.fits_context or candidate.tier_used != baseline.tier_used:
+        return "context_size"
+    if candidate.fits_latency != baseline.fits_latency:
+        return "latency"
+    top = max(FACTORS, key=lambda f: abs(attribution[f]))  # max keeps the first of equals
+    return DRIVER_NAMES[top]
+
+
+def ratio(candidate: float, baseline: float) -> float:
+    """``candidate / baseline``; 1.0 when both are 0, ``inf`` when only the baseline is 0."""
+    if baseline == 0.0:
+        return 1.0 if candidate == 0.0 else math.inf
+    return candidate / baseline
+
+
+def workload_cost_read(cost_ratio: float) -> str:
+    """``down`` when ratio <= 0.95, ``up`` when >= 1.05, else ``flat``."""
+    if cost_ratio <= 1.0 - COST_BAND:
+        return "down"
+    if cost_ratio >= 1.0 + COST_BAND:
+        return "up"
+    return "flat"
+
+
+def capacity_read(candidate: Metrics, baseline: Metrics) -> str:
+    """``up``/``down`` when decode tokens/day at the workload's traffic move by more than 10%."""
+    r = ratio(candidate.decode_tokens_per_day, baseline.decode_tokens_per_day)
+    if r > 1.0 + CAPACITY_BAND:
+        return "up"
+    if r < 1.0 - CAPACITY_BAND:
+        return "down"
+    return "flat"
+
+
+def verdict(
+    candidate: Metrics,
+    baseline: Metrics,
+    workload_cost: str,
+    delta_score: float | None,
+    noise: float | None,
+) -> tuple[str, str, str]:
+    """``(verdict, strength, buyer_behaviour)`` from the section-3 table, first rule that holds."""
+    significant = score_significant(delta_score, noise)
+    score_up = significant and delta_score is not None and delta_score > 0
+    if candidate.viable and not baseline.viable:
+        return UNLOCKS, "strong", "expand"
+    if candidate.viable and workload_cost == "down":
+        return CHEAPER, "strong", "switch"
+    if score_up and workload_cost == "up":
+        route = candidate.viable and candidate.p_ok > baseline.p_ok
+        return GRADE_NOT_BILL, "weak", "route" if route else "hold"
+    if not significant and workload_cost in ("up", "down"):
+        return BILL_ONLY, "weak", "hold"
+    return NO_SIGNAL, "none", "hold"
+
+
+@dataclass(frozen=True)
+class Reads:
+    """The three market reads."""
+
+    workload_cost: str
+    capacity: str
+    serving_volume: str
+
+    def to_json(self) -> dict:
+        return {
+            "workload_cost": self.workload_cost,
+            "capacity": self.capacity,
+            "serving_volume": self.serving_volume,
+        }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One candidate-versus-baseline comparison; ``to_json`` gives the section-5 shape.
+
+    Extra fields not in the JSON: ``benchmark`` (of ``delta_score``), ``noise`` and
+    ``score_significant``.
+    """
+
+    as_of: date
+    workload: str
+    candidate: str
+    baseline: str
+    capability: str
+    cost_driver: str
+    buyer_behaviour: str
+    verdict: str
+    strength: str
+    claim_contradicted: bool
+    delta_score: float | None
+    cost_ratio: float
+    reads: Reads
+    attribution: Mapping[str, float]
+    candidate_metrics: Metrics
+    baseline_metrics: Metrics
+    benchmark: str | None = None
+    noise: float | None = None
+    score_significant: bool = False
+
+    @property
+    def cost_significant(self) -> bool:
+        """``|cost_ratio - 1| >= 0.05``."""
+        return abs(self.cost_ratio - 1.0) >= COST_BAND
+
+    def to_json(self) -> dict:
+        """Exactly the section-5 object, keys in the spec's order."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "workload": self.workload,
+            "candidate": self.candidate,
+            "baseline": self.baseline,
+            "capability": self.capability,
+            "cost_driver": self.cost_driver,
+            "buyer_behaviour": self.buyer_behaviour,
+            "verdict": self.verdict,
+            "strength": self.strength,
+            "claim_contradicted": self.claim_contradicted,
+            "delta_score": self.delta_score,
+            "cost_ratio": self.cost_ratio,
+            "reads": self.reads.to_json(),
+            "attribution": {f: self.attribution[f] for f in FACTORS},
+            "candidate_metrics": self.candidate_metrics.to_dict(),
+            "baseline_metrics": self.baseline_metrics.to_dict(),
+        }
+
+
+def score_significant(delta_score: float | None, noise: float | None) -> bool:
+    """``|delta| > noise``; a null delta is never significant."""
+    return delta_score is not None and noise is not None and abs(delta_score) > noise
+
+
+def score_noise(
+    candidate: Score, baseline: Score, noise_floor: float = DEFAULT_NOISE_FLOOR
+) -> float:
+    """``max(2*sqrt(se_c^2 + se_b^2), noise_floor)``; a missing stderr counts as 0."""
+    se_c = candidate.stderr or 0.0
+    se_b = baseline.stderr or 0.0
+    return max(2.0 * math.sqrt(se_c**2 + se_b**2), noise_floor)
+
+
+def compare(
+    workload: Workload,
+    candidate: Side,
+    baseline: Side,
+    as_of: date,
+    capabilities: Mapping[str, str],
+    noise_floors: Mapping[str, float],
+    claims_cheaper: bool = False,
+) -> Comparison:
+    """Judge a candidate against a baseline on one workload as of ``as_of`` (section 3).
+
+    Both sides must already hold only facts known on ``as_of``. Raises ``ValueError`` when either
+    side has no usable score for the workload.
+    """
+    m_c = _require_metrics(workload, candidate, "candidate")
+    m_b = _require_metrics(workload, baseline, "baseline")
+
+    bench = shared_benchmark(workload, candidate, baseline)
+    delta: float | None = None
+    noise: float | None = None
+    if bench is not None:
+        s_c, s_b = candidate.scores[bench], baseline.scores[bench]
+        delta = s_c.value - s_b.value
+        noise = score_noise(s_c, s_b, noise_floors.get(bench, DEFAULT_NOISE_FLOOR))
+
+    cap_bench = bench if bench is not None else success_benchmark(workload, candidate)
+    capability = (
+        capabilities.get(cap_bench, UNKNOWN_CAPABILITY)
+        if cap_bench is not None
+        else UNKNOWN_CAPABILITY
+    )
+
+    attribution = shapley(workload, candidate, baseline)
+    cost_ratio = ratio(m_c.cost_per_success, m_b.cost_per_success)
+    workload_cost = workload_cost_read(cost_ratio)
+    v, strength, buyer = verdict(m_c, m_b, workload_cost, delta, noise)
+    reads = Reads(
+        workload_cost=workload_cost,
+        capacity=capacity_read(m_c, m_b),
+        serving_volume="up" if v in (UNLOCKS, CHEAPER) else "flat",
+    )
+    return Comparison(
+        as_of=as_of,
+        workload=workload.name,
+        candidate=candidate.model,
+        baseline=baseline.model,
+        capability=capability,
+        cost_driver=cost_driver(m_c, m_b, attribution),
+        buyer_behaviour=buyer,
+        verdict=v,
+        strength=strength,
+        claim_contradicted=claims_cheaper and workload_cost == "up",
+        delta_score=delta,
+        cost_ratio=cost_ratio,
+        reads=reads,
+        attribution=attribution,
+        candidate_metrics=m_c,
+        baseline_metrics=m_b,
+        benchmark=bench,
+        noise=noise,
+        score_significant=score_significant(delta, noise),
+    )

@@ -1,0 +1,146 @@
+"""Model-name resolution: map the many spellings of a model to one canonical id.
+
+Resolution is conservative. A name resolves only when genai-prices' own matcher (its bundled
+snapshot, no network) recognises it; otherwise ``resolve`` returns None and ``canonical_id``
+falls back to a normalised spelling of the name, never to a guess.
+
+- Routing prefixes are stripped for matching: ``openai/``, ``anthropic/``, ``gemini/``,
+  ``openrouter/x-ai/`` and other LiteLLM-style provider or host prefixes.
+- A trailing effort or thinking-budget suffix, as Epoch AI spells it (``_high``, ``_medium``,
+  ``_low``, ``_minimal``, ``_16K``, ``_32K``, ...) or as ``(16K thinking)``, becomes ``effort``.
+  The canonical id is then ``"{genai_id}:{effort}"`` with the effort lowercased; prices are
+  looked up under the part before the colon (``price_model``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from genai_prices import data_snapshot
+
+_EFFORT = r"high|medium|low|minimal|none|xhigh|max|thinking|\d+(?:\.\d+)?k"
+_SUFFIX_RE = re.compile(rf"^(?P<base>.+?)_(?P<effort>{_EFFORT})$", re.IGNORECASE)
+_PAREN_RE = re.compile(r"^(?P<base>.+?)\s*\((?P<effort>\d+(?:\.\d+)?k) thinking\)$", re.IGNORECASE)
+_EFFORT_ONLY_RE = re.compile(rf"^(?:{_EFFORT})$", re.IGNORECASE)
+
+# Leading path segments that name a provider or a host rather than the model itself, mapped to
+# the genai-prices provider id to try when the bare name has no first-party match (None: none).
+_PREFIXES: dict[str, str | None] = {
+    "openai": "openai",
+    "azure": "azure",
+    "anthropic": "anthropic",
+    "bedrock": "aws",
+    "gemini": "google",
+    "google": "google",
+    "vertex_ai": "google",
+    "xai": "x-ai",
+    "x-ai": "x-ai",
+    "deepseek": "deepseek",
+    "mistral": "mistral",
+    "mistralai": "mistral",
+    "cohere": "cohere",
+    "moonshotai": "moonshotai",
+    "groq": "groq",
+    "together_ai": "together",
+    "together": "together",
+    "fireworks_ai": "fireworks",
+    "fireworks": "fireworks",
+    "cerebras": "cerebras",
+    "openrouter": "openrouter",
+    "meta-llama": None,
+    "qwen": None,
+    "nvidia_nim": None,
+    "deepinfra": None,
+    "chutes": None,
+    "hyperbolic": None,
+}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A recognised model: canonical id, its provider, effort setting and a readable name."""
+
+    model: str
+    provider: str | None
+    effort: str | None
+    display_name: str
+
+
+def split_effort(name: str) -> tuple[str, str | None]:
+    """Split a trailing effort/budget suffix off ``name``: ``("gpt-5", "high")``."""
+    text = name.strip()
+    for pattern in (_SUFFIX_RE, _PAREN_RE):
+        if match := pattern.match(text):
+            return match.group("base").strip(), match.group("effort")
+    return text, None
+
+
+def _strip_prefixes(name: str) -> tuple[str, list[str]]:
+    """The name without routing prefixes, and the prefixes' provider hints (outermost first)."""
+    parts = name.split("/")
+    hints: list[str] = []
+    while len(parts) > 1 and parts[0] in _PREFIXES:
+        if (hint := _PREFIXES[parts.pop(0)]) is not None:
+            hints.append(hint)
+    return "/".join(parts), hints
+
+
+def _lookup(ref: str, provider_id: str | None):
+    try:
+        return data_snapshot.get_snapshot().find_provider_model(ref, None, provider_id, None)
+    except LookupError:
+        return None
+
+
+def _match(base: str):
+    """(provider, model) from genai-prices for a lowercased name without effort, or None."""
+    bare, hints = _strip_prefixes(base)
+    if found := _lookup(bare, None):  # first-party match on the bare name
+        return found
+    for hint in reversed(hints):  # innermost hint first: openrouter/x-ai/grok -> x-ai
+        if found := _lookup(bare, hint):
+            return found
+    if "openrouter" in hints and "/" in base:  # OpenRouter ids keep the vendor: x-ai/grok-4
+        return _lookup(base.split("/", 1)[1], "openrouter")
+    return None
+
+
+@lru_cache(maxsize=8192)
+def resolve(name: str) -> Resolved | None:
+    """Resolve a model name to its genai-prices id, or None when it is not recognised."""
+    if not name or not name.strip():
+        return None
+    base, effort = split_effort(name)
+    found = _match(base.lower())
+    if found is None:
+        return None
+    provider, info = found
+    model = f"{info.id}:{effort.lower()}" if effort else info.id
+    display = info.name or info.id
+    if effort:
+        display = f"{display} ({effort})"
+    return Resolved(model=model, provider=provider.id, effort=effort, display_name=display)
+
+
+@lru_cache(maxsize=8192)
+def canonical_id(name: str) -> str:
+    """The resolved id, else the name normalised.
+
+    Normalised: lowercased, whitespace runs -> "-", routing prefixes (``openai/``, ``gemini/``,
+    ``openrouter/``, ...) dropped, an effort suffix written as ``:effort``.
+    """
+    if resolved := resolve(name):
+        return resolved.model
+    base, effort = split_effort(name)
+    normal, _ = _strip_prefixes(re.sub(r"\s+", "-", base.strip().lower()))
+    return f"{normal}:{effort.lower()}" if effort else normal
+
+
+def price_model(model_id: str) -> str:
+    """The id prices are kept under: ``model_id`` without a trailing ``:effort``."""
+    head, sep, tail = model_id.rpartition(":")
+    if sep and head and _EFFORT_ONLY_RE.match(tail):
+        return head
+    return model_id

@@ -1,0 +1,69 @@
+"""Shared fixtures: a run configuration in a temp folder, and one Prefect test server."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from flows.prefect_env import configure
+
+configure()
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "data"
+REAL = REPO.parent / "shared" / "data" / "real"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return repr(value)
+
+
+def write_config(folder: Path, sources: list[dict] | None = None, **settings: object) -> Path:
+    """A brief.toml in `folder` using the bundled workloads/capabilities and, by default, the
+    bundled sources (paths made absolute); the database and output stay inside `folder`."""
+    with (DATA / "brief.toml").open("rb") as fh:
+        bundled = tomllib.load(fh)
+    if sources is None:
+        sources = []
+        for src in bundled["sources"]:
+            src = dict(src)
+            if "path" in src:
+                src["path"] = str((DATA / src["path"]).resolve())
+            sources.append(src)
+    lines = [
+        f'database = {_toml_value(str(folder / "brief.duckdb"))}',
+        f'workloads = {_toml_value(str(DATA / "workloads.toml"))}',
+        f'capabilities = {_toml_value(str(DATA / "capabilities.toml"))}',
+        f'output = {_toml_value(str(folder / "out"))}',
+        "[edition]",
+        *(f"{k} = {_toml_value(v)}" for k, v in {**bundled.get("edition", {}),
+                                                   **settings}.items()),
+    ]
+    for src in sources:
+        lines.append("[[sources]]")
+        lines += [f"{k} = {_toml_value(v)}" for k, v in src.items()]
+    path = folder / "brief.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def config_path(tmp_path: Path) -> Path:
+    return write_config(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """One Prefect test server for every flow test of the session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
