@@ -13,7 +13,8 @@ from signals.costmodel import Workload
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = PROJECT_DIR / "data" / "brief.toml"
 
-SourceKind = Literal["feed", "prices", "scores", "run_costs", "profiles", "trace"]
+SourceKind = Literal["feed", "prices", "scores", "run_costs", "profiles"]
+PACKAGED_FORMATS = frozenset({"genai-prices"})  # formats that carry their own data
 
 
 class ConfigError(Exception):
@@ -35,7 +36,11 @@ class Source(BaseModel):
 
     @model_validator(mode="after")
     def _one_location(self) -> Source:
-        if (self.path is None) == (self.url is None):
+        if self.format in PACKAGED_FORMATS:
+            if self.path is not None or self.url is not None:
+                raise ValueError(f"source {self.id!r}: format {self.format!r} reads its own "
+                                 "bundled data; give no `path` or `url`")
+        elif (self.path is None) == (self.url is None):
             raise ValueError(f"source {self.id!r} needs exactly one of `path` or `url`")
         return self
 

@@ -46,7 +46,7 @@ def render_task(config_path: str, edition: dict, run_id: str, now: datetime) -> 
 
 @flow(name="daily-brief")
 def daily_brief(edition_date: date | None = None, config_path: str | None = None) -> RunSummary:
-    """Make the Morning Brief of `edition_date` (default: today, UTC) from the configured sources."""
+    """Make the Morning Brief of `edition_date` (default: today, UTC) from the sources."""
     cfg = load_config(config_path)
     day = edition_date or datetime.now(UTC).date()
     run_id = flow_run.get_id() or uuid.uuid4().hex

@@ -17,19 +17,10 @@ from flows.content import (
     SourceStatus,
     WorkloadLine,
 )
-from signals.compare import Comparison, success_benchmark
+from flows.render import FACTOR_WORDS, VERDICT_WORDS
+from signals.compare import Comparison, Side, success_benchmark
 from signals.daily import DaySignals, FactSet, Pending, group_items
 from signals.identity import price_model, resolve
-
-VERDICT_WORDS = {
-    "unlocks_workload": "unlocks a workload",
-    "cheaper_per_task": "cheaper per task",
-    "grade_not_bill": "grade, not bill",
-    "bill_only": "bill moves, grade doesn't",
-    "no_signal": "no signal",
-}
-FACTOR_WORDS = {"price": "price per token", "output": "generated tokens",
-                "reasoning": "reasoning tokens", "success": "retries (success rate)"}
 
 METHOD_NOTE = (
     "How we compute it: per workload, cost per successful task = cost per attempt / success rate, "
@@ -51,7 +42,23 @@ def model_label(model: str) -> str:
     return f"{name} ({effort})" if effort else name
 
 
-def _driver_detail(c: Comparison) -> str:
+def _factor_fact(c: Comparison, cand: Side, base: Side) -> str:
+    """The fact behind the largest Shapley factor, side by side."""
+    factor = max(c.attribution, key=lambda f: abs(c.attribution[f]))
+    if factor == "price":
+        return (f"${cand.price.input:g} in / ${cand.price.output:g} out per 1M tokens vs "
+                f"${base.price.input:g} / ${base.price.output:g}")
+    if factor == "output":
+        return (f"{cand.profile.verbosity:g}x the workload's reference output vs "
+                f"{base.profile.verbosity:g}x")
+    if factor == "reasoning":
+        return (f"{cand.profile.reasoning_tokens:,.0f} reasoning tokens a request vs "
+                f"{base.profile.reasoning_tokens:,.0f}")
+    return (f"success rate {c.candidate_metrics.p:.0%} vs {c.baseline_metrics.p:.0%} "
+            f"({FACTOR_WORDS[factor]})")
+
+
+def _driver_detail(c: Comparison, cand: Side, base: Side) -> str:
     cm, bm = c.candidate_metrics, c.baseline_metrics
     if c.cost_driver == "context_size":
         if cm.fits_context != bm.fits_context:
@@ -62,8 +69,7 @@ def _driver_detail(c: Comparison) -> str:
         late = cm if not cm.fits_latency else bm
         who = "the candidate" if late is cm else "the baseline"
         return f"{who} misses the latency target at p95"
-    factor = max(c.attribution, key=lambda f: abs(c.attribution[f]))
-    return f"{FACTOR_WORDS[factor]} account for most of the change in cost per success"
+    return _factor_fact(c, cand, base)
 
 
 def _headline(label: str, c: Comparison, workload_label: str) -> str:
@@ -73,7 +79,8 @@ def _headline(label: str, c: Comparison, workload_label: str) -> str:
         "cheaper_per_task": f"{label} cuts the bill for {wl}",
         "grade_not_bill": f"{label}: higher grade, bigger bill on {wl}",
         "bill_only": (f"{label} {'cuts' if c.reads.workload_cost == 'down' else 'raises'} "
-                      f"the bill for {wl} at the same grade"),
+                      f"the bill for {wl}"
+                      + (" at the same grade" if c.delta_score is not None else "")),
     }.get(c.verdict, f"{label} on {wl}")
 
 
@@ -81,9 +88,11 @@ def _line(cfg: Config, facts: FactSet, c: Comparison, day: date) -> WorkloadLine
     wl = cfg.workloads[c.workload]
     cand = facts.side(c.candidate, day, wl)
     base = facts.side(c.baseline, day, wl)
-    bench = c.benchmark or (success_benchmark(wl, cand) if cand else None)
-    cand_score = cand.scores[bench].value if cand and bench in cand.scores else None
-    base_score = base.scores[bench].value if base and bench in base.scores else None
+    if cand is None or base is None:
+        raise ValueError(f"{c.candidate} or {c.baseline} has no price on {day}")
+    bench = c.benchmark or success_benchmark(wl, cand)
+    cand_score = cand.scores[bench].value if bench in cand.scores else None
+    base_score = base.scores[bench].value if bench in base.scores else None
     return WorkloadLine(
         workload=wl.name, workload_label=wl.label, requests_per_day=wl.requests_per_day,
         baseline=c.baseline, baseline_label=model_label(c.baseline),
@@ -91,7 +100,7 @@ def _line(cfg: Config, facts: FactSet, c: Comparison, day: date) -> WorkloadLine
         candidate_score=cand_score,
         baseline_score=base_score if c.benchmark else None,
         noise=c.noise, delta_significant=c.score_significant,
-        comparison=c.to_json(), driver_detail=_driver_detail(c),
+        comparison=c.to_json(), driver_detail=_driver_detail(c, cand, base),
     )
 
 
@@ -163,7 +172,7 @@ def build_edition(cfg: Config, facts: FactSet, sig: DaySignals,
     chart = _chart(cfg, facts, sig, groups[0][0]) if groups else None
     return Edition(
         edition_date=sig.day,
-        title=f"Morning Brief · Model costs — {sig.day:%A} {sig.day.day} {sig.day:%B %Y}",
+        title="Morning Brief · Model costs",
         items=items,
         pending=[_pending(cfg, p) for p in sig.pending],
         sources=statuses,

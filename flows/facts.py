@@ -8,10 +8,10 @@ from datetime import date
 import duckdb
 import pyarrow as pa
 
+from flows.store import run
 from signals.compare import Comparison, Score, success_benchmark
 from signals.costmodel import Price, Profile
 from signals.daily import DaySignals, FactSet, PriceFact, RunCostFact, ScoreFact
-
 
 PROFILE_FIELDS = ("verbosity", "reasoning_tokens", "ttft_s", "output_tps", "context_window")
 
@@ -52,8 +52,8 @@ def load_facts(con: duckdb.DuckDBPyConnection) -> FactSet:
 
 def last_edition_before(con: duckdb.DuckDBPyConnection, day: date) -> date | None:
     row = con.execute("SELECT max(edition_date) FROM editions WHERE edition_date < ?",
-                      [day]).fetchone()
-    return row[0] if row else None
+                      [day]).fetchall()
+    return row[0][0]
 
 
 def save_estimates(con: duckdb.DuckDBPyConnection, sig: DaySignals, facts: FactSet,
@@ -76,11 +76,11 @@ def save_estimates(con: duckdb.DuckDBPyConnection, sig: DaySignals, facts: FactS
                     "net_value_per_request", "viable", "observed_cost_per_solved")},
                 "run_id": run_id,
             })
-    con.execute("DELETE FROM estimates WHERE as_of = ?", [sig.day])
+    run(con, "DELETE FROM estimates WHERE as_of = ?", [sig.day])
     if rows:
         con.register("_est", pa.Table.from_pylist(rows))
         try:
-            con.execute("INSERT INTO estimates BY NAME SELECT * FROM _est")
+            run(con, "INSERT INTO estimates BY NAME SELECT * FROM _est")
         finally:
             con.unregister("_est")
     return len(rows)
@@ -97,11 +97,11 @@ def save_signals(con: duckdb.DuckDBPyConnection, day: date, comparisons: list[Co
         "claim_contradicted": c.claim_contradicted,
         "comparison": json.dumps(c.to_json(), sort_keys=False), "run_id": run_id,
     } for c in comparisons]
-    con.execute("DELETE FROM signals WHERE edition_date = ?", [day])
+    run(con, "DELETE FROM signals WHERE edition_date = ?", [day])
     if rows:
         con.register("_sig", pa.Table.from_pylist(rows))
         try:
-            con.execute("INSERT INTO signals BY NAME SELECT * FROM _sig")
+            run(con, "INSERT INTO signals BY NAME SELECT * FROM _sig")
         finally:
             con.unregister("_sig")
     return len(rows)

@@ -13,8 +13,8 @@ import httpx
 import pyarrow as pa
 
 from flows.adapters import FORMATS
-from flows.config import Source
-from flows.store import open_store
+from flows.config import PACKAGED_FORMATS, Source
+from flows.store import open_store, run
 from flows.validate import SPECS, Checked, check, read_canonical_csv, rows_to_text_table
 from signals.identity import canonical_id
 
@@ -51,6 +51,8 @@ class SourceResult:
 
 def read_bytes(source: Source, timeout_s: float = 30.0) -> bytes:
     """The source's bytes, from its file or its URL (size-capped, with timeouts)."""
+    if source.format in PACKAGED_FORMATS:
+        return b""
     if source.path is not None:
         try:
             size = source.path.stat().st_size
@@ -128,7 +130,8 @@ def store_rejects(con: duckdb.DuckDBPyConnection, source_id: str, rejects: list[
     if not rejects:
         return 0
     tbl = pa.table({
-        "reject_id": [_reject_id(source_id, r["kind"], r["reason"], str(r["raw"])) for r in rejects],
+        "reject_id": [_reject_id(source_id, r["kind"], r["reason"], str(r["raw"]))
+                      for r in rejects],
         "source_id": [source_id] * len(rejects),
         "kind": [r["kind"] for r in rejects],
         "reason": [r["reason"] for r in rejects],
@@ -136,7 +139,7 @@ def store_rejects(con: duckdb.DuckDBPyConnection, source_id: str, rejects: list[
     })
     con.register("_rej", tbl)
     try:
-        con.execute(
+        run(con,
             "INSERT INTO rejects SELECT DISTINCT ON (reject_id) *, ?, ? FROM _rej "
             "ON CONFLICT DO NOTHING", [run_id, now])
     finally:
@@ -157,24 +160,28 @@ def insert_facts(con: duckdb.DuckDBPyConnection, table: str, good: pa.Table, sou
         ranked = (f"SELECT *, row_number() OVER (PARTITION BY {keys} ORDER BY {prefer}) AS _n "
                   f"FROM _batch")
         dupes = con.sql(f"SELECT * EXCLUDE (_n) FROM ({ranked}) WHERE _n > 1").to_arrow_table()
-        before = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        before = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
         col_list = ", ".join(f'"{c}"' for c in cols)
-        con.execute(
+        run(con,
             f"INSERT INTO {table} ({col_list}, source_id, run_id, fetched_at) "
             f"SELECT {col_list}, ?, ?, ? FROM ({ranked}) WHERE _n = 1 ON CONFLICT DO NOTHING",
             [source_id, run_id, now],
         )
-        after = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        after = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     finally:
         con.unregister("_batch")
     why = f"duplicate of another row for the same {'/'.join(key)} in this source (kept: {prefer})"
-    return after - before, [{"kind": table, "reason": why, "raw": json.dumps(r, default=str, sort_keys=True, ensure_ascii=False)}
+    return after - before, [{"kind": table, "reason": why, "raw": _dump(r)}
                             for r in dupes.to_pylist()]
+
+
+def _dump(row: dict) -> str:
+    return json.dumps(row, default=str, sort_keys=True, ensure_ascii=False)
 
 
 def ingest_source(db: Path, source: Source, run_id: str, now: datetime) -> SourceResult:
     """Ingest one source in its own short transaction; a failure is recorded, never raised."""
-    location = str(source.path or source.url)
+    location = str(source.path or source.url or f"{source.format} package data")
     result = SourceResult(source.id, source.kind, source.format, location)
     with open_store(db) as con:
         checked: dict[str, Checked] = {}
@@ -183,7 +190,7 @@ def ingest_source(db: Path, source: Source, run_id: str, now: datetime) -> Sourc
             checked, rejects = parse_source(con, source)
         except SourceError as exc:
             result.ok, result.reason = False, str(exc)
-        con.execute("BEGIN TRANSACTION")
+        run(con, "BEGIN TRANSACTION")
         try:
             for table, ch in checked.items():
                 rejects.extend(ch.rejects)
@@ -195,13 +202,13 @@ def ingest_source(db: Path, source: Source, run_id: str, now: datetime) -> Sourc
                 result.rows_new += new
                 result.rows_by_kind[table] = ch.good.num_rows
             result.rejected = store_rejects(con, source.id, rejects, run_id, now)
-            con.execute(
+            run(con,
                 "INSERT INTO source_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [run_id, source.id, source.kind, source.format, location, result.ok,
                  result.reason, result.rows_read, result.rows_new, result.rejected, now],
             )
-            con.execute("COMMIT")
+            run(con, "COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            run(con, "ROLLBACK")
             raise
     return result

@@ -10,8 +10,8 @@ from flows.content import Edition, SourceStatus
 from flows.edition import build_edition
 from flows.facts import last_edition_before, load_facts, save_estimates, save_signals
 from flows.ingest import SourceResult, ingest_source
-from flows.render import render_edition, write_edition
-from flows.store import open_store
+from flows.render import write_edition
+from flows.store import open_store, run
 from signals.daily import day_signals
 
 
@@ -46,7 +46,7 @@ class RunSummary:
 
 def start_run(cfg: Config, run_id: str, day: date, now: datetime) -> None:
     with open_store(cfg.database) as con:
-        con.execute(
+        run(con,
             "INSERT INTO runs (run_id, edition_date, config_path, started_at, status) "
             "VALUES (?, ?, ?, ?, 'running')",
             [run_id, day, str(cfg.path), now],
@@ -76,10 +76,10 @@ def compute_edition(cfg: Config, day: date, run_id: str,
             noise_floors={b: c.noise_floor for b, c in cfg.capabilities.items()
                           if c.noise_floor is not None},
         )
-        con.execute("BEGIN TRANSACTION")
+        run(con, "BEGIN TRANSACTION")
         n_est = save_estimates(con, sig, facts, cfg.workloads, run_id)
         n_sig = save_signals(con, day, sig.comparisons, run_id)
-        con.execute("COMMIT")
+        run(con, "COMMIT")
     edition = build_edition(cfg, facts, sig, statuses(results))
     return edition, n_est, n_sig, len(sig.comparisons)
 
@@ -88,13 +88,13 @@ def publish_draft(cfg: Config, edition: Edition, run_id: str, now: datetime) -> 
     """Write the brief's files and store the draft; an edition an editor approved is kept."""
     out_dir = cfg.output / edition.edition_date.isoformat()
     paths = write_edition(edition, out_dir)
-    texts = render_edition(edition)
+    texts = {fmt: paths[fmt].read_text(encoding="utf-8") for fmt in ("html", "md", "txt")}
     with open_store(cfg.database) as con:
-        row = con.execute("SELECT status FROM editions WHERE edition_date = ?",
-                          [edition.edition_date]).fetchone()
-        if row and row[0] != "draft":
-            return {k: str(v) for k, v in paths.items()}, row[0]
-        con.execute(
+        rows = con.execute("SELECT status FROM editions WHERE edition_date = ?",
+                           [edition.edition_date]).fetchall()
+        if rows and rows[0][0] != "draft":
+            return {k: str(v) for k, v in paths.items()}, rows[0][0]
+        run(con,
             "INSERT OR REPLACE INTO editions VALUES (?, 'draft', ?, ?, ?, ?, ?, ?)",
             [edition.edition_date, edition.model_dump_json(), texts["html"], texts["md"],
              texts["txt"], run_id, now],
@@ -104,7 +104,7 @@ def publish_draft(cfg: Config, edition: Edition, run_id: str, now: datetime) -> 
 
 def finish_run(cfg: Config, summary: RunSummary, now: datetime) -> None:
     with open_store(cfg.database) as con:
-        con.execute(
+        run(con,
             "UPDATE runs SET finished_at = ?, status = ?, sources_ok = ?, sources_failed = ?, "
             "rows_new = ?, rows_rejected = ?, signals = ? WHERE run_id = ?",
             [now, summary.status, len(summary.sources) - len(summary.failed), len(summary.failed),

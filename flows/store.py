@@ -195,6 +195,11 @@ MIGRATIONS: list[tuple[str, str]] = [
 FACT_TABLES = ("prices", "scores", "run_costs", "profiles", "entries")
 
 
+def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> None:
+    """Execute a statement to completion (DuckDB keeps a pending result open otherwise)."""
+    con.execute(sql, params or []).fetchall()
+
+
 def _is_lock_error(exc: duckdb.Error) -> bool:
     return "lock" in str(exc).lower()
 
@@ -216,7 +221,7 @@ def connect(path: Path, read_only: bool = False, attempts: int = 8) -> duckdb.Du
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply pending migrations in order, each in its own transaction; return the names applied."""
-    con.execute(
+    run(con,
         "CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ)"
     )
     done = {row[0] for row in con.execute("SELECT name FROM _migrations").fetchall()}
@@ -224,13 +229,13 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     for name, sql in MIGRATIONS:
         if name in done:
             continue
-        con.execute("BEGIN TRANSACTION")
+        run(con, "BEGIN TRANSACTION")
         try:
-            con.execute(sql)
-            con.execute("INSERT INTO _migrations VALUES (?, now())", [name])
-            con.execute("COMMIT")
+            run(con, sql)
+            run(con, "INSERT INTO _migrations VALUES (?, now())", [name])
+            run(con, "COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            run(con, "ROLLBACK")
             raise
         applied.append(name)
     return applied

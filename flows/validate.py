@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from flows.store import run
+
 
 @dataclass(frozen=True)
 class Field:
@@ -176,7 +178,7 @@ def check(con: duckdb.DuckDBPyConnection, kind: str, table: pa.Table) -> Checked
 
 def read_canonical_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> Checked:
     """Read a canonical CSV as text, set aside malformed lines and bad values, cast the rest."""
-    con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
+    run(con, "DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
     rel = con.sql(
         "SELECT * FROM read_csv($path, all_varchar = true, header = true, delim = ',',"
         " quote = '\"', store_rejects = true)",

@@ -103,12 +103,14 @@ def side_probability(workload: Workload, side: Side) -> float | None:
     return None
 
 
+def _side_metrics(workload: Workload, side: Side, p: float) -> Metrics:
+    return estimate_with_p(workload, side.price, side.profile, p, side.observed_cost_per_solved)
+
+
 def estimate_side(workload: Workload, side: Side) -> Metrics | None:
     """Section-2 metrics for one side; ``None`` when it has no usable score for the workload."""
     p = side_probability(workload, side)
-    if p is None:
-        return None
-    return estimate_with_p(workload, side.price, side.profile, p, side.observed_cost_per_solved)
+    return None if p is None else _side_metrics(workload, side, p)
 
 
 def require_probability(workload: Workload, side: Side, role: str) -> float:
@@ -124,8 +126,7 @@ def require_probability(workload: Workload, side: Side, role: str) -> float:
 
 
 def _require_metrics(workload: Workload, side: Side, role: str) -> Metrics:
-    p = require_probability(workload, side, role)
-    return estimate_with_p(workload, side.price, side.profile, p, side.observed_cost_per_solved)
+    return _side_metrics(workload, side, require_probability(workload, side, role))
 
 
 def shapley_values(

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from signals.asof import latest_as_of
 from signals.compare import Comparison, Score, Side, compare, estimate_side, pick_incumbent
 from signals.costmodel import Metrics, Price, Profile, Workload, run_cost_per_solved
-from signals.identity import price_model
+from signals.identity import price_model, resolve
 
 
 @dataclass(frozen=True)
@@ -67,12 +67,14 @@ class FactSet:
         return sorted(self.scores)
 
     def price_on(self, model: str, day: date) -> PriceFact | None:
-        """The price in force on `day`, from one provider per model (the alphabetically first
-        provider that prices it), so a new reseller never reads as a price change."""
+        """The price in force on `day`, from one provider per model (the model's own provider,
+        else the alphabetically first), so a new reseller never reads as a price change."""
         facts = self.prices.get(price_model(model)) or self.prices.get(model) or []
         if not facts:
             return None
-        provider = min(f.provider for f in facts)
+        providers = {f.provider for f in facts}
+        own = resolve(price_model(model))
+        provider = own.provider if own and own.provider in providers else min(providers)
         return latest_as_of((f for f in facts if f.provider == provider), day,
                             lambda f: f.effective_from)
 
@@ -226,7 +228,7 @@ def rank_key(c: Comparison) -> tuple:
 
 
 def group_items(comparisons: Iterable[Comparison]) -> list[list[Comparison]]:
-    """One group per release that carries a signal: its lines ranked, groups ranked by their lead."""
+    """One group per release with a signal: its lines ranked, groups ranked by their lead."""
     groups: dict[str, list[Comparison]] = defaultdict(list)
     for c in comparisons:
         if c.verdict != "no_signal":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from signals.asof import latest_as_of
@@ -38,6 +38,7 @@ fact_lists = st.lists(
 days = st.integers(min_value=-5, max_value=65).map(lambda d: D0 + timedelta(days=d))
 
 
+@settings(deadline=None)
 @given(fact_lists, days)
 def test_never_looks_ahead(facts: list[tuple[date, str]], day: date) -> None:
     got = latest_as_of(facts, day, when)
@@ -51,6 +52,7 @@ def test_never_looks_ahead(facts: list[tuple[date, str]], day: date) -> None:
         assert got is [f for f in known if f[0] == got[0]][-1]
 
 
+@settings(deadline=None)
 @given(fact_lists, fact_lists, days)
 def test_later_facts_do_not_change_earlier_days(
     facts: list[tuple[date, str]], extra: list[tuple[date, str]], day: date

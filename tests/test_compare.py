@@ -9,7 +9,7 @@ from datetime import date
 from itertools import permutations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from signals.compare import (
@@ -155,6 +155,16 @@ def test_grade_not_bill_hold_when_candidate_not_viable() -> None:
     # candidate net = 0.9*0.02 - 0.027 = -0.009 (not viable) -> hold
     cmp = run(side("cand", 90, DOUBLE), w=replace(W, value_per_success_usd=0.02))
     assert (cmp.verdict, cmp.buyer_behaviour) == ("grade_not_bill", "hold")
+
+
+def test_grade_not_bill_hold_when_p_ok_not_higher() -> None:
+    # the shared benchmark rises (+10) but the candidate's success benchmark "a" gives p 0.6:
+    # viable (0.6 >= 0.5, net 0.06 - 0.027 > 0) yet p_ok 0.6 < 0.8, so routing it buys nothing
+    w = replace(W, benchmarks=("a", "bench"))
+    cand = Side("cand", DOUBLE, Profile(), {"a": Score(60), "bench": Score(90)})
+    cmp = run(cand, BASE, w)
+    assert cmp.candidate_metrics.viable and cmp.delta_score == 10.0
+    assert outcome(cmp) == ("grade_not_bill", "weak", "hold")
 
 
 def test_bill_only() -> None:
@@ -392,6 +402,7 @@ def shapley_by_orderings(w: Workload, cand: Side, base: Side) -> dict[str, float
     return {f: t / len(orders) for f, t in totals.items()}
 
 
+@settings(deadline=None, max_examples=50)
 @given(workloads, sides, sides)
 def test_shapley_sums_to_the_change(w: Workload, cand: Side, base: Side) -> None:
     contrib = shapley(w, cand, base)
@@ -403,6 +414,7 @@ def test_shapley_sums_to_the_change(w: Workload, cand: Side, base: Side) -> None
         assert math.isclose(contrib[f], check[f], rel_tol=1e-9, abs_tol=1e-12 * scale)
 
 
+@settings(deadline=None, max_examples=50)
 @given(workloads, sides, sides, st.sets(st.sampled_from(FACTORS)))
 def test_shapley_is_zero_for_unchanged_factors(
     w: Workload, base: Side, other: Side, changed: set[str]
@@ -453,5 +465,10 @@ def test_cascade_metrics() -> None:
     roomy = replace(first, profile=Profile(context_window=10_000))
     m = cascade(W, roomy, second)
     assert m.fits_context and not m.context_known and not m.speed_known
+    # the long-context tier on either model shows
+    assert not cascade(W, first, second).tier_used
+    assert cascade(
+        W, first, replace(second, price=replace(DOUBLE, tier_threshold_tokens=1000))
+    ).tier_used
     with pytest.raises(ValueError):
         cascade(W, side("x", None), second)

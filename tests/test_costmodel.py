@@ -6,7 +6,7 @@ import math
 from dataclasses import replace
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from signals.costmodel import (
@@ -312,6 +312,7 @@ profiles = st.builds(
 )
 
 
+@settings(deadline=None)
 @given(workloads, prices, profiles, prob)
 def test_cost_per_success_is_c_over_p_for_every_k(
     w: Workload, price: Price, profile: Profile, p: float
@@ -324,12 +325,16 @@ def test_cost_per_success_is_c_over_p_for_every_k(
         assert math.isclose(m.cost_per_request / m.p_ok, c / p, rel_tol=1e-9, abs_tol=1e-15)
 
 
+@settings(deadline=None)
 @given(workloads, prices, profiles, prob)
 def test_p_ok_grows_with_attempts(w: Workload, price: Price, profile: Profile, p: float) -> None:
     previous: Metrics | None = None
     for k in range(1, 11):
         m = estimate_with_p(replace(w, max_attempts=k), price, profile, p)
         assert 0.0 < m.p_ok <= 1.0 and 1.0 <= m.expected_attempts <= k
+        # the section-2 formulas as written
+        assert math.isclose(m.p_ok, 1 - (1 - p) ** k, rel_tol=1e-12)
+        assert math.isclose(m.expected_attempts, (1 - (1 - p) ** k) / p, rel_tol=1e-9)
         if previous is not None:
             assert m.p_ok >= previous.p_ok
             if (1 - p) ** (k - 1) * p > 1e-15:  # the step is representable in floats
@@ -337,6 +342,7 @@ def test_p_ok_grows_with_attempts(w: Workload, price: Price, profile: Profile, p
         previous = m
 
 
+@settings(deadline=None)
 @given(st.floats(min_value=0.1, max_value=100), prob, st.integers(min_value=1, max_value=12))
 def test_latency_j_is_the_smallest_reaching_95(lat: float, p: float, k: int) -> None:
     j = calls_at_p95([p] * k)
@@ -352,6 +358,7 @@ def test_latency_j_is_the_smallest_reaching_95(lat: float, p: float, k: int) -> 
         assert cdf(j - 1) < 0.95
 
 
+@settings(deadline=None)
 @given(workloads, prices, profiles, prob)
 def test_viable_matches_its_definition(
     w: Workload, price: Price, profile: Profile, p: float

@@ -4,7 +4,7 @@ The golden files in tests/golden/ hold the expected brief.html, brief.md and bri
 fixed edition built below. After an intended change to the templates or filters, regenerate them
 and review the diff before committing:
 
-    UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_render.py
+    UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_render.py
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import jinja2
 import pytest
 
 from flows import render
+from flows.chart import draw_chart, frontier
 from flows.content import (
     Chart,
     ChartPoint,
@@ -399,7 +400,7 @@ PHRASES = (
     "×3.9",
     "$0.42 per solved task",
     "No shared benchmark",
-    "Sources read: 5 (1 failed: vendor-x-news, HTTP 503 — earlier facts kept; 2 rows rejected",
+    "Sources read: 5 (1 failed: vendor-x-news, HTTP 503 — earlier facts kept; 2 rows set aside",
     "buyer behaviour",
     "Claim contradicted",
     "no price published",
@@ -451,10 +452,8 @@ def test_strict_undefined_raises() -> None:
 
 def test_autoescape_by_template_name() -> None:
     env = render.make_env()
-    html = env.get_template("brief/brief.html.j2")
-    md = env.get_template("brief/brief.md.j2")
-    assert html.environment.autoescape("brief/brief.html.j2") is True
-    assert md.environment.autoescape("brief/brief.md.j2") is False
+    assert env.autoescape("brief/item.html.j2") is True
+    assert env.autoescape("brief/brief.md.j2") is False
     assert env.autoescape("brief/brief.txt.j2") is False
 
 
@@ -549,6 +548,18 @@ def test_write_edition_is_deterministic(tmp_path: Path) -> None:
     assert "![" in first["md"].read_text(encoding="utf-8")
     assert b"\r\n" not in first["txt"].read_bytes()
     assert edition.chart.image is None, "the caller's edition is left unchanged"
+
+
+def test_chart_png_is_byte_identical(tmp_path: Path) -> None:
+    chart = make_edition().chart
+    draw_chart(chart, tmp_path / "one.png")
+    draw_chart(chart, tmp_path / "two.png")
+    assert (tmp_path / "one.png").read_bytes() == (tmp_path / "two.png").read_bytes()
+
+
+def test_frontier_is_lowest_cost_for_at_least_that_score() -> None:
+    steps = frontier(make_edition().chart.points)
+    assert steps == [(82.5, 0.0011), (86.0, 0.0061), (89.4, 0.0094)]
 
 
 def test_no_chart_file_without_points(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ def as_text(raw: Any) -> str:
 
 
 def number_or_raw(value: Any) -> Any:
-    """An int or float when ``value`` reads as a number, None when empty, else the value unchanged."""
+    """An int or float when ``value`` reads as a number, None when empty, else ``value`` as is."""
     if value is None:
         return None
     if isinstance(value, bool):

@@ -48,7 +48,8 @@ def parse(
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
     if "Model version" not in header:
-        out.reject("scores", "not an Epoch benchmark table (no 'Model version' column)", text[:2000])
+        out.reject("scores", "not an Epoch benchmark table (no 'Model version' column)",
+                   text[:2000])
         return out
     column = score_column or _score_column(header)
     if column not in header:

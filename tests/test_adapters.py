@@ -1,0 +1,462 @@
+"""Source adapters on the real third-party files and on the bundled copies."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+from genai_prices import types as gp_types
+from genai_prices.data import providers as gp_providers
+
+from flows.adapters import FORMATS, aider, epoch, feeds, genai_prices
+from flows.adapters.base import Parsed
+
+REPO = Path(__file__).resolve().parents[1]
+SOURCES = REPO / "data" / "sources"
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+AIDER_URL = "https://aider.chat/docs/leaderboards/"
+
+
+@pytest.fixture(scope="module")
+def real() -> Path:
+    if not REAL.is_dir():
+        pytest.skip(f"real data folder not found: {REAL}")
+    return REAL
+
+
+def _real_files(pattern: str) -> list[Path]:
+    return sorted(REAL.glob(pattern)) if REAL.is_dir() else []
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [p.name for p in paths]
+
+
+def _yaml(data: bytes):
+    return yaml.load(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def _check_contract(parsed: Parsed) -> None:
+    assert isinstance(parsed, Parsed)
+    assert set(parsed.rows) <= {"prices", "scores", "run_costs", "profiles", "entries"}
+    for reject in parsed.rejects:
+        assert set(reject) == {"kind", "reason", "raw"}
+        assert reject["reason"] and isinstance(reject["raw"], str)
+
+
+def _by_source_name(rows: list[dict], name: str) -> dict:
+    matches = [r for r in rows if r["source_name"] == name]
+    assert len(matches) == 1, (name, matches)
+    return matches[0]
+
+
+# -- registry -------------------------------------------------------------------------------
+
+def test_registry_names_every_format() -> None:
+    assert set(FORMATS) == {"aider", "epoch", "genai-prices", "rss", "atom", "feed", "jsonfeed"}
+    assert FORMATS["aider"] is aider.parse
+    assert FORMATS["jsonfeed"] is feeds.parse
+
+
+# -- Aider ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def polyglot(real: Path) -> Parsed:
+    return aider.parse((real / "benchmarks/aider_leaderboards/polyglot_leaderboard.yml")
+                       .read_bytes(), "aider")
+
+
+@pytest.mark.parametrize("path", _real_files("benchmarks/aider_leaderboards/*.yml"),
+                         ids=_ids(_real_files("benchmarks/aider_leaderboards/*.yml")))
+def test_aider_every_leaderboard_file_is_accounted_for(path: Path) -> None:
+    items = _yaml(path.read_bytes())
+    parsed = aider.parse(path.read_bytes(), "aider")
+    _check_contract(parsed)
+    # every run is a score or a reject; run costs only come with a score
+    assert parsed.count("scores") + len(parsed.rejects) == len(items)
+    assert parsed.count("run_costs") <= parsed.count("scores")
+
+
+def test_aider_polyglot_counts(polyglot: Parsed, real: Path) -> None:
+    items = _yaml((real / "benchmarks/aider_leaderboards/polyglot_leaderboard.yml")
+                           .read_bytes())
+    pairs = [i for i in items if i.get("editor_model")]
+    costed = [i for i in items if not i.get("editor_model") and (i.get("total_cost") or 0) > 0]
+    assert len(items) == 69
+    assert polyglot.count("scores") == len(items) - len(pairs) == 66
+    assert polyglot.count("run_costs") == len(costed)
+    assert len(polyglot.rejects) == len(pairs) == 3
+    assert all("architect/editor pair" in r["reason"] for r in polyglot.rejects)
+
+
+def test_aider_known_entry(polyglot: Parsed) -> None:
+    score = _by_source_name(polyglot.rows["scores"], "gpt-4o-mini-2024-07-18")
+    assert score == {
+        "model": "gpt-4o-mini", "benchmark": "aider-polyglot", "as_of": "2024-12-21",
+        "value": 3.6, "scale": "percent", "stderr": None, "version": "0.69.2.dev",
+        "source_name": "gpt-4o-mini-2024-07-18", "evidence_url": AIDER_URL,
+    }
+    cost = _by_source_name(polyglot.rows["run_costs"], "gpt-4o-mini-2024-07-18")
+    assert (cost["total_cost_usd"], cost["tasks"], cost["solved"]) == (0.3236, 225, 8)
+    assert cost["as_of"] == "2024-12-21" and cost["model"] == "gpt-4o-mini"
+
+
+def test_aider_zero_cost_keeps_the_score_only(polyglot: Parsed) -> None:
+    score = _by_source_name(polyglot.rows["scores"], "Gemini 2.0 Pro exp-02-05")
+    assert score["value"] == 35.6
+    # the --model argument names the model; it is not in genai-prices, so it stays normalised
+    assert score["model"] == "gemini-2.0-pro-exp-02-05"
+    names = {r["source_name"] for r in polyglot.rows["run_costs"]}
+    assert "Gemini 2.0 Pro exp-02-05" not in names
+
+
+def test_aider_reasoning_settings_become_efforts(polyglot: Parsed) -> None:
+    rows = polyglot.rows["scores"]
+    assert _by_source_name(rows, "gpt-5 (high)")["model"] == "gpt-5:high"
+    assert _by_source_name(rows, "gpt-5 (low)")["model"] == "gpt-5:low"
+    thinking = _by_source_name(rows, "claude-sonnet-4-20250514 (32k thinking)")["model"]
+    plain = _by_source_name(rows, "claude-sonnet-4-20250514 (no thinking)")["model"]
+    assert thinking == plain + ":32k"
+    # `--model sonnet` is an Aider alias: the leaderboard label names the model instead
+    alias = _by_source_name(rows, "claude-3-7-sonnet-20250219 (no thinking)")["model"]
+    assert alias.startswith("claude-3-7-sonnet")
+
+
+def test_aider_same_model_same_day_keeps_every_run(polyglot: Parsed) -> None:
+    gpt4o = [r for r in polyglot.rows["scores"]
+             if r["model"] == "gpt-4o" and r["as_of"] == "2024-12-30"]
+    assert sorted(r["value"] for r in gpt4o) == [18.2, 23.1]
+
+
+def test_aider_rejects_what_it_cannot_read() -> None:
+    assert aider.parse(b"a: [unclosed", "x").rejects[0]["reason"].startswith("not valid YAML")
+    assert "expected a YAML list" in aider.parse(b"a: 1\n", "x").rejects[0]["reason"]
+    parsed = aider.parse(b"- model: m\n  pass_rate_2: 10\n", "x")
+    assert parsed.count("scores") == 0 and "no date" in parsed.rejects[0]["reason"]
+
+
+def test_aider_benchmark_and_score_field_options(real: Path) -> None:
+    path = real / "benchmarks/aider_leaderboards/refactor_leaderboard.yml"
+    parsed = aider.parse(path.read_bytes(), "x", benchmark="aider-refactor",
+                         score_field="pass_rate_1")
+    assert parsed.count("scores") == len(_yaml(path.read_bytes()))
+    assert {r["benchmark"] for r in parsed.rows["scores"]} == {"aider-refactor"}
+
+
+# -- Epoch AI -------------------------------------------------------------------------------
+
+def _csv_rows(path: Path) -> int:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return sum(1 for _ in csv.DictReader(fh))
+
+
+@pytest.mark.parametrize("path", _real_files("benchmarks/epoch_ai/*.csv"),
+                         ids=_ids(_real_files("benchmarks/epoch_ai/*.csv")))
+def test_epoch_every_csv_is_accounted_for(path: Path) -> None:
+    parsed = epoch.parse(path.read_bytes(), "epoch", benchmark=path.stem)
+    _check_contract(parsed)
+    assert parsed.count("scores") + len(parsed.rejects) == _csv_rows(path)
+    for row in parsed.rows.get("scores", []):
+        assert row["scale"] in ("percent", "rating")
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["as_of"]), row
+
+
+def test_epoch_gpqa_internal_run_in_percent(real: Path) -> None:
+    path = real / "benchmarks/epoch_ai/gpqa_diamond.csv"
+    parsed = epoch.parse(path.read_bytes(), "epoch", benchmark="gpqa-diamond")
+    assert parsed.count("scores") == _csv_rows(path) == 130 and not parsed.rejects
+    row = _by_source_name(parsed.rows["scores"], "gpt-5-nano-2025-08-07_high")
+    assert row["model"] == "gpt-5-nano:high"
+    assert row["value"] == pytest.approx(69.44444444444444)
+    assert row["stderr"] == pytest.approx(2.7594508998251045)
+    assert row["as_of"] == "2025-10-30"  # the run's 'Started at', not the release date
+    assert row["scale"] == "percent" and row["version"] is None
+    assert row["evidence_url"].startswith("https://logs.epoch.ai/inspect-viewer/")
+
+
+def test_epoch_external_tables(real: Path) -> None:
+    folder = real / "benchmarks/epoch_ai"
+    live = epoch.parse((folder / "live_bench_external.csv").read_bytes(), "e",
+                       benchmark="livebench").rows["scores"]
+    row = next(r for r in live if r["source_name"] == "gemini-2.5-pro-exp-03-25")
+    assert (row["value"], row["scale"], row["as_of"]) == (82.35, "percent", "2025-03-25")
+    assert row["version"] == "LiveBench-2024-11-25" and row["stderr"] is None
+    assert row["evidence_url"] == "https://livebench.ai/#/"
+
+    fiction = epoch.parse((folder / "fictionlivebench_external.csv").read_bytes(), "e",
+                          benchmark="fictionlivebench").rows["scores"]
+    row = next(r for r in fiction if r["source_name"] == "o3-2025-04-16_medium")
+    assert (row["model"], row["value"], row["scale"]) == ("o3:medium", 100.0, "percent")
+
+    arena = epoch.parse((folder / "webdev_arena_external.csv").read_bytes(), "e",
+                        benchmark="webdev-arena").rows["scores"]
+    assert {r["scale"] for r in arena} == {"rating"}
+    assert max(r["value"] for r in arena) == 1477.51
+
+
+def test_epoch_score_column_is_found_after_agent_columns(real: Path) -> None:
+    path = real / "benchmarks/epoch_ai/terminalbench_external.csv"
+    rows = epoch.parse(path.read_bytes(), "e", benchmark="terminal-bench").rows["scores"]
+    with path.open(encoding="utf-8", newline="") as fh:
+        first = next(csv.DictReader(fh))
+    assert rows[0]["value"] == pytest.approx(float(first["Accuracy mean"]) * 100)
+
+
+def test_epoch_options_and_rejects() -> None:
+    data = (b"Model version,Score,Release date,Source link\n"
+            b"model-a,0.5,2025-01-02,https://example.org\n"
+            b"model-b,0.7,,\n"
+            b",0.2,2025-01-03,\n"
+            b"model-c,n/a,2025-01-04,\n")
+    parsed = epoch.parse(data, "e", benchmark="b")
+    assert [r["value"] for r in parsed.rows["scores"]] == [50.0, "n/a"]  # bad value passed on
+    assert [r["reason"] for r in parsed.rejects] == [
+        "row has no date (neither 'Started at' nor 'Release date')",
+        "row names no model (empty 'Model version' and 'Name')",
+    ]
+    as_rating = epoch.parse(data, "e", benchmark="b", scale="rating").rows["scores"]
+    assert as_rating[0]["value"] == 0.5 and as_rating[0]["scale"] == "rating"
+    missing = epoch.parse(data, "e", benchmark="b", score_column="Nope")
+    assert missing.count("scores") == 0 and "not in the header" in missing.rejects[0]["reason"]
+    assert epoch.parse(b"a,b\n1,2\n", "e", benchmark="b").rejects[0]["reason"].startswith(
+        "not an Epoch benchmark table")
+
+
+# -- genai-prices ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def snapshot() -> Parsed:
+    return genai_prices.parse(b"ignored", "genai-prices")
+
+
+def test_genai_prices_every_price_entry_is_accounted_for(snapshot: Parsed) -> None:
+    _check_contract(snapshot)
+    entries = variants = 0
+    for provider in gp_providers:
+        for model in provider.models:
+            prices = model.prices
+            entries += 1 if isinstance(prices, gp_types.ModelPrice) else len(prices)
+            variants += len(model.price_variants or [])
+    reasons = [r["reason"] for r in snapshot.rejects]
+    entry_rejects = [r for r in reasons if r.startswith(("TimeOfDateConstraint", "no "))]
+    assert snapshot.count("prices") + len(entry_rejects) == entries
+    assert sum(r.startswith("price variant") for r in reasons) == variants
+    assert snapshot.count("prices") > 1000
+
+
+def test_genai_prices_dated_change(snapshot: Parsed) -> None:
+    rows = [r for r in snapshot.rows["prices"]
+            if r["model"] == "claude-sonnet-4-6" and r["provider"] == "anthropic"]
+    by_date = {r["effective_from"]: r for r in rows}
+    assert set(by_date) == {"1970-01-01", "2026-03-13"}
+    undated = by_date["1970-01-01"]
+    assert (undated["input"], undated["output"], undated["cached_input"]) == (3.0, 15.0, 0.3)
+    assert undated["cache_write"] == 3.75
+    assert (undated["tier_threshold_tokens"], undated["input_above"],
+            undated["output_above"]) == (200000, 6.0, 22.5)
+    assert by_date["2026-03-13"]["tier_threshold_tokens"] is None
+    assert undated["evidence_url"] == "https://www.anthropic.com/pricing#api"
+    assert undated["source_name"] == "claude-sonnet-4-6"
+
+
+def test_genai_prices_time_of_day_and_variants_are_rejected(snapshot: Parsed) -> None:
+    deepseek = [r for r in snapshot.rejects if '"model": "deepseek-chat"' in r["raw"]]
+    assert any(r["reason"].startswith("TimeOfDateConstraint 00:30-16:30 UTC") for r in deepseek)
+    assert any("'processing': 'batch'" in r["reason"] for r in snapshot.rejects)
+
+
+def test_genai_prices_request_fee_and_profiles(snapshot: Parsed) -> None:
+    sonar = next(r for r in snapshot.rows["prices"]
+                 if r["model"] == "sonar" and r["provider"] == "perplexity")
+    model = next(m for p in gp_providers if p.id == "perplexity" for m in p.models
+                 if m.id == "sonar")
+    kcount = model.prices.requests_kcount if isinstance(model.prices, gp_types.ModelPrice) \
+        else model.prices[-1].prices.requests_kcount
+    assert sonar["request"] == pytest.approx(float(kcount) / 1000)
+    with_window = {m.id for p in gp_providers for m in p.models if m.context_window}
+    profiles = snapshot.rows["profiles"]
+    assert len(profiles) == len(with_window) == len({r["model"] for r in profiles})
+    sonnet = next(r for r in profiles if r["model"] == "claude-sonnet-4-6")
+    assert sonnet["context_window"] == 1_000_000
+    assert genai_prices.snapshot_version().startswith("genai-prices ")
+
+
+# -- feeds ----------------------------------------------------------------------------------
+
+def _feed_files() -> list[Path]:
+    return sorted(p for p in REAL.glob("feeds/**/*") if p.is_file()) if REAL.is_dir() else []
+
+
+def _expected_entries(path: Path) -> int:
+    data = path.read_bytes()
+    if path.suffix == ".json":
+        return len(json.loads(data)["items"])
+    root = ET.fromstring(data)
+    return sum(1 for el in root.iter() if el.tag in ("item", "{http://www.w3.org/2005/Atom}entry"))
+
+
+@pytest.mark.parametrize("path", _feed_files(), ids=_ids(_feed_files()))
+def test_feeds_every_real_feed(path: Path) -> None:
+    parsed = feeds.parse(path.read_bytes(), path.stem)
+    _check_contract(parsed)
+    entries = parsed.rows.get("entries", [])
+    assert len(entries) == _expected_entries(path)
+    assert not parsed.rejects
+    for entry in entries:
+        assert entry["entry_id"] and entry["title"]
+        assert "<" not in entry["summary"] or not re.search(r"</?[a-z]+[ >]", entry["summary"])
+        assert entry["published"] is None or entry["published"].endswith("+00:00")
+    again = feeds.parse(path.read_bytes(), path.stem).rows.get("entries", [])
+    assert [e["entry_id"] for e in again] == [e["entry_id"] for e in entries]
+
+
+@pytest.mark.parametrize("path", sorted(SOURCES.glob("feeds/*")),
+                         ids=_ids(sorted(SOURCES.glob("feeds/*"))))
+def test_feeds_every_bundled_feed(path: Path) -> None:
+    parsed = FORMATS["feed"](path.read_bytes(), path.stem)
+    assert parsed.count("entries") == _expected_entries(path) > 0
+    assert not parsed.rejects
+
+
+def test_feeds_known_values(real: Path) -> None:
+    blog = feeds.parse((real / "feeds/michaelmarkert_rss/hf_blog.json").read_bytes(), "hf")
+    assert blog.count("entries") == 14
+    first = blog.rows["entries"][0]
+    assert first["entry_id"] == "https://huggingface.co/blog/Hcompany/introducing-holo2-235b-a22b"
+    assert first["published"] == "2026-02-04T14:04:18.198032+00:00"  # naive -> UTC
+    assert first["bozo"] is False and first["bozo_reason"] is None
+    trimmed = feeds.parse((real / "feeds/fixtures_trimmed/hf_blog_trimmed.xml").read_bytes(), "t")
+    entry = trimmed.rows["entries"][0]
+    assert entry["title"] == "Your Agent Aced the Task. Will It Do It Again?"
+    assert entry["published"] == "2026-09-15T16:00:44+00:00"
+
+
+def test_feeds_real_empty_feed(real: Path) -> None:
+    path = real / "feeds/olshansk_rss_feeds/feed_openai_research.2025-09-01-EMPTY.xml"
+    parsed = feeds.parse(path.read_bytes(), "openai-research")
+    assert parsed.count("entries") == 0 and not parsed.rejects
+
+
+@pytest.mark.parametrize("data", [
+    random.Random(7).randbytes(4096),
+    b"",
+    b"/etc/hostname",  # must be read as content, never as a file name
+    b"https://example.org/feed.xml",  # never fetched
+    b"<html><body><p>not a feed</p></body></html>",
+    b"{not json",
+    b'{"version": "https://jsonfeed.org/version/1.1"}',
+])
+def test_feeds_non_feeds_give_a_reject(data: bytes) -> None:
+    parsed = feeds.parse(data, "junk")
+    assert parsed.count("entries") == 0
+    assert len(parsed.rejects) == 1 and parsed.rejects[0]["kind"] == "entries"
+
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <title>Lab news</title><id>urn:lab</id><updated>2025-05-01T10:00:00Z</updated>
+  <entry>
+    <title type="html">Model &lt;b&gt;X&lt;/b&gt; released</title>
+    <id>urn:lab:1</id><link href="https://lab.example/x"/>
+    <updated>2025-05-01T12:30:00+02:00</updated>
+    <author><name>Lab Team</name></author>
+    <summary type="text">Cheaper &amp; faster: &lt;script&gt;alert(1)&lt;/script&gt;</summary>
+    <content type="html">&lt;p&gt;Input $1 / 1M tokens.&lt;/p&gt;
+      &lt;p&gt;Output $4.&lt;/p&gt;</content>
+  </entry>
+  <entry><title>No id, no link</title><updated>2025-05-02T00:00:00Z</updated></entry>
+</feed>"""
+
+
+def test_feeds_atom_plain_text_and_dates() -> None:
+    parsed = FORMATS["atom"](ATOM, "lab")
+    first, second = parsed.rows["entries"]
+    assert first["title"] == "Model X released"
+    assert first["entry_id"] == "urn:lab:1" and first["link"] == "https://lab.example/x"
+    assert first["published"] == "2025-05-01T10:30:00+00:00"  # updated, converted to UTC
+    assert first["author"] == "Lab Team"
+    assert "<" not in first["summary"] and "alert" not in first["summary"]
+    assert first["summary"].startswith("Cheaper & faster")
+    assert first["content"] == "Input $1 / 1M tokens.\n\nOutput $4."
+    assert second["entry_id"].startswith("sha256:") and second["link"] is None
+    assert feeds.parse(ATOM, "lab").rows["entries"][1]["entry_id"] == second["entry_id"]
+
+
+def test_feeds_rss_bozo_is_recorded_not_fatal() -> None:
+    data = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+            b"<item><title>Broken &nbsp; entity</title><guid>g1</guid>"
+            b"<pubDate>Mon, 03 Mar 2025 09:00:00 +0100</pubDate></item></channel></rss>")
+    parsed = feeds.parse(data, "x")
+    entry = parsed.rows["entries"][0]
+    assert entry["bozo"] is True and entry["bozo_reason"]
+    assert entry["entry_id"] == "g1" and entry["published"] == "2025-03-03T08:00:00+00:00"
+
+
+def test_feeds_rss1_and_json_feed_11() -> None:
+    rdf = (b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+           b' xmlns="http://purl.org/rss/1.0/"><channel rdf:about="https://a.example/">'
+           b"<title>A</title><link>https://a.example/</link><description>d</description>"
+           b'</channel><item rdf:about="https://a.example/1"><title>One</title>'
+           b"<link>https://a.example/1</link></item></rdf:RDF>")
+    entries = FORMATS["rss"](rdf, "a").rows["entries"]
+    assert [(e["title"], e["link"]) for e in entries] == [("One", "https://a.example/1")]
+    doc = {"version": "https://jsonfeed.org/version/1.1", "title": "B",
+           "authors": [{"name": "Feed Author"}],
+           "items": [{"id": 42, "content_html": "<p>Hello <em>world</em></p>",
+                      "date_published": "2025-01-01T00:00:00-05:00", "summary": "S"},
+                     "not an item"]}
+    parsed = FORMATS["jsonfeed"](io.BytesIO(json.dumps(doc).encode()).read(), "b")
+    entry = parsed.rows["entries"][0]
+    assert (entry["entry_id"], entry["content"], entry["summary"]) == ("42", "Hello world", "S")
+    assert entry["published"] == "2025-01-01T05:00:00+00:00"
+    assert entry["author"] == "Feed Author"
+    assert len(parsed.rejects) == 1 and "not an object" in parsed.rejects[0]["reason"]
+
+
+# -- bundled sources ------------------------------------------------------------------------
+
+BUNDLED_BENCHMARKS = [
+    ("polyglot_leaderboard.yml", aider.parse, {}),
+    ("gpqa_diamond.csv", epoch.parse, {"benchmark": "gpqa-diamond"}),
+    ("swe_bench_verified.csv", epoch.parse, {"benchmark": "swe-bench-verified"}),
+    ("fictionlivebench_external.csv", epoch.parse, {"benchmark": "fictionlivebench"}),
+    ("live_bench_external.csv", epoch.parse, {"benchmark": "livebench"}),
+]
+
+
+@pytest.mark.parametrize(("name", "parse", "options"), BUNDLED_BENCHMARKS,
+                         ids=[b[0] for b in BUNDLED_BENCHMARKS])
+def test_bundled_benchmarks_parse(name: str, parse, options: dict) -> None:
+    path = SOURCES / "benchmarks" / name
+    parsed = parse(path.read_bytes(), name, **options)
+    assert parsed.count("scores") > 0
+    if path.suffix == ".csv":
+        assert parsed.count("scores") + len(parsed.rejects) == _csv_rows(path)
+
+
+def test_bundled_files_are_unchanged_copies(real: Path) -> None:
+    for path in sorted(SOURCES.glob("*/*")):
+        if path.suffix in (".xml", ".json", ".yml", ".csv"):
+            originals = list(real.rglob(path.name))
+            assert originals, f"{path.name} has no original in {real}"
+            assert path.read_bytes() == originals[0].read_bytes(), path.name
+            assert path.name in (SOURCES / "PROVENANCE.md").read_text()
+
+
+def test_bundled_benchmark_names_have_capabilities() -> None:
+    import tomllib
+
+    capabilities = tomllib.loads((REPO / "data/capabilities.toml").read_text())["benchmarks"]
+    workloads = tomllib.loads((REPO / "data/workloads.toml").read_text())["workloads"]
+    emitted = {"aider-polyglot"} | {b[2]["benchmark"] for b in BUNDLED_BENCHMARKS if b[2]}
+    assert emitted <= set(capabilities)
+    assert len(workloads) >= 4
+    for workload in workloads.values():
+        assert set(workload["benchmarks"]) <= emitted

@@ -1,0 +1,128 @@
+"""The daily flow end to end on the bundled sources: real DuckDB file, real Prefect flow runs."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.daily import daily_brief
+from tests.conftest import DATA, write_config
+
+DAY = date(2025, 8, 8)  # the day after GPT-5's release: the bundled sample edition
+KEPT_TABLES = ("prices", "scores", "run_costs", "profiles", "entries", "rejects", "estimates",
+               "signals", "editions", "_migrations")
+
+
+def _counts(db: Path) -> dict[str, int]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in KEPT_TABLES}
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory, prefect_server):
+    """The sample edition made twice in one folder: (config, first summary, second summary,
+    table counts after each run, file bytes after each run)."""
+    folder = tmp_path_factory.mktemp("daily")
+    cfg = write_config(folder)
+    first = daily_brief(edition_date=DAY, config_path=str(cfg))
+    counts1 = _counts(folder / "brief.duckdb")
+    files1 = {k: Path(v).read_bytes() for k, v in first.outputs.items()}
+    second = daily_brief(edition_date=DAY, config_path=str(cfg))
+    counts2 = _counts(folder / "brief.duckdb")
+    files2 = {k: Path(v).read_bytes() for k, v in second.outputs.items()}
+    return folder, first, second, (counts1, counts2), (files1, files2)
+
+
+def test_every_bundled_source_is_read(sample_run) -> None:
+    _, first, *_ = sample_run
+    assert [s.source_id for s in first.failed] == []
+    by_id = {s.source_id: s for s in first.sources}
+    assert by_id["aider-polyglot"].rows_by_kind["run_costs"] > 0
+    assert by_id["genai-prices"].rows_new > 1000
+    assert by_id["hf-blog"].rows_new > 0
+
+
+def test_brief_has_signals_decision_checks_and_pending(sample_run) -> None:
+    folder, first, *_ = sample_run
+    assert first.items >= 3 and first.pending >= 1
+    md = Path(first.outputs["md"]).read_text()
+    txt = Path(first.outputs["txt"]).read_text()
+    html = Path(first.outputs["html"]).read_text()
+    for text in (md, txt, html):
+        assert text.lower().count("capability measured") >= 3
+        assert "grade but no bill" in text.lower()
+    assert Path(first.outputs["md"]).parent == folder / "out" / DAY.isoformat()
+
+
+def test_rerun_adds_no_rows_and_writes_identical_files(sample_run) -> None:
+    _, first, second, (counts1, counts2), (files1, files2) = sample_run
+    assert counts1 == counts2
+    assert files1 == files2
+    assert second.sources and all(s.rows_new == 0 for s in second.sources)
+
+
+def test_stored_draft_and_signals(sample_run) -> None:
+    folder, first, *_ = sample_run
+    with duckdb.connect(str(folder / "brief.duckdb"), read_only=True) as con:
+        status, content, md = con.execute(
+            "SELECT status, content, markdown FROM editions WHERE edition_date = ?", [DAY]
+        ).fetchall()[0]
+        runs = con.execute("SELECT status, signals FROM runs ORDER BY started_at").fetchall()
+        sig = con.execute("SELECT comparison FROM signals WHERE edition_date = ? LIMIT 1",
+                          [DAY]).fetchall()[0][0]
+        migrations = [r[0] for r in con.execute("SELECT name FROM _migrations ORDER BY name")
+                      .fetchall()]
+    assert status == "draft"
+    assert md == Path(first.outputs["md"]).read_text()
+    assert len(json.loads(content)["items"]) == first.items
+    assert [r[0] for r in runs] == ["ok", "ok"]
+    assert set(json.loads(sig)) >= {"as_of", "verdict", "reads", "attribution",
+                                    "candidate_metrics", "baseline_metrics"}
+    assert migrations == sorted(migrations) and len(migrations) >= 3
+
+
+def test_failing_and_bad_sources_are_recorded_and_the_rest_goes_on(tmp_path: Path,
+                                                                  prefect_server) -> None:
+    bad_csv = tmp_path / "prices.csv"
+    bad_csv.write_text(
+        "model,provider,effective_from,input,cached_input,cache_write,output,reasoning,request,"
+        "tier_threshold_tokens,input_above,output_above\n"
+        "house-model,house,2025-08-01,1,,,4,,,,,\n"
+        "house-model,house,2025-08-02,one dollar,,,4,,,,,\n"
+        "house-model,house,2025-08-03,-2,,,4,,,,,\n"
+        "house-model,house,not-a-date,1,,,4,,,,,\n"
+    )
+    junk = tmp_path / "junk.xml"
+    junk.write_bytes(bytes(range(256)) * 4)
+    sources = [
+        {"id": "house-prices", "kind": "prices", "format": "canonical", "path": str(bad_csv)},
+        {"id": "gone", "kind": "feed", "format": "feed", "path": str(tmp_path / "missing.xml")},
+        {"id": "junk", "kind": "feed", "format": "feed", "path": str(junk)},
+        {"id": "mistral", "kind": "feed", "format": "feed",
+         "path": str(DATA / "sources" / "feeds" / "feed_mistral.xml")},
+    ]
+    cfg = write_config(tmp_path, sources=sources)
+    summary = daily_brief(edition_date=DAY, config_path=str(cfg))
+    by_id = {s.source_id: s for s in summary.sources}
+    assert not by_id["gone"].ok and "file not found" in by_id["gone"].reason
+    assert by_id["mistral"].ok and by_id["mistral"].rows_new > 0
+    assert by_id["house-prices"].ok and by_id["house-prices"].rows_new == 1
+    with duckdb.connect(str(tmp_path / "brief.duckdb"), read_only=True) as con:
+        reasons = [r[0] for r in con.execute(
+            "SELECT reason FROM rejects WHERE source_id = 'house-prices' ORDER BY reason"
+        ).fetchall()]
+        junk_rejects = con.execute(
+            "SELECT count(*) FROM rejects WHERE source_id = 'junk'").fetchall()[0][0]
+        failed = con.execute("SELECT source_id, reason FROM source_runs WHERE NOT ok").fetchall()
+    assert any("'one dollar' is not a number" in r for r in reasons)
+    assert any("negative price" in r for r in reasons)
+    assert any("'not-a-date' is not a date" in r for r in reasons)
+    assert by_id["junk"].ok is False or junk_rejects >= 1
+    assert ("gone", by_id["gone"].reason) in failed
+    assert summary.status == "partial"
+    txt = Path(summary.outputs["txt"]).read_text()
+    assert "gone" in txt  # the brief lists the source that failed
