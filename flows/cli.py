@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.prefect_env import configure
+from flows.environment import configure
 
 configure()  # before anything imports Prefect
 
@@ -86,10 +86,11 @@ def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = Fals
                           "ok" if s.ok else f"[red]failed[/]: {s.reason}")
         out.print(table)
         out.print(f"{summary.items} signal items, {summary.pending} releases without a bill "
-                  f"({summary.signals} comparisons stored; edition is {summary.edition_status}).")
+                  f"({summary.signals} comparisons stored; edition is {summary.edition_status}).",
+                  soft_wrap=True)
         out.print("Brief written to:", highlight=False)
         for path in summary.outputs.values():
-            out.print(f"  {path}", highlight=False)
+            out.print(f"  {path}", highlight=False, soft_wrap=True)
     if summary.failed:
         raise typer.Exit(EXIT_SOURCES_FAILED)
 
@@ -135,6 +136,17 @@ def _facts(cfg: Config):
         raise fail(str(exc)) from None
 
 
+def _workload_context(config: Path | None, date_: str | None, workload: str):
+    """(config, day, workload, stored facts) for the read-only commands, or a clear exit 2."""
+    cfg = config_or_exit(config)
+    day = parse_day(date_)
+    try:
+        wl = cfg.workload(workload)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    return cfg, day, wl, _facts(cfg)
+
+
 @app.command()
 def compare(
     candidate: Annotated[str, typer.Argument(help="The model judged.")],
@@ -153,13 +165,7 @@ def compare(
     from signals.compare import compare as compare_sides
     from signals.compare import estimate_side
 
-    cfg = config_or_exit(config)
-    day = parse_day(date_)
-    try:
-        wl = cfg.workload(workload)
-    except ConfigError as exc:
-        raise fail(str(exc)) from None
-    facts = _facts(cfg)
+    cfg, day, wl, facts = _workload_context(config, date_, workload)
     models = facts.models()
     sides = []
     for role, name in (("candidate", candidate), ("baseline", vs)):
@@ -172,10 +178,7 @@ def compare(
                        f"of workload {wl.name!r}: {', '.join(wl.benchmarks)}")
         sides.append(side)
     result = compare_sides(
-        wl, sides[0], sides[1], day,
-        capabilities={b: c.capability for b, c in cfg.capabilities.items()},
-        noise_floors={b: c.noise_floor for b, c in cfg.capabilities.items()
-                      if c.noise_floor is not None},
+        wl, sides[0], sides[1], day, cfg.capability_words(), cfg.noise_floors(),
     ).to_json()
     if as_json:
         out.print_json(json.dumps(result))
@@ -209,13 +212,7 @@ def costs(
     """
     from signals.daily import estimates_on
 
-    cfg = config_or_exit(config)
-    day = parse_day(date_)
-    try:
-        wl = cfg.workload(workload)
-    except ConfigError as exc:
-        raise fail(str(exc)) from None
-    facts = _facts(cfg)
+    _, day, wl, facts = _workload_context(config, date_, workload)
     est = estimates_on(facts, [wl], day)[wl.name]
     if not est:
         raise fail(f"no model has both a price and a score for workload {wl.name!r} on "

@@ -117,6 +117,15 @@ class Config(BaseModel):
             known = ", ".join(sorted(self.workloads))
             raise ConfigError(f"unknown workload {name!r} (known: {known})") from None
 
+    def capability_words(self) -> dict[str, str]:
+        """benchmark -> the capability it measures, in plain words."""
+        return {b: c.capability for b, c in self.capabilities.items()}
+
+    def noise_floors(self) -> dict[str, float]:
+        """benchmark -> its noise floor in points, where one is set."""
+        return {b: c.noise_floor for b, c in self.capabilities.items()
+                if c.noise_floor is not None}
+
     def benchmark_label(self, benchmark: str) -> str:
         cap = self.capabilities.get(benchmark)
         return (cap.label if cap and cap.label else None) or benchmark

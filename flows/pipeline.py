@@ -71,10 +71,7 @@ def compute_edition(cfg: Config, day: date, run_id: str,
         last = last_edition_before(con, day)
         window_start = last or day - timedelta(days=cfg.edition.lookback_days)
         sig = day_signals(
-            facts, cfg.workloads, day, window_start,
-            capabilities={b: c.capability for b, c in cfg.capabilities.items()},
-            noise_floors={b: c.noise_floor for b, c in cfg.capabilities.items()
-                          if c.noise_floor is not None},
+            facts, cfg.workloads, day, window_start, cfg.capability_words(), cfg.noise_floors(),
         )
         run(con, "BEGIN TRANSACTION")
         n_est = save_estimates(con, sig, facts, cfg.workloads, run_id)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.prefect_env import configure
+from flows.environment import configure
 
 configure()
 

@@ -1,7 +1,8 @@
-"""Prefect settings from the project's pyproject.toml `[tool.prefect]`, from any working folder.
+"""Process settings applied before Prefect or matplotlib is imported, from any working folder.
 
-Prefect reads `[tool.prefect]` only when started in the project folder; the CLI and the tests call
-`configure()` first so the same settings (project-local home, no analytics) hold everywhere.
+Prefect reads `[tool.prefect]` of pyproject.toml only when started in the project folder; the CLI
+and the tests call `configure()` first so the same settings (project-local home, no analytics)
+hold everywhere, and matplotlib keeps its font cache inside the project rather than in HOME.
 Variables already set in the environment win.
 """
 
@@ -37,6 +38,7 @@ def prefect_settings() -> dict[str, str]:
 
 
 def configure() -> None:
-    """Apply the project's Prefect settings as environment defaults, before Prefect is imported."""
+    """Apply the project's settings as environment defaults, before Prefect is imported."""
     for key, value in prefect_settings().items():
         os.environ.setdefault(key, value)
+    os.environ.setdefault("MPLCONFIGDIR", str(PROJECT_DIR / ".cache" / "matplotlib"))

@@ -1,0 +1,77 @@
+"""Benchmark: the daily run against a bare Prefect flow with the same number of tasks.
+
+Both run in this process against the same ephemeral Prefect server (started once, before timing),
+so the difference is the pipeline's own work: reading and validating the bundled sources, DuckDB
+writes, estimates, signals and rendering. Target: at most 3 s added on the bundled data.
+
+Usage: .venv/bin/python bench/daily.py [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from flows.environment import configure  # noqa: E402
+
+configure()
+
+from prefect import flow, task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+
+from flows.config import load_config  # noqa: E402
+from flows.daily import daily_brief  # noqa: E402
+from tests.conftest import write_config  # noqa: E402
+
+DAY = date(2025, 8, 8)
+
+
+@task(cache_policy=NO_CACHE)
+def noop(i: int) -> int:
+    return i
+
+
+@flow(name="bare-flow")
+def bare_flow(n_tasks: int) -> int:
+    return sum(noop.with_options(task_run_name=f"noop-{i}")(i) for i in range(n_tasks))
+
+
+def timed(fn, *args, **kwargs) -> float:
+    start = time.perf_counter()
+    fn(*args, **kwargs)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs of each (median kept)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg_path = write_config(Path(tmp))
+        n_tasks = len(load_config(cfg_path).sources) + 2  # one per source, signals, render
+        t0 = time.perf_counter()
+        bare_flow(1)  # starts the ephemeral server: not timed below
+        print(f"Prefect ephemeral server start-up and first flow: {time.perf_counter() - t0:.1f} s")
+        first = timed(daily_brief, edition_date=DAY, config_path=str(cfg_path))
+        bare = [timed(bare_flow, n_tasks) for _ in range(args.repeat)]
+        warm = [timed(daily_brief, edition_date=DAY, config_path=str(cfg_path))
+                for _ in range(args.repeat)]
+    b, w = statistics.median(bare), statistics.median(warm)
+    print(f"bare flow, {n_tasks} no-op tasks:        {b:6.2f} s (median of {args.repeat})")
+    print(f"daily brief, empty store (first run):   {first:6.2f} s  ratio {first / b:5.2f}  "
+          f"adds {first - b:5.2f} s")
+    print(f"daily brief, rerun on a filled store:   {w:6.2f} s  ratio {w / b:5.2f}  "
+          f"adds {w - b:5.2f} s (median of {args.repeat})")
+    print(f"target: the pipeline adds at most 3 s -> {'met' if first - b <= 3 else 'NOT met'} "
+          "on the first run")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""The `brief` command line: help with examples, compare/costs output and clear errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.config import load_config
+from flows.ingest import ingest_source
+from tests.conftest import REPO, write_config
+
+runner = CliRunner()
+DAY = "2025-08-08"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    """A store holding every bundled source, ingested with the plain functions (no Prefect)."""
+    folder = tmp_path_factory.mktemp("cli")
+    cfg_path = write_config(folder)
+    cfg = load_config(cfg_path)
+    now = datetime(2025, 8, 8, tzinfo=UTC)
+    for src in cfg.sources:
+        assert ingest_source(cfg.database, src, "test-run", now).ok
+    return cfg_path
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+@pytest.mark.parametrize("command", ["run", "ingest", "compare", "costs"])
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = invoke(command, "--help")
+    assert result.exit_code == 0
+    assert "Example: brief " + command in " ".join(result.output.split())
+
+
+def test_compare_json_has_the_section_5_shape(store: Path) -> None:
+    result = invoke("compare", "gpt-5:medium", "--vs", "gpt-4.1", "--workload", "support_chat",
+                    "--date", DAY, "--config", str(store), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert list(data) == ["as_of", "workload", "candidate", "baseline", "capability",
+                          "cost_driver", "buyer_behaviour", "verdict", "strength",
+                          "claim_contradicted", "delta_score", "cost_ratio", "reads",
+                          "attribution", "candidate_metrics", "baseline_metrics"]
+    cm, bm = data["candidate_metrics"], data["baseline_metrics"]
+    assert data["as_of"] == DAY and data["candidate"] == "gpt-5:medium"
+    assert cm["cost_per_success"] == pytest.approx(cm["cost_per_attempt"] / cm["p"])
+    assert data["cost_ratio"] == pytest.approx(cm["cost_per_success"] / bm["cost_per_success"])
+    change = cm["cost_per_success"] - bm["cost_per_success"]
+    assert sum(data["attribution"].values()) == pytest.approx(change)
+
+
+def test_compare_accepts_names_as_sources_spell_them(store: Path) -> None:
+    result = invoke("compare", "gpt-5-2025-08-07_medium", "--vs", "gpt-4.1", "--workload",
+                    "support_chat", "--date", DAY, "--config", str(store), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["candidate"] == "gpt-5:medium"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["compare", "no-such-model", "--vs", "gpt-4.1", "--workload", "support_chat"],
+         "unknown model 'no-such-model'"),
+        (["compare", "gpt-5:medium", "--vs", "gpt-4.1", "--workload", "nope"],
+         "unknown workload 'nope'"),
+        (["compare", "gpt-5:medium", "--vs", "gpt-4.1", "--workload", "support_chat",
+          "--date", "2025-02-30"], "unknown date '2025-02-30'"),
+        (["compare", "gpt-5:medium", "--vs", "gpt-4.1", "--workload", "support_chat",
+          "--date", "2024-01-01"], "no score on 2024-01-01"),
+        (["costs", "--workload", "support_chat", "--date", "2020-01-01"],
+         "no model has both a price and a score"),
+    ],
+)
+def test_clear_errors_exit_2(store: Path, args: list[str], message: str) -> None:
+    extra = [] if "--date" in args else ["--date", DAY]
+    result = invoke(*args, *extra, "--config", str(store))
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+
+
+def test_costs_lists_models_cheapest_first(store: Path) -> None:
+    result = invoke("costs", "--workload", "agentic_coding", "--date", DAY, "--config",
+                    str(store), "--json")
+    assert result.exit_code == 0, result.output
+    models = json.loads(result.output)["models"]
+    costs = [m["cost_per_success"] for m in models]
+    assert len(models) > 5 and costs == sorted(costs)
+
+
+def test_bad_config_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "brief.toml"
+    bad.write_text('[[sources]]\nid = "x"\nkind = "feed"\nformat = "feed"\n')
+    result = invoke("ingest", "--config", str(bad))
+    assert result.exit_code == 2
+    assert "exactly one of `path` or `url`" in result.output
+
+
+def test_run_on_a_fresh_home_prints_where_the_brief_went(tmp_path: Path) -> None:
+    """The console script in a new process, empty HOME, no Prefect settings from outside."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (tmp_path / "work").mkdir()
+    cfg = write_config(tmp_path / "work")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(HOME=str(home), PREFECT_HOME=str(tmp_path / "prefect"))
+    brief = Path(sys.executable).with_name("brief")
+    proc = subprocess.run([str(brief), "run", "--date", DAY, "--config", str(cfg)],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "Error" not in proc.stderr, proc.stderr
+    assert str(tmp_path / "work" / "out" / DAY / "brief.html") in proc.stdout
+    assert list(home.iterdir()) == []  # nothing written outside the project and temp folders
+    assert REPO.exists()
