@@ -85,7 +85,7 @@ def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = Fals
             table.add_row(s.source_id, str(s.rows_read), str(s.rows_new), str(s.rejected),
                           "ok" if s.ok else f"[red]failed[/]: {s.reason}")
         out.print(table)
-        out.print(f"{summary.items} signal items, {summary.pending} releases without a bill "
+        out.print(f"{summary.items} signal items, {summary.pending} release(s) without a bill "
                   f"({summary.signals} comparisons stored; edition is {summary.edition_status}).",
                   soft_wrap=True)
         out.print("Brief written to:", highlight=False)

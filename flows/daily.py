@@ -21,6 +21,7 @@ from flows.pipeline import (
     start_run,
     summary_markdown,
 )
+from flows.store import held_open
 
 
 @task(name="ingest-source", cache_policy=NO_CACHE)
@@ -51,14 +52,16 @@ def daily_brief(edition_date: date | None = None, config_path: str | None = None
     day = edition_date or datetime.now(UTC).date()
     run_id = flow_run.get_id() or uuid.uuid4().hex
     now = datetime.now(UTC)
-    start_run(cfg, run_id, day, now)
-    results = [ingest_task.with_options(task_run_name=f"ingest-{src.id}")(
-        str(cfg.path), src.id, run_id, now) for src in cfg.sources]
-    summary = RunSummary(run_id=run_id, edition_date=day, sources=results)
-    edition, summary.estimates, summary.signals = signals_task(str(cfg.path), day, run_id, results)
-    summary.items, summary.pending = len(edition["items"]), len(edition["pending"])
-    summary.outputs, summary.edition_status = render_task(str(cfg.path), edition, run_id, now)
-    finish_run(cfg, summary, datetime.now(UTC))
+    with held_open(cfg.database):
+        start_run(cfg, run_id, day, now)
+        results = [ingest_task.with_options(task_run_name=f"ingest-{src.id}")(
+            str(cfg.path), src.id, run_id, now) for src in cfg.sources]
+        summary = RunSummary(run_id=run_id, edition_date=day, sources=results)
+        edition, summary.estimates, summary.signals = signals_task(str(cfg.path), day, run_id,
+                                                                   results)
+        summary.items, summary.pending = len(edition["items"]), len(edition["pending"])
+        summary.outputs, summary.edition_status = render_task(str(cfg.path), edition, run_id, now)
+        finish_run(cfg, summary, datetime.now(UTC))
     create_markdown_artifact(key="morning-brief-run", markdown=summary_markdown(summary),
                              description=f"Morning Brief {day.isoformat()}")
     return summary
@@ -70,8 +73,9 @@ def ingest_sources(config_path: str | None = None) -> list[SourceResult]:
     cfg = load_config(config_path)
     run_id = flow_run.get_id() or uuid.uuid4().hex
     now = datetime.now(UTC)
-    start_run(cfg, run_id, now.date(), now)
-    results = [ingest_task.with_options(task_run_name=f"ingest-{src.id}")(
-        str(cfg.path), src.id, run_id, now) for src in cfg.sources]
-    finish_run(cfg, RunSummary(run_id=run_id, edition_date=now.date(), sources=results), now)
+    with held_open(cfg.database):
+        start_run(cfg, run_id, now.date(), now)
+        results = [ingest_task.with_options(task_run_name=f"ingest-{src.id}")(
+            str(cfg.path), src.id, run_id, now) for src in cfg.sources]
+        finish_run(cfg, RunSummary(run_id=run_id, edition_date=now.date(), sources=results), now)
     return results

@@ -253,3 +253,16 @@ def open_store(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
         yield con
     finally:
         con.close()
+
+
+@contextmanager
+def held_open(path: Path) -> Iterator[None]:
+    """Keep the store open for a whole run.
+
+    DuckDB shares one database instance among the connections of a process, so while this one is
+    open every step's short-lived connection costs about 1 ms instead of about 30 ms, and no
+    checkpoint runs between steps. Other processes stay locked out for the run, as they would be
+    anyway while it writes.
+    """
+    with open_store(path):
+        yield
