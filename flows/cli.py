@@ -63,6 +63,27 @@ def config_or_exit(path: Path | None) -> Config:
         raise fail(str(exc)) from None
 
 
+def sources_table(results: list) -> Table:
+    """The run summary: one line per source, with what it gave and why anything failed."""
+    table = Table("source", "fetch", "rows", "new", "updated", "rejected", "unresolved names",
+                  title="Sources")
+    for s in results:
+        fetch = {"fetched": "fetched", "not_modified": "[dim]not modified[/]"}.get(
+            s.fetch_status, f"[red]failed[/]: {s.reason}")
+        table.add_row(s.source_id, fetch, str(s.rows_read), str(s.rows_new), str(s.rows_updated),
+                      str(s.rejected), str(len(s.unresolved)))
+    failed = [s for s in results if not s.ok]
+    unresolved = sum(len(s.unresolved) for s in results)
+    notes = []
+    if failed:
+        notes.append(f"{len(failed)} source(s) failed; their earlier facts are kept")
+    if unresolved:
+        notes.append(f"{unresolved} model name(s) matched no known model and are kept under their "
+                     "own names (table `aliases`, resolved = false)")
+    table.caption = "; ".join(notes) or None
+    return table
+
+
 @app.command()
 def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
     """Make the day's Morning Brief: ingest every source, compute signals, write the draft.
@@ -80,11 +101,7 @@ def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = Fals
     if as_json:
         out.print_json(json.dumps(summary.to_dict(), default=str))
     else:
-        table = Table("source", "rows", "new", "rejected", "status", title="Sources")
-        for s in summary.sources:
-            table.add_row(s.source_id, str(s.rows_read), str(s.rows_new), str(s.rejected),
-                          "ok" if s.ok else f"[red]failed[/]: {s.reason}")
-        out.print(table)
+        out.print(sources_table(summary.sources))
         out.print(f"{summary.items} signal items, {summary.pending} release(s) without a bill "
                   f"({summary.signals} comparisons stored; edition is {summary.edition_status}).",
                   soft_wrap=True)
@@ -102,14 +119,10 @@ def ingest(config: ConfigOpt = None) -> None:
     Example: brief ingest --config data/brief.toml
     """
     cfg = config_or_exit(config)
-    from flows.daily import ingest_sources
+    from flows.daily import ingest_only
 
-    results = ingest_sources(config_path=str(cfg.path))
-    table = Table("source", "kind", "rows", "new", "rejected", "status")
-    for s in results:
-        table.add_row(s.source_id, s.kind, str(s.rows_read), str(s.rows_new), str(s.rejected),
-                      "ok" if s.ok else f"[red]failed[/]: {s.reason}")
-    out.print(table)
+    results = ingest_only(config_path=str(cfg.path))
+    out.print(sources_table(results))
     if any(not s.ok for s in results):
         raise typer.Exit(EXIT_SOURCES_FAILED)
 
@@ -126,12 +139,14 @@ def _resolve_model(name: str, known: list[str]) -> str:
 
 
 def _facts(cfg: Config):
-    from flows.facts import load_facts
+    """The stored facts, and the config with its workloads measured from their traces."""
+    from flows.facts import load_facts, measured_workloads
     from flows.store import open_store
 
     try:
         with open_store(cfg.database, read_only=True) as con:
-            return load_facts(con)
+            cfg = cfg.model_copy(update={"workloads": measured_workloads(con, cfg)})
+            return cfg, load_facts(con)
     except FileNotFoundError as exc:
         raise fail(str(exc)) from None
 
@@ -141,10 +156,11 @@ def _workload_context(config: Path | None, date_: str | None, workload: str):
     cfg = config_or_exit(config)
     day = parse_day(date_)
     try:
-        wl = cfg.workload(workload)
+        cfg.workload(workload)
     except ConfigError as exc:
         raise fail(str(exc)) from None
-    return cfg, day, wl, _facts(cfg)
+    cfg, facts = _facts(cfg)
+    return cfg, day, cfg.workloads[workload], facts
 
 
 @app.command()

@@ -13,7 +13,7 @@ from signals.costmodel import Workload
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = PROJECT_DIR / "data" / "brief.toml"
 
-SourceKind = Literal["feed", "prices", "scores", "run_costs", "profiles"]
+SourceKind = Literal["feed", "prices", "scores", "run_costs", "profiles", "trace"]
 PACKAGED_FORMATS = frozenset({"genai-prices"})  # formats that carry their own data
 
 
@@ -56,6 +56,20 @@ class EditionSettings(BaseModel):
     max_items: int = Field(default=6, ge=1, le=100)
 
 
+class FetchSettings(BaseModel):
+    """Limits for reading a source (files and URLs alike)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    read_timeout_s: float = Field(default=20.0, gt=0)
+    total_timeout_s: float = Field(default=60.0, gt=0)
+    max_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    max_redirects: int = Field(default=5, ge=0)
+    retries: int = Field(default=2, ge=0)
+    max_retry_wait_s: float = Field(default=30.0, ge=0)
+
+
 class Capability(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -82,9 +96,10 @@ class WorkloadSpec(BaseModel):
     a: float = 0.0
     b: float = 1.0
     observed_success: float | None = Field(default=None, ge=0, le=1)
+    trace: str | None = None  # a `trace` source whose measured figures replace the ones above
 
     def to_workload(self, name: str) -> Workload:
-        data = self.model_dump(exclude={"label", "benchmarks"})
+        data = self.model_dump(exclude={"label", "benchmarks", "trace"})
         return Workload(name=name, benchmarks=tuple(self.benchmarks),
                         label=self.label or name.replace("_", " ").capitalize(), **data)
 
@@ -100,8 +115,10 @@ class Config(BaseModel):
     workloads_file: Path
     capabilities_file: Path
     edition: EditionSettings
+    fetch: FetchSettings
     sources: list[Source]
     workloads: dict[str, Workload]
+    workload_traces: dict[str, str]  # workload -> the trace source measuring it
     capabilities: dict[str, Capability]
 
     def source(self, source_id: str) -> Source:
@@ -154,7 +171,7 @@ def load_config(path: Path | str | None = None) -> Config:
     cfg_path = Path(path or DEFAULT_CONFIG).resolve()
     raw = _read_toml(cfg_path)
     base = cfg_path.parent
-    known = {"database", "workloads", "capabilities", "output", "edition", "sources"}
+    known = {"database", "workloads", "capabilities", "output", "edition", "fetch", "sources"}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"{cfg_path}: unknown keys {sorted(unknown)} (known: {sorted(known)})")
@@ -165,6 +182,7 @@ def load_config(path: Path | str | None = None) -> Config:
     try:
         sources = [Source.model_validate(s) for s in raw.get("sources", [])]
         edition = EditionSettings.model_validate(raw.get("edition", {}))
+        fetch = FetchSettings.model_validate(raw.get("fetch", {}))
     except ValidationError as exc:
         raise _explain(exc, str(cfg_path)) from None
     ids = [s.id for s in sources]
@@ -180,9 +198,13 @@ def load_config(path: Path | str | None = None) -> Config:
     wl_raw = _read_toml(workloads_file).get("workloads", {})
     cap_raw = _read_toml(capabilities_file).get("benchmarks", {})
     try:
-        workloads = {n: WorkloadSpec.model_validate(v).to_workload(n) for n, v in wl_raw.items()}
+        specs = {n: WorkloadSpec.model_validate(v) for n, v in wl_raw.items()}
     except ValidationError as exc:
         raise _explain(exc, str(workloads_file)) from None
+    workloads = {n: spec.to_workload(n) for n, spec in specs.items()}
+    # A workload measured by a trace this configuration does not read keeps its written figures.
+    trace_ids = {s.id for s in sources if s.kind == "trace"}
+    traces = {n: spec.trace for n, spec in specs.items() if spec.trace in trace_ids}
     try:
         capabilities = {n: Capability.model_validate(v) for n, v in cap_raw.items()}
     except ValidationError as exc:
@@ -197,7 +219,9 @@ def load_config(path: Path | str | None = None) -> Config:
         workloads_file=workloads_file,
         capabilities_file=capabilities_file,
         edition=edition,
+        fetch=fetch,
         sources=sources,
         workloads=workloads,
+        workload_traces=traces,
         capabilities=capabilities,
     )

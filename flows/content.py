@@ -32,6 +32,9 @@ class WorkloadLine(BaseModel):
     delta_significant: bool
     comparison: dict  # exactly the JSON shape of signal-model.md section 5
     driver_detail: str  # e.g. "reasoning tokens add most of the cost"
+    candidate_claimed: bool = False  # the candidate's score is read from its release text
+    baseline_claimed: bool = False
+    price_claimed: bool = False  # the candidate's price is read from its release text
 
 
 class SignalItem(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import Future
 from datetime import UTC, date, datetime
 
 from prefect import flow, task
@@ -10,9 +11,10 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from flows.config import load_config
+from flows.config import Config, load_config
 from flows.content import Edition
-from flows.ingest import SourceResult, ingest_source
+from flows.fetch import Limits
+from flows.ingest import Prepared, SourceResult, ingest_source, prepare_all
 from flows.pipeline import (
     RunSummary,
     compute_edition,
@@ -25,10 +27,24 @@ from flows.store import held_open
 
 
 @task(name="ingest-source", cache_policy=NO_CACHE)
-def ingest_task(config_path: str, source_id: str, run_id: str, now: datetime) -> SourceResult:
-    """Fetch, parse and store one source; a failing source is recorded, never raised."""
+def ingest_task(config_path: str, source_id: str, run_id: str, now: datetime,
+                prepared: Future[Prepared]) -> SourceResult:
+    """Store one source, fetched and parsed by a worker process; a failing source is recorded,
+    never raised."""
     cfg = load_config(config_path)
-    return ingest_source(cfg.database, cfg.source(source_id), run_id, now)
+    return ingest_source(cfg.database, cfg.source(source_id), run_id, now, limits(cfg),
+                         prepared.result())
+
+
+def limits(cfg: Config) -> Limits:
+    return Limits(**cfg.fetch.model_dump())
+
+
+def ingest_all(cfg: Config, run_id: str, now: datetime) -> list[SourceResult]:
+    """One task per source; every source is fetched and parsed on all cores meanwhile."""
+    futures = prepare_all(cfg.database, cfg.sources, limits(cfg))
+    return [ingest_task.with_options(task_run_name=f"ingest-{src.id}")(
+        str(cfg.path), src.id, run_id, now, futures[src.id]) for src in cfg.sources]
 
 
 @task(name="signals", cache_policy=NO_CACHE)
@@ -54,8 +70,7 @@ def daily_brief(edition_date: date | None = None, config_path: str | None = None
     now = datetime.now(UTC)
     with held_open(cfg.database):
         start_run(cfg, run_id, day, now)
-        results = [ingest_task.with_options(task_run_name=f"ingest-{src.id}")(
-            str(cfg.path), src.id, run_id, now) for src in cfg.sources]
+        results = ingest_all(cfg, run_id, now)
         summary = RunSummary(run_id=run_id, edition_date=day, sources=results)
         edition, summary.estimates, summary.signals = signals_task(str(cfg.path), day, run_id,
                                                                    results)
@@ -68,14 +83,13 @@ def daily_brief(edition_date: date | None = None, config_path: str | None = None
 
 
 @flow(name="ingest-sources")
-def ingest_sources(config_path: str | None = None) -> list[SourceResult]:
+def ingest_only(config_path: str | None = None) -> list[SourceResult]:
     """Read every configured source into the store, one task per source, without a brief."""
     cfg = load_config(config_path)
     run_id = flow_run.get_id() or uuid.uuid4().hex
     now = datetime.now(UTC)
     with held_open(cfg.database):
         start_run(cfg, run_id, now.date(), now)
-        results = [ingest_task.with_options(task_run_name=f"ingest-{src.id}")(
-            str(cfg.path), src.id, run_id, now) for src in cfg.sources]
+        results = ingest_all(cfg, run_id, now)
         finish_run(cfg, RunSummary(run_id=run_id, edition_date=now.date(), sources=results), now)
     return results

@@ -101,7 +101,15 @@ def _line(cfg: Config, facts: FactSet, c: Comparison, day: date) -> WorkloadLine
         baseline_score=base_score if c.benchmark else None,
         noise=c.noise, delta_significant=c.score_significant,
         comparison=c.to_json(), driver_detail=_driver_detail(c, cand, base),
+        candidate_claimed=_claimed(facts, c.candidate, bench, day),
+        baseline_claimed=_claimed(facts, c.baseline, bench, day),
+        price_claimed=bool((p := facts.price_on(c.candidate, day)) and p.claimed),
     )
+
+
+def _claimed(facts: FactSet, model: str, bench: str | None, day: date) -> bool:
+    fact = facts.scores_on(model, day).get(bench) if bench else None
+    return bool(fact and fact.claimed)
 
 
 def _source_links(cfg: Config, facts: FactSet, model: str, day: date,
@@ -124,7 +132,8 @@ def _source_links(cfg: Config, facts: FactSet, model: str, day: date,
 
 def _pending(cfg: Config, p: Pending) -> PendingRelease:
     claims = [f"{cfg.benchmark_label(f.benchmark)} {f.score.value:.1f}"
-              f"{'%' if f.score.scale == 'percent' else ' (rating)'}" for f in p.claims]
+              f"{'%' if f.score.scale == 'percent' else ' (rating)'}"
+              f"{' (claimed in the release)' if f.claimed else ''}" for f in p.claims]
     links = [Link(label=f"{cfg.source(f.source_id).title}: {cfg.benchmark_label(f.benchmark)}",
                   url=f.evidence_url, date=f.as_of) for f in p.claims]
     return PendingRelease(model=p.model, model_label=model_label(p.model), claims=claims,

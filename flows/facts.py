@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import duckdb
 import pyarrow as pa
 
+from flows.config import Config
 from flows.store import run
 from signals.compare import Comparison, Score, success_benchmark
-from signals.costmodel import Price, Profile
+from signals.costmodel import Price, Profile, Workload
 from signals.daily import DaySignals, FactSet, PriceFact, RunCostFact, ScoreFact
 
 PROFILE_FIELDS = ("verbosity", "reasoning_tokens", "ttft_s", "output_tps", "context_window")
@@ -23,7 +25,8 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
 def load_facts(con: duckdb.DuckDBPyConnection) -> FactSet:
     """Every price, score, run cost and profile in the store (ordered, so results are stable)."""
     facts = FactSet()
-    for r in _rows(con, "SELECT * FROM prices ORDER BY model, provider, effective_from, source_id"):
+    for r in _rows(con, "SELECT * FROM prices_current "
+                        "ORDER BY model, provider, effective_from, source_id"):
         price = Price(
             input=r["input"], output=r["output"], cached_input=r["cached_input"],
             cache_write=r["cache_write"], reasoning=r["reasoning"], request=r["request"] or 0.0,
@@ -31,23 +34,57 @@ def load_facts(con: duckdb.DuckDBPyConnection) -> FactSet:
             output_above=r["output_above"],
         )
         facts.add(PriceFact(r["model"], r["provider"], r["effective_from"], price,
-                            r["source_id"], r["evidence_url"]))
-    for r in _rows(con, "SELECT * FROM scores ORDER BY model, benchmark, as_of, source_id"):
+                            r["source_id"], r["evidence_url"], r["effective_to"]))
+    for r in _rows(con, "SELECT * FROM scores_current ORDER BY model, benchmark, as_of, source_id"):
         facts.add(ScoreFact(r["model"], r["benchmark"], r["as_of"],
                             Score(r["value"], r["scale"], r["stderr"]), r["source_id"],
                             r["evidence_url"]))
-    for r in _rows(con, "SELECT * FROM run_costs ORDER BY model, benchmark, as_of, source_id"):
+    for r in _rows(con, "SELECT * FROM run_costs_current "
+                        "ORDER BY model, benchmark, as_of, source_id"):
         facts.add(RunCostFact(r["model"], r["benchmark"], r["as_of"], r["total_cost_usd"],
                               r["tasks"], r["solved"], r["source_id"]))
     # Per model, each profile field from the first source (by id) that gives it.
     merged: dict[str, dict] = {}
-    for r in _rows(con, "SELECT * FROM profiles ORDER BY model, source_id"):
+    for r in _rows(con, "SELECT * FROM profiles_current ORDER BY model, source_id"):
         fields = merged.setdefault(r["model"], {})
         for k in PROFILE_FIELDS:
             if r[k] is not None:
                 fields.setdefault(k, r[k])
+    _load_claims(con, facts, merged)
     facts.profiles.update({m: Profile(**f) for m, f in merged.items()})
     return facts
+
+
+def _load_claims(con: duckdb.DuckDBPyConnection, facts: FactSet,
+                 profiles: dict[str, dict]) -> None:
+    """Facts read from release text, dated by the entry's publication: they count only where no
+    table gives the number (FactSet keeps them apart)."""
+    sql = """SELECT c.*, e.link FROM claims c
+             JOIN entries_current e
+               ON e.source_id = c.source_id AND e.entry_id = c.entry_id
+              AND e.row_hash = c.entry_hash
+             WHERE c.model IS NOT NULL AND c.published IS NOT NULL
+             ORDER BY c.model, c.published, c.source_id, c.claim_id"""
+    for r in _rows(con, sql):
+        day = r["published"].date()
+        if r["kind"] == "score" and r["benchmark"] and r["unit"] == "percent":
+            facts.add_claim(ScoreFact(r["model"], r["benchmark"], day, Score(r["value"]),
+                                      r["source_id"], r["link"], claimed=True))
+        elif r["kind"] == "price" and r["input"] is not None and r["output"] is not None:
+            price = Price(input=r["input"], output=r["output"], cached_input=r["cached_input"])
+            facts.add_claim(PriceFact(r["model"], "claimed", day, price, r["source_id"],
+                                      r["link"], claimed=True))
+        elif r["kind"] == "context_window" and r["value"]:
+            profiles.setdefault(r["model"], {}).setdefault("context_window", int(r["value"]))
+
+
+def cheaper_claims(con: duckdb.DuckDBPyConnection) -> dict[str, bool]:
+    """Models whose own release text claims they are cheaper or more efficient."""
+    rows = con.execute(
+        "SELECT DISTINCT c.model FROM claims c JOIN entries_current e ON e.source_id = "
+        "c.source_id AND e.entry_id = c.entry_id AND e.row_hash = c.entry_hash "
+        "WHERE c.kind = 'cheaper' AND c.model IS NOT NULL").fetchall()
+    return {r[0]: True for r in rows}
 
 
 def last_edition_before(con: duckdb.DuckDBPyConnection, day: date) -> date | None:
@@ -105,3 +142,23 @@ def save_signals(con: duckdb.DuckDBPyConnection, day: date, comparisons: list[Co
         finally:
             con.unregister("_sig")
     return len(rows)
+
+
+def measured_workloads(con: duckdb.DuckDBPyConnection, cfg: Config) -> dict[str, Workload]:
+    """The configured workloads, with the figures of each one's trace (when it names one and
+    the trace has been ingested) replacing the written ones (signal-model.md section 1)."""
+    out = dict(cfg.workloads)
+    for name, trace in cfg.workload_traces.items():
+        rows = con.sql("SELECT * FROM trace_summaries WHERE source_id = $trace "
+                       "ORDER BY fetched_at DESC, row_hash LIMIT 1",
+                       params={"trace": trace}).to_arrow_table().to_pylist()
+        if not rows:
+            continue
+        t = rows[0]
+        measured = {"prompt_tokens": t["prompt_tokens_mean"],
+                    "output_tokens": t["output_tokens_mean"],
+                    "requests_per_day": t["requests_per_day"],
+                    "cached_share": t["cached_share"],
+                    "observed_success": t["observed_success"]}
+        out[name] = replace(out[name], **{k: v for k, v in measured.items() if v is not None})
+    return out

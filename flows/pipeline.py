@@ -5,11 +5,20 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
+import duckdb
+
 from flows.config import Config
 from flows.content import Edition, SourceStatus
 from flows.edition import build_edition
-from flows.facts import last_edition_before, load_facts, save_estimates, save_signals
-from flows.ingest import SourceResult, ingest_source
+from flows.facts import (
+    cheaper_claims,
+    last_edition_before,
+    load_facts,
+    measured_workloads,
+    save_estimates,
+    save_signals,
+)
+from flows.ingest import SourceResult
 from flows.render import write_edition
 from flows.store import open_store, run
 from signals.daily import day_signals
@@ -53,31 +62,39 @@ def start_run(cfg: Config, run_id: str, day: date, now: datetime) -> None:
         )
 
 
-def ingest_all(cfg: Config, run_id: str, now: datetime) -> list[SourceResult]:
-    """Every configured source, one after another (DuckDB has one writer); failures recorded."""
-    return [ingest_source(cfg.database, src, run_id, now) for src in cfg.sources]
-
-
-def statuses(results: list[SourceResult]) -> list[SourceStatus]:
-    return [SourceStatus(source_id=r.source_id, kind=r.kind, ok=r.ok, rows=r.rows_read,
-                         rejected=r.rejected, reason=r.reason) for r in results]
+def statuses(con: duckdb.DuckDBPyConnection, results: list[SourceResult]) -> list[SourceStatus]:
+    """Each source as the brief shows it: today's outcome, and what the store holds from it
+    (so a rerun that finds nothing new shows the same figures)."""
+    held = dict(con.execute(
+        "SELECT source_id, sum(n) FROM (" + " UNION ALL ".join(
+            f"SELECT source_id, count(*) AS n FROM {t}_current GROUP BY ALL"
+            for t in ("prices", "scores", "run_costs", "profiles", "entries")) +
+        ") GROUP BY ALL").fetchall())
+    rejected = dict(con.execute("SELECT source_id, count(*) FROM rejects GROUP BY ALL").fetchall())
+    return [SourceStatus(source_id=r.source_id, kind=r.kind, ok=r.ok,
+                         rows=int(held.get(r.source_id, 0)),
+                         rejected=int(rejected.get(r.source_id, 0)), reason=r.reason)
+            for r in results]
 
 
 def compute_edition(cfg: Config, day: date, run_id: str,
                     results: list[SourceResult]) -> tuple[Edition, int, int, int]:
     """Estimates, signals and the edition for `day`; stores estimates and signals."""
     with open_store(cfg.database) as con:
+        cfg = cfg.model_copy(update={"workloads": measured_workloads(con, cfg)})
         facts = load_facts(con)
         last = last_edition_before(con, day)
         window_start = last or day - timedelta(days=cfg.edition.lookback_days)
         sig = day_signals(
             facts, cfg.workloads, day, window_start, cfg.capability_words(), cfg.noise_floors(),
+            claims_cheaper=cheaper_claims(con),
         )
         run(con, "BEGIN TRANSACTION")
         n_est = save_estimates(con, sig, facts, cfg.workloads, run_id)
         n_sig = save_signals(con, day, sig.comparisons, run_id)
         run(con, "COMMIT")
-    edition = build_edition(cfg, facts, sig, statuses(results))
+        sources = statuses(con, results)
+    edition = build_edition(cfg, facts, sig, sources)
     return edition, n_est, n_sig, len(sig.comparisons)
 
 

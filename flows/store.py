@@ -36,9 +36,14 @@ MIGRATIONS: list[tuple[str, str]] = [
             location    VARCHAR NOT NULL,
             ok          BOOLEAN NOT NULL,
             reason      VARCHAR,
+            fetch_status VARCHAR NOT NULL CHECK (fetch_status IN ('fetched', 'not_modified',
+                                                                 'failed')),
             rows_read   INTEGER NOT NULL,
             rows_new    INTEGER NOT NULL,
+            rows_updated INTEGER NOT NULL,
             rejected    INTEGER NOT NULL,
+            unresolved  INTEGER NOT NULL,
+            elapsed_s   DOUBLE,
             fetched_at  TIMESTAMPTZ NOT NULL,
             PRIMARY KEY (run_id, source_id)
         );
@@ -69,12 +74,14 @@ MIGRATIONS: list[tuple[str, str]] = [
             tier_threshold_tokens BIGINT CHECK (tier_threshold_tokens > 0),
             input_above    DOUBLE CHECK (input_above >= 0),
             output_above   DOUBLE CHECK (output_above >= 0),
+            effective_to   DATE,          -- when the source itself says the price ended
             source_name    VARCHAR,
             evidence_url   VARCHAR,
+            row_hash       VARCHAR NOT NULL,  -- of the values: an edit is a new row
             source_id      VARCHAR NOT NULL,
             run_id         VARCHAR NOT NULL,
             fetched_at     TIMESTAMPTZ NOT NULL,
-            PRIMARY KEY (model, provider, effective_from, source_id)
+            PRIMARY KEY (model, provider, effective_from, source_id, row_hash)
         );
         CREATE TABLE scores (
             model        VARCHAR NOT NULL,
@@ -86,10 +93,11 @@ MIGRATIONS: list[tuple[str, str]] = [
             version      VARCHAR,
             source_name  VARCHAR,
             evidence_url VARCHAR,
+            row_hash     VARCHAR NOT NULL,
             source_id    VARCHAR NOT NULL,
             run_id       VARCHAR NOT NULL,
             fetched_at   TIMESTAMPTZ NOT NULL,
-            PRIMARY KEY (model, benchmark, as_of, source_id)
+            PRIMARY KEY (model, benchmark, as_of, source_id, row_hash)
         );
         CREATE TABLE run_costs (
             model          VARCHAR NOT NULL,
@@ -100,10 +108,11 @@ MIGRATIONS: list[tuple[str, str]] = [
             solved         INTEGER NOT NULL CHECK (solved >= 0),
             source_name    VARCHAR,
             evidence_url   VARCHAR,
+            row_hash       VARCHAR NOT NULL,
             source_id      VARCHAR NOT NULL,
             run_id         VARCHAR NOT NULL,
             fetched_at     TIMESTAMPTZ NOT NULL,
-            PRIMARY KEY (model, benchmark, as_of, source_id)
+            PRIMARY KEY (model, benchmark, as_of, source_id, row_hash)
         );
         CREATE TABLE profiles (
             model            VARCHAR NOT NULL,
@@ -113,10 +122,11 @@ MIGRATIONS: list[tuple[str, str]] = [
             output_tps       DOUBLE CHECK (output_tps > 0),
             context_window   BIGINT CHECK (context_window > 0),
             source_name      VARCHAR,
+            row_hash         VARCHAR NOT NULL,
             source_id        VARCHAR NOT NULL,
             run_id           VARCHAR NOT NULL,
             fetched_at       TIMESTAMPTZ NOT NULL,
-            PRIMARY KEY (model, source_id)
+            PRIMARY KEY (model, source_id, row_hash)
         );
         CREATE TABLE entries (
             source_id   VARCHAR NOT NULL,
@@ -126,12 +136,14 @@ MIGRATIONS: list[tuple[str, str]] = [
             published   TIMESTAMPTZ,
             summary     VARCHAR,
             content     VARCHAR,
+            content_html VARCHAR,
             author      VARCHAR,
             bozo        BOOLEAN,
             bozo_reason VARCHAR,
+            row_hash    VARCHAR NOT NULL,   -- of the entry's text: an edited entry is a new row
             run_id      VARCHAR NOT NULL,
             fetched_at  TIMESTAMPTZ NOT NULL,
-            PRIMARY KEY (source_id, entry_id)
+            PRIMARY KEY (source_id, entry_id, row_hash)
         );
         """,
     ),
@@ -188,6 +200,102 @@ MIGRATIONS: list[tuple[str, str]] = [
             run_id       VARCHAR NOT NULL,
             updated_at   TIMESTAMPTZ NOT NULL
         );
+        """,
+    ),
+]
+
+MIGRATIONS += [
+    (
+        "0004_source_state_and_identity",
+        """
+        CREATE TABLE source_state (
+            source_id     VARCHAR PRIMARY KEY,
+            etag          VARCHAR,
+            last_modified VARCHAR,
+            content_hash  VARCHAR,
+            last_ok_at    TIMESTAMPTZ
+        );
+        -- Every name a source used for a model, and the canonical id it was given.
+        CREATE TABLE aliases (
+            source_id   VARCHAR NOT NULL,
+            source_name VARCHAR NOT NULL,
+            model       VARCHAR NOT NULL,
+            resolved    BOOLEAN NOT NULL,  -- false: no known model matched; kept under its own name
+            first_run_id VARCHAR NOT NULL,
+            PRIMARY KEY (source_id, source_name)
+        );
+        """,
+    ),
+    (
+        "0005_claims_and_traces",
+        """
+        -- Facts read from release text (feeds, model cards), each with its evidence sentence.
+        CREATE TABLE claims (
+            source_id   VARCHAR NOT NULL,
+            entry_id    VARCHAR NOT NULL,
+            entry_hash  VARCHAR NOT NULL,  -- the entry version read (entries.row_hash)
+            claim_id    VARCHAR NOT NULL,  -- hash of kind, model, benchmark, value and evidence
+            kind        VARCHAR NOT NULL CHECK (kind IN ('score', 'price', 'context_window',
+                                                         'cheaper')),
+            model_as_written VARCHAR,
+            model       VARCHAR,
+            benchmark   VARCHAR,
+            value       DOUBLE,
+            unit        VARCHAR,
+            input       DOUBLE,
+            output      DOUBLE,
+            cached_input DOUBLE,
+            evidence    VARCHAR NOT NULL,
+            published   TIMESTAMPTZ,
+            run_id      VARCHAR NOT NULL,
+            fetched_at  TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (source_id, entry_id, entry_hash, claim_id)
+        );
+        CREATE TABLE trace_summaries (
+            source_id   VARCHAR NOT NULL,
+            workload    VARCHAR NOT NULL,
+            requests    BIGINT NOT NULL,
+            span_s      DOUBLE NOT NULL,
+            prompt_tokens_mean DOUBLE NOT NULL,
+            prompt_tokens_p95  DOUBLE NOT NULL,
+            output_tokens_mean DOUBLE NOT NULL,
+            output_tokens_p95  DOUBLE NOT NULL,
+            cached_share DOUBLE,
+            reasoning_tokens_mean DOUBLE,
+            requests_per_day DOUBLE NOT NULL,
+            observed_success DOUBLE,
+            latency_p95_s DOUBLE,
+            first_request TIMESTAMPTZ,
+            last_request  TIMESTAMPTZ,
+            row_hash    VARCHAR NOT NULL,
+            run_id      VARCHAR NOT NULL,
+            fetched_at  TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (source_id, workload, row_hash)
+        );
+        """,
+    ),
+    (
+        "0006_history_views",
+        """
+        -- The latest version of each fact (an edited row supersedes, never overwrites).
+        CREATE VIEW prices_current AS SELECT * FROM prices QUALIFY row_number() OVER (
+            PARTITION BY model, provider, effective_from, source_id
+            ORDER BY fetched_at DESC, row_hash) = 1;
+        CREATE VIEW scores_current AS SELECT * FROM scores QUALIFY row_number() OVER (
+            PARTITION BY model, benchmark, as_of, source_id ORDER BY fetched_at DESC, row_hash) = 1;
+        CREATE VIEW run_costs_current AS SELECT * FROM run_costs QUALIFY row_number() OVER (
+            PARTITION BY model, benchmark, as_of, source_id ORDER BY fetched_at DESC, row_hash) = 1;
+        CREATE VIEW profiles_current AS SELECT * FROM profiles QUALIFY row_number() OVER (
+            PARTITION BY model, source_id ORDER BY fetched_at DESC, row_hash) = 1;
+        CREATE VIEW entries_current AS SELECT * FROM entries QUALIFY row_number() OVER (
+            PARTITION BY source_id, entry_id ORDER BY fetched_at DESC, row_hash) = 1;
+        -- Price history with its end date: the source's own, else the next change's start.
+        CREATE VIEW price_history AS SELECT *, coalesce(effective_to, lead(effective_from) OVER (
+                PARTITION BY model, provider, source_id ORDER BY effective_from)) AS effective_until
+            FROM prices_current;
+        -- The prices in force on a day: SELECT * FROM prices_on(DATE '2025-08-08').
+        CREATE MACRO prices_on(day) AS TABLE SELECT * FROM price_history
+            WHERE effective_from <= day AND (effective_until IS NULL OR effective_until > day);
         """,
     ),
 ]

@@ -7,6 +7,7 @@ dropped silently.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,7 @@ SPECS: dict[str, tuple[Field, ...]] = {
         Field("tier_threshold_tokens", "BIGINT", False, (("{v} <= 0", "must be positive"),)),
         Field("input_above", "DOUBLE", False, _PRICE),
         Field("output_above", "DOUBLE", False, _PRICE),
+        Field("effective_to", "DATE"),
         *_PROV,
     ),
     "scores": (
@@ -86,11 +88,31 @@ SPECS: dict[str, tuple[Field, ...]] = {
         Field("published", "TIMESTAMPTZ"),
         Field("summary", "VARCHAR"),
         Field("content", "VARCHAR"),
+        Field("content_html", "VARCHAR"),
         Field("author", "VARCHAR"),
         Field("bozo", "BOOLEAN"),
         Field("bozo_reason", "VARCHAR"),
     ),
+    "trace_summaries": (
+        Field("workload", "VARCHAR", True),
+        Field("requests", "BIGINT", True, (("{v} < 2", "a trace needs at least two requests"),)),
+        Field("span_s", "DOUBLE", True, (("{v} <= 0", "must be positive"),)),
+        Field("prompt_tokens_mean", "DOUBLE", True, _NONNEG),
+        Field("prompt_tokens_p95", "DOUBLE", True, _NONNEG),
+        Field("output_tokens_mean", "DOUBLE", True, _NONNEG),
+        Field("output_tokens_p95", "DOUBLE", True, _NONNEG),
+        Field("cached_share", "DOUBLE", False, (("{v} < 0 OR {v} > 1", "must lie in 0-1"),)),
+        Field("reasoning_tokens_mean", "DOUBLE", False, _NONNEG),
+        Field("requests_per_day", "DOUBLE", True, _NONNEG),
+        Field("observed_success", "DOUBLE", False, (("{v} < 0 OR {v} > 1", "must lie in 0-1"),)),
+        Field("latency_p95_s", "DOUBLE", False, _NONNEG),
+        Field("first_request", "TIMESTAMPTZ"),
+        Field("last_request", "TIMESTAMPTZ"),
+    ),
 }
+
+# Columns that describe where a fact came from rather than what it says: not part of its version.
+PROVENANCE = frozenset({"source_name", "evidence_url"})
 
 # Cross-field rules, checked after casting: (SQL condition that is BAD, reason).
 ROW_CHECKS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -121,11 +143,20 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
+def row_hash(kind: str, row: dict) -> str:
+    """The version of a row: a hash of its values as the source gave them (provenance aside),
+    so an edited fact or entry becomes a new row and an unchanged one nothing at all."""
+    values = [_text(row.get(f.name)) for f in SPECS[kind] if f.name not in PROVENANCE]
+    return hashlib.md5(json.dumps(values, ensure_ascii=False).encode()).hexdigest()
+
+
 def rows_to_text_table(kind: str, rows: list[dict]) -> pa.Table:
-    """Columns of the kind's spec as text, plus `raw`: the row as given, for the rejects table."""
+    """Columns of the kind's spec as text, plus `raw` (the row as given, for the rejects table)
+    and `row_hash` (its version)."""
     names = [f.name for f in SPECS[kind]]
     cols = {n: [_text(r.get(n)) for r in rows] for n in names}
     cols["raw"] = [json.dumps(r, default=str, ensure_ascii=False, sort_keys=True) for r in rows]
+    cols["row_hash"] = [row_hash(kind, r) for r in rows]
     return pa.table({n: pa.array(v, type=pa.string()) for n, v in cols.items()})
 
 
@@ -155,7 +186,8 @@ def validation_sql(kind: str, relation: str) -> str:
     cast_cols = ", ".join(casts)
     row_reasons = ", ".join(f"CASE WHEN {bad} THEN {_quote(why)} END"
                             for bad, why in ROW_CHECKS.get(kind, ()))
-    inner = f"SELECT {cast_cols}, raw, concat_ws('; ', {', '.join(reasons)}) AS _r FROM {relation}"
+    inner = (f"SELECT {cast_cols}, raw, row_hash, concat_ws('; ', {', '.join(reasons)}) AS _r "
+             f"FROM {relation}")
     row_expr = f"concat_ws('; ', NULLIF(_r, ''), {row_reasons})" if row_reasons else "_r"
     return f"SELECT * EXCLUDE (_r), {row_expr} AS _reason FROM ({inner})"
 

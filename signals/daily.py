@@ -26,6 +26,8 @@ class PriceFact:
     price: Price
     source_id: str
     evidence_url: str | None = None
+    effective_to: date | None = None  # the source says the price ended (exclusive)
+    claimed: bool = False             # read from release text, not from a price table
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class ScoreFact:
     score: Score
     source_id: str
     evidence_url: str | None = None
+    claimed: bool = False             # read from release text, not from a leaderboard
 
 
 @dataclass(frozen=True)
@@ -57,10 +60,18 @@ class FactSet:
     scores: dict[str, list[ScoreFact]] = field(default_factory=lambda: defaultdict(list))
     run_costs: dict[str, list[RunCostFact]] = field(default_factory=lambda: defaultdict(list))
     profiles: dict[str, Profile] = field(default_factory=dict)
+    claims: dict[type, dict[str, list]] = field(default_factory=lambda: {
+        PriceFact: defaultdict(list), ScoreFact: defaultdict(list)})
 
     def add(self, fact: PriceFact | ScoreFact | RunCostFact) -> None:
         target = {PriceFact: self.prices, ScoreFact: self.scores, RunCostFact: self.run_costs}
         target[type(fact)][fact.model].append(fact)
+
+    def add_claim(self, fact: PriceFact | ScoreFact) -> None:
+        """A fact read from release text: used only where no table has the number."""
+        if isinstance(fact, ScoreFact):
+            self.scores.setdefault(fact.model, [])  # a claimed score makes the model judgeable
+        self.claims[type(fact)][fact.model].append(fact)
 
     def models(self) -> list[str]:
         """Models with at least one score: the only ones a workload can judge."""
@@ -70,24 +81,29 @@ class FactSet:
         """The price in force on `day`, from one provider per model (the model's own provider,
         else the alphabetically first), so a new reseller never reads as a price change."""
         facts = self.prices.get(price_model(model)) or self.prices.get(model) or []
-        if not facts:
-            return None
-        providers = {f.provider for f in facts}
-        own = resolve(price_model(model))
-        provider = own.provider if own and own.provider in providers else min(providers)
-        return latest_as_of((f for f in facts if f.provider == provider), day,
-                            lambda f: f.effective_from)
+        if facts:
+            providers = {f.provider for f in facts}
+            own = resolve(price_model(model))
+            provider = own.provider if own and own.provider in providers else min(providers)
+            fact = latest_as_of((f for f in facts if f.provider == provider), day,
+                                lambda f: f.effective_from)
+            if fact is not None:
+                return None if fact.effective_to and fact.effective_to <= day else fact
+        claimed = self.claims[PriceFact].get(model) or self.claims[PriceFact].get(
+            price_model(model), [])
+        return latest_as_of(claimed, day, lambda f: f.effective_from)
 
     def scores_on(self, model: str, day: date) -> dict[str, ScoreFact]:
-        """Per benchmark, the latest score known on `day`."""
-        by_bench: dict[str, list[ScoreFact]] = defaultdict(list)
-        for f in self.scores.get(model, []):
-            by_bench[f.benchmark].append(f)
-        out = {}
-        for bench, facts in by_bench.items():
-            fact = latest_as_of(facts, day, lambda f: f.as_of)
-            if fact is not None:
-                out[bench] = fact
+        """Per benchmark, the latest score known on `day`: from a table, else a claimed one."""
+        out: dict[str, ScoreFact] = {}
+        for facts in (self.scores.get(model, []), self.claims[ScoreFact].get(model, [])):
+            by_bench: dict[str, list[ScoreFact]] = defaultdict(list)
+            for f in facts:
+                by_bench[f.benchmark].append(f)
+            for bench, group in by_bench.items():
+                fact = latest_as_of(group, day, lambda f: f.as_of)
+                if fact is not None and bench not in out:
+                    out[bench] = fact
         return out
 
     def profile(self, model: str) -> Profile:
@@ -133,11 +149,14 @@ def estimates_on(facts: FactSet, workloads: Iterable[Workload],
 
 
 def changed_models(facts: FactSet, start: date, end: date) -> list[str]:
-    """Models with a score, run cost or price dated in (start, end]: the day's candidates."""
+    """Models with a score (published or claimed), run cost or price dated in (start, end]:
+    the day's candidates."""
     def in_window(d: date) -> bool:
         return start < d <= end
 
     changed = {m for m, fs in facts.scores.items() if any(in_window(f.as_of) for f in fs)}
+    changed |= {m for m, fs in facts.claims[ScoreFact].items()
+                if any(in_window(f.as_of) for f in fs)}
     changed |= {m for m, fs in facts.run_costs.items() if any(in_window(f.as_of) for f in fs)}
     repriced = {m for m, fs in facts.prices.items() if any(in_window(f.effective_from) for f in fs)}
     changed |= {m for m in facts.scores if price_model(m) in repriced or m in repriced}

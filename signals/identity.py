@@ -114,6 +114,9 @@ def resolve(name: str) -> Resolved | None:
         return None
     base, effort = split_effort(name)
     found = _match(base.lower())
+    if found is None and re.search(r"\s", base.strip()):
+        # display names write with spaces what ids write with hyphens: "DeepSeek R1"
+        found = _match(re.sub(r"\s+", "-", base.strip().lower()))
     if found is None:
         return None
     provider, info = found

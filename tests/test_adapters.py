@@ -60,7 +60,8 @@ def _by_source_name(rows: list[dict], name: str) -> dict:
 # -- registry -------------------------------------------------------------------------------
 
 def test_registry_names_every_format() -> None:
-    assert set(FORMATS) == {"aider", "epoch", "genai-prices", "rss", "atom", "feed", "jsonfeed"}
+    assert set(FORMATS) >= {"aider", "epoch", "genai-prices", "rss", "atom", "feed", "jsonfeed",
+                            "litellm", "openrouter", "llm-prices", "lmarena", "azure-trace"}
     assert FORMATS["aider"] is aider.parse
     assert FORMATS["jsonfeed"] is feeds.parse
 

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flows.adapters import aider, epoch, feeds, genai_prices
+from flows.adapters import (
+    aider,
+    azure_trace,
+    document,
+    epoch,
+    feeds,
+    genai_prices,
+    litellm,
+    llm_prices,
+    lmarena,
+    openrouter,
+)
 from flows.adapters.base import Parsed
 
 FORMATS: dict[str, Callable[..., Parsed]] = {
@@ -19,6 +30,13 @@ FORMATS: dict[str, Callable[..., Parsed]] = {
     "atom": feeds.parse,
     "feed": feeds.parse,
     "jsonfeed": feeds.parse,
+    "litellm": litellm.parse,
+    "openrouter": openrouter.parse,
+    "llm-prices": llm_prices.parse,
+    "lmarena": lmarena.parse,
+    "azure-trace": azure_trace.parse,
+    "markdown": document.parse_markdown,
+    "html-document": document.parse_html,
 }
 
 __all__ = ["FORMATS", "Parsed"]

@@ -45,7 +45,7 @@ def parse(
     """Parse one Epoch AI benchmark CSV into scores for ``benchmark``."""
     out = Parsed()
     text = data.decode("utf-8-sig", errors="replace")
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), restkey="_extra_cells")
     header = reader.fieldnames or []
     if "Model version" not in header:
         out.reject("scores", "not an Epoch benchmark table (no 'Model version' column)",

@@ -8,6 +8,8 @@ a file. A document starting with ``{`` is read as JSON Feed. Per entry:
   (JSON Feed dates without an offset are taken as UTC);
 - ``title``, ``summary`` and ``content`` as plain text: markup is removed and entities decoded
   for every content type, since text/plain fields are not sanitised by feedparser;
+- ``content_html``: the HTML content as feedparser sanitised it (JSON Feed: as given), so that
+  tables in release notes can still be read as tables;
 - ``bozo``/``bozo_reason``: the feed was not well formed but still read (not fatal).
 
 A document with no feed at all (neither XML feed nor JSON Feed) yields no rows and one reject
@@ -106,11 +108,19 @@ def parse_xml_feed(data: bytes, source_id: str) -> Parsed:
             "summary": html_to_text(item.get("summary")),
             "content": "\n\n".join(t for c in item.get("content") or []
                                    if (t := html_to_text(c.get("value")))),
+            "content_html": _html_content(item),
             "author": item.get("author") or None,
             "bozo": bozo,
             "bozo_reason": reason,
         })
     return out
+
+
+def _html_content(item: Any) -> str | None:
+    """The entry's HTML content as feedparser sanitised it (tables kept), or None."""
+    parts = [c.get("value") for c in item.get("content") or []
+             if "html" in (c.get("type") or "") and c.get("value")]
+    return "\n".join(parts) or None
 
 
 def parse_json_feed(data: bytes, source_id: str) -> Parsed:
@@ -144,6 +154,7 @@ def parse_json_feed(data: bytes, source_id: str) -> Parsed:
             "published": published,
             "summary": html_to_text(item.get("summary")),
             "content": content,
+            "content_html": item.get("content_html") or None,
             "author": _json_author(item) or feed_author,
             "bozo": bozo,
             "bozo_reason": reason,

@@ -1,0 +1,65 @@
+"""Benchmark: ingesting the bundled feeds against plain `feedparser.parse` on the same bytes.
+
+Both run in this process on the same files, read once into memory beforehand. The pipeline's
+figure is the whole ingest of each feed source into a fresh DuckDB file: parsing (in worker
+processes, both cores), plain-text extraction, validation, versioned inserts and the facts read
+from release text. Target: a ratio of at most 1.2; below 1.0 means both cores paid off.
+
+Usage: .venv/bin/python bench/ingest.py [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from flows.environment import configure  # noqa: E402
+
+configure()
+
+import feedparser  # noqa: E402
+
+from flows.config import load_config  # noqa: E402
+from flows.ingest import ingest_sources  # noqa: E402
+from tests.conftest import write_config  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs of each (median kept)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = load_config(write_config(Path(tmp)))
+        feeds = [s for s in cfg.sources if s.format in ("feed", "rss", "atom", "jsonfeed")]
+        data = {s.id: s.path.read_bytes() for s in feeds}
+        mb = sum(map(len, data.values())) / 1e6
+        print(f"{len(feeds)} feed sources, {mb:.2f} MB")
+        plain = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            for body in data.values():
+                feedparser.parse(body)
+            plain.append(time.perf_counter() - start)
+        ours = []
+        for i in range(args.repeat):
+            db = Path(tmp) / f"bench-{i}.duckdb"
+            start = time.perf_counter()
+            results = ingest_sources(db, feeds, f"bench-{i}", datetime.now(UTC))
+            ours.append(time.perf_counter() - start)
+            assert all(r.ok for r in results), [r.reason for r in results if not r.ok]
+    p, o = statistics.median(plain), statistics.median(ours)
+    print(f"plain feedparser.parse:       {p:6.3f} s (median of {args.repeat})")
+    print(f"pipeline ingest (fresh store): {o:6.3f} s (median of {args.repeat}; "
+          f"first {ours[0]:.3f} s)")
+    print(f"ratio: {o / p:.2f}  (target <= 1.2, aim < 1.0)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Facts read from release text: run the extractor over new entry versions, store the claims."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from flows.store import run
+from flows.validate import row_hash
+from signals.extract import Facts, extract, extract_html
+from signals.identity import canonical_id
+
+
+def _claim_id(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:24]
+
+
+def claim_rows(facts: Facts) -> list[dict]:
+    """One row per claim; prices, context windows and cost claims without a model of their own
+    belong to the first model the text names."""
+    lead = facts.models[0] if facts.models else None
+    rows = []
+    for s in facts.scores:
+        rows.append({"kind": "score", "model_as_written": s.model, "benchmark": s.benchmark,
+                     "value": s.value, "unit": s.unit, "evidence": s.evidence.sentence})
+    for p in facts.prices:
+        rows.append({"kind": "price", "model_as_written": p.model or lead,
+                     "input": p.input_per_1m, "output": p.output_per_1m,
+                     "cached_input": p.cached_input_per_1m, "unit": p.unit_as_written,
+                     "evidence": p.evidence.sentence})
+    for c in facts.contexts:
+        rows.append({"kind": "context_window", "model_as_written": c.model or lead,
+                     "value": float(c.tokens), "unit": "tokens", "evidence": c.evidence.sentence})
+    if facts.claims_cheaper and facts.cheaper_evidence is not None:
+        rows.append({"kind": "cheaper", "model_as_written": lead,
+                     "evidence": facts.cheaper_evidence.sentence})
+    for r in rows:
+        name = r["model_as_written"]
+        r["model"] = canonical_id(name) if name else None
+        r["claim_id"] = _claim_id(r["kind"], name, r.get("benchmark"), r.get("value"),
+                                  r.get("input"), r.get("output"), r["evidence"])
+    return rows
+
+
+def extract_entry(title: str | None, text: str | None, html: str | None) -> Facts:
+    """The facts of one entry, from its HTML when it has some (tables survive), else its text."""
+    if html:
+        return extract_html(html, title=title)
+    return extract(text or "", title=title)
+
+
+COLUMNS = ("source_id", "entry_id", "entry_hash", "claim_id", "kind", "model_as_written", "model",
+           "benchmark", "value", "unit", "input", "output", "cached_input", "evidence",
+           "published")
+
+
+def entry_claims(source_id: str, entries: list[dict]) -> list[dict]:
+    """The claims of a source's entries (adapter rows), each tied to the entry's version."""
+    rows = []
+    for e in entries:
+        facts = extract_entry(e.get("title"), e.get("content"), e.get("content_html"))
+        for r in claim_rows(facts):
+            rows.append({**dict.fromkeys(COLUMNS), **r, "source_id": source_id,
+                         "entry_id": e.get("entry_id"), "entry_hash": row_hash("entries", e),
+                         "published": e.get("published")})
+    return rows
+
+
+def store_claims(con: duckdb.DuckDBPyConnection, rows: list[dict], run_id: str,
+                 now: datetime) -> int:
+    """Store claims of entry versions that are in the store; a known claim adds nothing."""
+    if not rows:
+        return 0
+    table = pa.table({c: pa.array([r[c] for r in rows], type=pa.float64() if c in (
+        "value", "input", "output", "cached_input") else pa.string()) for c in COLUMNS})
+    con.register("_claims", table)
+    try:
+        before = con.execute("SELECT count(*) FROM claims").fetchall()[0][0]
+        cols = ", ".join(c for c in COLUMNS if c != "published")
+        run(con, f"INSERT INTO claims ({cols}, published, run_id, fetched_at) "
+                 f"SELECT DISTINCT ON (source_id, entry_id, entry_hash, claim_id) {cols}, "
+                 f"TRY_CAST(published AS TIMESTAMPTZ), ?, ? FROM _claims c WHERE EXISTS ("
+                 f"SELECT 1 FROM entries e WHERE e.source_id = c.source_id AND "
+                 f"e.entry_id = c.entry_id AND e.row_hash = c.entry_hash) "
+                 f"ON CONFLICT DO NOTHING", [run_id, now])
+        return con.execute("SELECT count(*) FROM claims").fetchall()[0][0] - before
+    finally:
+        con.unregister("_claims")

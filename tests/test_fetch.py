@@ -1,0 +1,370 @@
+"""flows.fetch against a real misbehaving server on 127.0.0.1: one test per fault, each checking
+the reason a run summary would show."""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import os
+import socket
+import time
+from pathlib import Path
+
+import feedparser
+import httpx
+import pytest
+
+from flows import fetch
+from flows.fetch import USER_AGENT, Fetched, FetchError, Limits, Validators, fetch_path, fetch_url
+from tests.faultserver import (  # noqa: F401 (the fixture is used by name)
+    FEED,
+    OK_ETAG,
+    OK_LAST_MODIFIED,
+    FaultServer,
+    fault_server_fixture,
+)
+
+FAST = Limits(connect_timeout_s=1.0, read_timeout_s=0.5, total_timeout_s=1.5, max_bytes=100_000,
+              retries=2, max_retry_wait_s=5.0)
+FEED_B = FEED.replace(b"Example-2 released", b"Example-3 released")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Retry waits, recorded instead of slept."""
+    recorded: list[float] = []
+    monkeypatch.setattr(fetch, "_sleep", recorded.append)
+    return recorded
+
+
+def fails(url: str, limits: Limits = FAST, **kwargs: object) -> str:
+    """The FetchError reason for fetching `url`."""
+    with pytest.raises(FetchError) as info:
+        fetch_url(url, limits=limits, **kwargs)  # type: ignore[arg-type]
+    return str(info.value)
+
+
+# --- success, conditional requests, content hash ---------------------------------------------
+
+
+def test_feed_is_fetched_with_validators_and_headers(fault_server: FaultServer) -> None:
+    got = fetch_url(fault_server.url("/ok.xml"), limits=FAST, expect="feed")
+    assert got.status == "fetched"
+    assert got.body == FEED
+    assert got.http_status == 200
+    assert got.content_type == "application/rss+xml; charset=utf-8"
+    assert got.final_url == fault_server.url("/ok.xml")
+    assert got.validators == Validators(OK_ETAG, OK_LAST_MODIFIED, sha256(FEED))
+    assert 0 < got.elapsed_s < FAST.total_timeout_s
+    (hit,) = fault_server.seen("/ok.xml")
+    assert hit.headers["user-agent"] == USER_AGENT
+    assert "gzip" in hit.headers["accept-encoding"]
+    assert "if-none-match" not in hit.headers and "if-modified-since" not in hit.headers
+
+
+def test_second_fetch_is_a_conditional_get_answered_304(fault_server: FaultServer) -> None:
+    first = fetch_url(fault_server.url("/ok.xml"), limits=FAST)
+    second = fetch_url(fault_server.url("/ok.xml"), first.validators, FAST)
+    assert second.status == "not_modified"
+    assert second.body == b""
+    assert second.http_status == 304
+    assert second.validators == first.validators  # kept for the next run
+    hits = fault_server.seen("/ok.xml")
+    assert [h.status for h in hits] == [200, 304]
+    assert hits[1].headers["if-none-match"] == OK_ETAG
+    assert hits[1].headers["if-modified-since"] == OK_LAST_MODIFIED
+
+
+def test_if_modified_since_alone_gets_304(fault_server: FaultServer) -> None:
+    previous = Validators(last_modified=OK_LAST_MODIFIED, content_hash=sha256(FEED))
+    got = fetch_url(fault_server.url("/ok.xml"), previous, FAST)
+    assert (got.status, got.http_status) == ("not_modified", 304)
+    assert got.validators == Validators(OK_ETAG, OK_LAST_MODIFIED, sha256(FEED))
+    assert "if-none-match" not in fault_server.seen("/ok.xml")[0].headers
+
+
+def test_same_body_without_validators_is_not_modified(fault_server: FaultServer) -> None:
+    fault_server.state["changing"] = FEED
+    first = fetch_url(fault_server.url("/changing.xml"), limits=FAST)
+    assert first.validators == Validators(content_hash=sha256(FEED))
+    second = fetch_url(fault_server.url("/changing.xml"), first.validators, FAST)
+    assert (second.status, second.body, second.http_status) == ("not_modified", b"", 200)
+    assert second.validators == first.validators
+    assert [h.status for h in fault_server.seen("/changing.xml")] == [200, 200]
+    assert "if-none-match" not in fault_server.seen("/changing.xml")[1].headers
+
+
+def test_changed_feed_is_fetched_with_its_new_hash(fault_server: FaultServer) -> None:
+    fault_server.state["changing"] = FEED
+    first = fetch_url(fault_server.url("/changing.xml"), limits=FAST)
+    fault_server.state["changing"] = FEED_B
+    second = fetch_url(fault_server.url("/changing.xml"), first.validators, FAST)
+    assert second.status == "fetched"
+    assert second.body == FEED_B
+    assert second.validators.content_hash == sha256(FEED_B) != first.validators.content_hash
+
+
+# --- redirects -------------------------------------------------------------------------------
+
+
+def test_redirect_is_followed(fault_server: FaultServer) -> None:
+    got = fetch_url(fault_server.url("/redirect"), limits=FAST, expect="feed")
+    assert got.body == FEED
+    assert got.final_url == fault_server.url("/ok.xml")
+    assert [h.status for h in fault_server.hits] == [301, 200]
+
+
+def test_redirect_loop_stops_after_max_redirects(fault_server: FaultServer) -> None:
+    reason = fails(fault_server.url("/loop"))
+    assert reason == f"too many redirects (5): redirect loop at {fault_server.url('/loop')}"
+    assert fault_server.count("/loop") == 6  # the first request and five redirects
+
+
+def test_redirect_to_another_scheme_is_refused(fault_server: FaultServer) -> None:
+    assert fails(fault_server.url("/redirect-ftp")) == (
+        "redirect to an unsupported URL: ftp://127.0.0.1/feed.xml")
+
+
+# --- HTTP errors and retries -----------------------------------------------------------------
+
+
+def test_404(fault_server: FaultServer) -> None:
+    url = fault_server.url("/404")
+    assert fails(url) == f"HTTP 404 Not Found from {url}"
+
+
+def test_500_is_not_retried(fault_server: FaultServer, waits: list[float]) -> None:
+    url = fault_server.url("/500")
+    assert fails(url) == f"HTTP 500 Internal Server Error from {url}"
+    assert fault_server.count("/500") == 1
+    assert waits == []
+
+
+def test_429_waits_retry_after_then_succeeds(fault_server: FaultServer,
+                                             waits: list[float]) -> None:
+    fault_server.state["succeed_on"] = 3
+    got = fetch_url(fault_server.url("/429"), limits=FAST)
+    assert got.body == FEED
+    assert waits == [1.0, 1.0]  # Retry-After: 1, twice
+    assert [h.status for h in fault_server.seen("/429")] == [429, 429, 200]
+
+
+def test_429_still_rate_limited_after_retries(fault_server: FaultServer,
+                                              waits: list[float]) -> None:
+    reason = fails(fault_server.url("/429"))
+    assert reason == "HTTP 429: still rate limited after 2 retries (Retry-After 1)"
+    assert waits == [1.0, 1.0]
+    assert fault_server.count("/429") == 3
+
+
+def test_429_really_sleeps_retry_after(fault_server: FaultServer) -> None:
+    fault_server.state["succeed_on"] = 2
+    started = time.monotonic()
+    got = fetch_url(fault_server.url("/429"), limits=FAST)
+    assert got.status == "fetched"
+    assert time.monotonic() - started >= 1.0
+
+
+def test_retry_after_as_an_http_date(fault_server: FaultServer, waits: list[float]) -> None:
+    fault_server.state.update(succeed_on=2,
+                              retry_after=email.utils.formatdate(time.time() + 3, usegmt=True))
+    fetch_url(fault_server.url("/429"), limits=FAST)
+    (wait,) = waits
+    assert 1.0 < wait <= 3.0
+
+
+def test_retry_after_is_capped(fault_server: FaultServer, waits: list[float]) -> None:
+    fault_server.state["retry_after"] = "3600"
+    limits = Limits(read_timeout_s=0.5, total_timeout_s=1.5, retries=1, max_retry_wait_s=0.25)
+    reason = fails(fault_server.url("/429"), limits)
+    assert reason == "HTTP 429: still rate limited after 1 retry (Retry-After 3600)"
+    assert waits == [0.25]
+
+
+def test_503_without_retry_after_backs_off(fault_server: FaultServer,
+                                           waits: list[float]) -> None:
+    url = fault_server.url("/503")
+    assert fails(url) == f"HTTP 503 Service Unavailable from {url}: still failing after 2 retries"
+    assert waits == [1.0, 2.0]
+
+
+def test_connection_refused_is_retried(waits: list[float]) -> None:
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    limits = Limits(connect_timeout_s=1.0, total_timeout_s=1.5, retries=1)
+    reason = fails(f"http://127.0.0.1:{port}/feed.xml", limits)
+    assert reason == f"connection refused by 127.0.0.1:{port} (after 1 retry)"
+    assert waits == [1.0]
+
+
+# --- time ------------------------------------------------------------------------------------
+
+
+def test_no_headers_within_the_read_timeout(fault_server: FaultServer) -> None:
+    started = time.monotonic()
+    assert fails(fault_server.url("/timeout")) == "timed out after 0.5 s (read)"
+    assert time.monotonic() - started < 2.0  # the server would answer after 3 s
+
+
+@pytest.mark.parametrize("path", ["/drip", "/slow-headers"])
+def test_dripping_server_is_cut_by_the_total_timeout(fault_server: FaultServer,
+                                                     path: str) -> None:
+    started = time.monotonic()
+    assert fails(fault_server.url(path)) == "timed out after 1.5 s (total)"
+    assert 1.5 <= time.monotonic() - started < 3.0  # the server would drip for 30 s
+
+
+# --- size and body ---------------------------------------------------------------------------
+
+
+def test_truncated_body(fault_server: FaultServer) -> None:
+    assert fails(fault_server.url("/truncated")) == "truncated body: got 100 of 2,000 bytes"
+
+
+def test_big_body_refused_from_content_length(fault_server: FaultServer) -> None:
+    limits = Limits(read_timeout_s=0.5, total_timeout_s=1.5, max_bytes=10_000)
+    assert fails(fault_server.url("/big"), limits) == (
+        "body over the 10,000 byte limit (Content-Length 100,000)")
+
+
+def test_big_chunked_body_cut_while_streaming(fault_server: FaultServer) -> None:
+    limits = Limits(read_timeout_s=0.5, total_timeout_s=1.5, max_bytes=10_000)
+    assert fails(fault_server.url("/big-chunked"), limits) == "body over the 10,000 byte limit"
+
+
+def test_gzip_is_decoded(fault_server: FaultServer) -> None:
+    got = fetch_url(fault_server.url("/gzip"), limits=FAST, expect="feed")
+    assert got.body == FEED
+    assert got.validators.content_hash == sha256(FEED)  # of the decoded body
+
+
+@pytest.mark.parametrize("raw", [False, True])
+def test_deflate_is_decoded(fault_server: FaultServer, raw: bool) -> None:
+    fault_server.state["raw_deflate"] = raw
+    assert fetch_url(fault_server.url("/deflate"), limits=FAST).body == FEED
+
+
+def test_gzip_bomb_is_cut_at_the_limit(fault_server: FaultServer) -> None:
+    limits = Limits(read_timeout_s=0.5, total_timeout_s=1.5, max_bytes=1_000_000)
+    assert fails(fault_server.url("/gzipbomb"), limits) == (
+        "body over the 1,000,000 byte limit (after gzip decoding)")
+
+
+def test_random_bytes_are_returned_as_they_are(fault_server: FaultServer) -> None:
+    got = fetch_url(fault_server.url("/random"), limits=FAST, expect="feed")
+    assert got.status == "fetched" and len(got.body) == 2048
+    assert got.validators.content_hash == sha256(got.body)
+    parsed = feedparser.parse(got.body)  # telling a feed from noise is the parser's job
+    assert parsed.bozo and not parsed.entries
+
+
+# --- content type ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("path", "expect", "reason"), [
+    ("/html", "feed", "wrong content type: text/html (expected a feed)"),
+    ("/image.png", "feed", "wrong content type: image/png (expected a feed)"),
+    ("/ok.xml", "csv", "wrong content type: application/rss+xml (expected CSV)"),
+    ("/html", "json", "wrong content type: text/html (expected JSON)"),
+])
+def test_wrong_content_type(fault_server: FaultServer, path: str, expect: str,
+                            reason: str) -> None:
+    assert fails(fault_server.url(path), expect=expect) == reason
+
+
+@pytest.mark.parametrize(("path", "expect"), [("/no-type", "feed"), ("/html", None)])
+def test_content_type_accepted(fault_server: FaultServer, path: str, expect: str | None) -> None:
+    assert fetch_url(fault_server.url(path), limits=FAST, expect=expect).status == "fetched"
+
+
+# --- arguments and clients -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("ftp://127.0.0.1/feed.xml", "not an http(s) URL: 'ftp://127.0.0.1/feed.xml'"),
+    ("no scheme at all", "not an http(s) URL: 'no scheme at all'"),
+    ("http://", "not an http(s) URL: 'http://'"),
+])
+def test_bad_urls(url: str, reason: str) -> None:
+    assert fails(url) == reason
+
+
+def test_unknown_expected_kind() -> None:
+    assert fails("http://127.0.0.1:1/", expect="pdf") == (
+        "unknown expected kind 'pdf' (known: csv, feed, json, yaml)")
+
+
+def test_callers_client_is_used_and_left_open(fault_server: FaultServer) -> None:
+    with httpx.Client() as client:
+        got = fetch_url(fault_server.url("/redirect"), limits=FAST, client=client)
+        assert got.body == FEED
+        assert not client.is_closed
+    assert fault_server.seen("/ok.xml")[0].headers["user-agent"] == USER_AGENT
+
+
+def test_callers_client_drip_is_still_cut(fault_server: FaultServer) -> None:
+    with httpx.Client() as client:
+        started = time.monotonic()
+        reason = fails(fault_server.url("/drip"), client=client)
+    assert reason == "timed out after 1.5 s (total)"
+    assert time.monotonic() - started < 3.0
+
+
+def test_unexpected_errors_become_fetch_errors() -> None:
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("transport bug")
+
+    with httpx.Client(transport=httpx.MockTransport(broken)) as client:
+        reason = fails("http://127.0.0.1/feed.xml", client=client)
+    assert reason == ("unexpected error fetching http://127.0.0.1/feed.xml: "
+                      "RuntimeError: transport bug")
+
+
+def test_304_to_an_unconditional_request_is_an_error() -> None:
+    transport = httpx.MockTransport(lambda request: httpx.Response(304))
+    with httpx.Client(transport=transport) as client:
+        reason = fails("http://127.0.0.1/feed.xml", client=client)
+    assert reason == ("HTTP 304 Not Modified from http://127.0.0.1/feed.xml to a request "
+                      "that was not conditional")
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+def test_file_fetched_then_not_modified_then_changed(tmp_path: Path) -> None:
+    path = tmp_path / "feed.xml"
+    path.write_bytes(FEED)
+    os.utime(path, (1754470800, 1754470800))  # 2025-08-06 09:00:00 UTC
+    first = fetch_path(path)
+    assert first == Fetched("fetched", FEED, Validators(None, OK_LAST_MODIFIED, sha256(FEED)),
+                            None, None, None, first.elapsed_s)
+    second = fetch_path(path, first.validators)
+    assert (second.status, second.body) == ("not_modified", b"")
+    path.write_bytes(FEED_B)
+    third = fetch_path(path, first.validators)
+    assert (third.status, third.body) == ("fetched", FEED_B)
+    assert third.validators.content_hash == sha256(FEED_B)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(FetchError, match="^file not found: .*missing.xml$"):
+        fetch_path(tmp_path / "missing.xml")
+
+
+def test_file_over_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"x" * 11)
+    with pytest.raises(FetchError) as info:
+        fetch_path(path, limits=Limits(max_bytes=10))
+    assert str(info.value) == f"file over the 10 byte limit: {path} is 11 bytes"
+
+
+def test_folder_is_not_a_file(tmp_path: Path) -> None:
+    with pytest.raises(FetchError) as info:
+        fetch_path(tmp_path)
+    assert str(info.value) == f"not a regular file: {tmp_path}"

@@ -1,0 +1,111 @@
+"""Ingest from a real HTTP server on 127.0.0.1 that misbehaves: each failing source is recorded
+with its reason, the others are ingested, nothing stored is lost, and unchanged sources cost a
+conditional GET and add nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows import fetch
+from flows.config import Source
+from flows.fetch import Limits
+from flows.ingest import ingest_source
+from tests.faultserver import FEED, FaultServer, fault_server_fixture  # noqa: F401
+
+LIMITS = Limits(connect_timeout_s=1.0, read_timeout_s=0.5, total_timeout_s=1.5,
+                max_bytes=50_000, retries=1, max_retry_wait_s=0.01)
+NOW = datetime(2025, 8, 8, 6, 0, tzinfo=UTC)
+
+FAULTS = {
+    "/404": "HTTP 404",
+    "/500": "HTTP 500",
+    "/429": "still rate limited",
+    "/timeout": "timed out",
+    "/drip": "timed out",
+    "/truncated": "truncated body",
+    "/big": "over the 50,000 byte limit",
+    "/loop": "too many redirects",
+    "/html": "wrong content type: text/html",
+    "/random": "cannot parse as feed",
+}
+
+
+def _source(server: FaultServer, path: str) -> Source:
+    sid = "src" + path.replace("/", "-").replace(".", "-")
+    return Source(id=sid, kind="feed", format="feed", url=server.url(path))
+
+
+def _count(db: Path, sql: str) -> int:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()[0][0]
+
+
+@pytest.fixture(autouse=True)
+def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fetch, "_sleep", lambda s: None)
+
+
+def test_each_fault_is_recorded_and_the_rest_goes_in(tmp_path: Path,
+                                                    fault_server: FaultServer) -> None:
+    db = tmp_path / "brief.duckdb"
+    good = ingest_source(db, _source(fault_server, "/ok.xml"), "run-1", NOW, LIMITS)
+    assert good.ok and good.rows_new >= 1
+    stored = _count(db, "SELECT count(*) FROM entries")
+    for path, reason in FAULTS.items():
+        result = ingest_source(db, _source(fault_server, path), "run-1", NOW, LIMITS)
+        if path == "/random":  # served fine, but no feed in it: the reason is kept as a reject
+            assert result.rows_new == 0 and result.rejected == 1
+            with duckdb.connect(str(db), read_only=True) as con:
+                why = con.execute("SELECT reason FROM rejects WHERE source_id = ?",
+                                  [result.source_id]).fetchall()[0][0]
+            assert "no RSS or Atom feed" in why
+            continue
+        assert not result.ok, path
+        assert reason in result.reason, (path, result.reason)
+        assert result.fetch_status == "failed"
+    assert _count(db, "SELECT count(*) FROM entries") == stored
+    assert _count(db, "SELECT count(*) FROM source_runs WHERE NOT ok") == len(FAULTS) - 1
+    failed = _count(db, "SELECT count(*) FROM source_runs WHERE NOT ok AND reason IS NULL")
+    assert failed == 0
+
+
+def test_conditional_get_adds_nothing_the_second_time(tmp_path: Path,
+                                                      fault_server: FaultServer) -> None:
+    db = tmp_path / "brief.duckdb"
+    src = _source(fault_server, "/ok.xml")
+    first = ingest_source(db, src, "run-1", NOW, LIMITS)
+    rows = _count(db, "SELECT count(*) FROM entries")
+    second = ingest_source(db, src, "run-2", NOW, LIMITS)
+    assert first.fetch_status == "fetched" and second.fetch_status == "not_modified"
+    assert second.ok and second.rows_new == 0 and second.rows_read == 0
+    hits = fault_server.seen("/ok.xml")
+    assert hits[-1].headers.get("if-none-match") and hits[-1].status == 304
+    assert _count(db, "SELECT count(*) FROM entries") == rows
+
+
+def test_a_changing_feed_keeps_history_and_survives_a_failure(tmp_path: Path,
+                                                             fault_server: FaultServer) -> None:
+    db = tmp_path / "brief.duckdb"
+    src = _source(fault_server, "/changing.xml")
+    fault_server.state["changing"] = FEED
+    first = ingest_source(db, src, "run-1", NOW, LIMITS)
+    again = ingest_source(db, src, "run-2", NOW, LIMITS)
+    assert again.fetch_status == "not_modified"  # same bytes: no validators, same hash
+    edited = FEED.replace(b"Example-2 is available in the API.",
+                          b"Example-2 is available in the API at half the price.")
+    fault_server.state["changing"] = edited
+    third = ingest_source(db, src, "run-3", NOW, LIMITS)
+    assert third.rows_updated == 1 and third.rows_new == 0
+    versions = _count(db, "SELECT count(*) FROM entries WHERE entry_id = "
+                          "'https://example.invalid/news/example-2'")
+    assert versions == 2  # the edited entry is a new version; the old one is kept
+    current = _count(db, "SELECT count(*) FROM entries_current")
+    assert current == first.rows_read
+    fault_server.state["changing"] = bytes(range(256)) * 8  # the source now serves garbage
+    broken = ingest_source(db, src, "run-4", NOW, LIMITS)
+    assert broken.rows_new == 0 and broken.rows_updated == 0
+    assert _count(db, "SELECT count(*) FROM entries_current") == current
