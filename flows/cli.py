@@ -65,8 +65,10 @@ def config_or_exit(path: Path | None) -> Config:
 
 def sources_table(results: list) -> Table:
     """The run summary: one line per source, with what it gave and why anything failed."""
-    table = Table("source", "fetch", "rows", "new", "updated", "rejected", "unresolved names",
-                  title="Sources")
+    table = Table(title="Sources")
+    table.add_column("source", no_wrap=True)
+    for name in ("fetch", "rows", "new", "updated", "rejected", "unresolved"):
+        table.add_column(name, justify="left" if name == "fetch" else "right")
     for s in results:
         fetch = {"fetched": "fetched", "not_modified": "[dim]not modified[/]"}.get(
             s.fetch_status, f"[red]failed[/]: {s.reason}")

@@ -14,7 +14,7 @@ from prefect.runtime import flow_run
 from flows.config import Config, load_config
 from flows.content import Edition
 from flows.fetch import Limits
-from flows.ingest import Prepared, SourceResult, ingest_source, prepare_all
+from flows.ingest import Prepared, SourceResult, collect, ingest_source, prepare_all
 from flows.pipeline import (
     RunSummary,
     compute_edition,
@@ -32,8 +32,9 @@ def ingest_task(config_path: str, source_id: str, run_id: str, now: datetime,
     """Store one source, fetched and parsed by a worker process; a failing source is recorded,
     never raised."""
     cfg = load_config(config_path)
-    return ingest_source(cfg.database, cfg.source(source_id), run_id, now, limits(cfg),
-                         prepared.result())
+    source = cfg.source(source_id)
+    return ingest_source(cfg.database, source, run_id, now, limits(cfg),
+                         collect(prepared, cfg.database, source, limits(cfg)))
 
 
 def limits(cfg: Config) -> Limits:

@@ -8,7 +8,8 @@ import json
 import multiprocessing
 import os
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -174,25 +175,27 @@ def insert_facts(con: duckdb.DuckDBPyConnection, table: str, good: pa.Table, sou
     cols = [f.name for f in SPECS[table]]
     col_list = ", ".join(f'"{c}"' for c in cols)
     key_match = " AND ".join(f't."{k}" IS NOT DISTINCT FROM b."{k}"' for k in key)
+    has_dupes = good.group_by(list(key)).aggregate([]).num_rows < good.num_rows
     con.register("_batch", good)
     try:
-        ranked = (f"SELECT *, row_number() OVER "
-                  f"(PARTITION BY {', '.join(key)} ORDER BY {prefer}) AS _n FROM _batch")
-        dupes = con.sql(f"SELECT * EXCLUDE (_n, row_hash) FROM ({ranked}) WHERE _n > 1"
-                        ).to_arrow_table().to_pylist()
-        run(con, f"CREATE OR REPLACE TEMP TABLE _fresh AS SELECT * EXCLUDE (_n) FROM ({ranked}) "
-                 f"WHERE _n = 1")
+        fresh, dupes = "_batch", []
+        if has_dupes:  # keep one row per key (the preferred one); the others become rejects
+            ranked = (f"SELECT *, row_number() OVER "
+                      f"(PARTITION BY {', '.join(key)} ORDER BY {prefer}) AS _n FROM _batch")
+            dupes = con.sql(f"SELECT * EXCLUDE (_n, row_hash) FROM ({ranked}) WHERE _n > 1"
+                            ).to_arrow_table().to_pylist()
+            fresh = f"(SELECT * EXCLUDE (_n) FROM ({ranked}) WHERE _n = 1)"
         new, updated = con.execute(
             f"SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE "
             f"t.source_id = ? AND {key_match})), "
             f"count(*) FILTER (WHERE EXISTS (SELECT 1 FROM {table} t WHERE t.source_id = ? "
             f"AND {key_match}) AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.source_id = ? "
-            f"AND {key_match} AND t.row_hash = b.row_hash)) FROM _fresh b",
+            f"AND {key_match} AND t.row_hash = b.row_hash)) FROM {fresh} b",
             [source_id, source_id, source_id]).fetchall()[0]
-        run(con, f"INSERT INTO {table} ({col_list}, row_hash, source_id, run_id, fetched_at) "
-                 f"SELECT {col_list}, row_hash, ?, ?, ? FROM _fresh ON CONFLICT DO NOTHING",
-            [source_id, run_id, now])
-        run(con, "DROP TABLE _fresh")
+        if new + updated:
+            run(con, f"INSERT INTO {table} ({col_list}, row_hash, source_id, run_id, fetched_at) "
+                     f"SELECT {col_list}, row_hash, ?, ?, ? FROM {fresh} ON CONFLICT DO NOTHING",
+                [source_id, run_id, now])
     finally:
         con.unregister("_batch")
     why = f"duplicate of another row for the same {'/'.join(key)} in this source (kept: {prefer})"
@@ -200,13 +203,16 @@ def insert_facts(con: duckdb.DuckDBPyConnection, table: str, good: pa.Table, sou
                                    for r in dupes])
 
 
-def record_aliases(con: duckdb.DuckDBPyConnection, source_id: str, good: pa.Table,
+def record_aliases(con: duckdb.DuckDBPyConnection, source: Source, good: pa.Table,
                    run_id: str) -> list[str]:
-    """Remember every name the source used for a model; return the names no model matched."""
+    """Remember every name the source used for a model; return the names no model matched.
+    A price list that defines the model ids (genai-prices) resolves its own names."""
     pairs = sorted(set(zip(good.column("source_name").to_pylist(),
                            good.column("model").to_pylist(), strict=True)))
-    rows = [{"source_id": source_id, "source_name": name or model, "model": model,
-             "resolved": resolve(name or model) is not None, "first_run_id": run_id}
+    defines_ids = source.format in PACKAGED_FORMATS
+    rows = [{"source_id": source.id, "source_name": name or model, "model": model,
+             "resolved": defines_ids or resolve(name or model) is not None,
+             "first_run_id": run_id}
             for name, model in pairs]
     if not rows:
         return []
@@ -285,6 +291,16 @@ def prepare_all(db: Path, sources: list[Source], limits: Limits = DEFAULT_LIMITS
     return futures
 
 
+def collect(future: Future[Prepared], db: Path, source: Source,
+            limits: Limits = DEFAULT_LIMITS) -> Prepared:
+    """A worker's result; if the worker died (out of memory, killed), the source is prepared
+    again in this process rather than lost."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return prepare(source, validators(db).get(source.id), limits)
+
+
 def ingest_source(db: Path, source: Source, run_id: str, now: datetime,
                   limits: Limits = DEFAULT_LIMITS, prepared: Prepared | None = None
                   ) -> SourceResult:
@@ -319,7 +335,7 @@ def ingest_source(db: Path, source: Source, run_id: str, now: datetime,
                 result.rows_by_kind[table] = ch.good.num_rows
                 if table in MODEL_KINDS:
                     result.unresolved = sorted({*result.unresolved,
-                                                *record_aliases(con, source.id, ch.good, run_id)})
+                                                *record_aliases(con, source, ch.good, run_id)})
             result.claims = store_claims(con, prepared.claims, run_id, now)
             result.rejected = store_rejects(con, source.id, rejects, run_id, now)
             if fetched is not None and result.ok and fetched.status == "fetched":
@@ -343,6 +359,11 @@ def ingest_sources(db: Path, sources: list[Source], run_id: str, now: datetime,
                    limits: Limits = DEFAULT_LIMITS) -> list[SourceResult]:
     """Every source: parsed in parallel, stored one after another (DuckDB has one writer)."""
     futures = prepare_all(db, sources, limits)
+    by_future = {f: s for s in sources for f in [futures[s.id]]}
+    done: dict[str, SourceResult] = {}
     with held_open(db):
-        return [ingest_source(db, s, run_id, now, limits, futures[s.id].result())
-                for s in sources]
+        for future in as_completed(by_future):  # store each as soon as it is parsed
+            src = by_future[future]
+            done[src.id] = ingest_source(db, src, run_id, now, limits,
+                                         collect(future, db, src, limits))
+    return [done[s.id] for s in sources]

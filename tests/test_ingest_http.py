@@ -109,3 +109,18 @@ def test_a_changing_feed_keeps_history_and_survives_a_failure(tmp_path: Path,
     broken = ingest_source(db, src, "run-4", NOW, LIMITS)
     assert broken.rows_new == 0 and broken.rows_updated == 0
     assert _count(db, "SELECT count(*) FROM entries_current") == current
+
+
+def test_a_dead_worker_does_not_lose_the_source(tmp_path: Path) -> None:
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from flows.ingest import collect
+    from tests.conftest import DATA
+
+    src = Source(id="mistral", kind="feed", format="feed",
+                 path=DATA / "sources" / "feeds" / "feed_mistral.xml")
+    dead: Future = Future()
+    dead.set_exception(BrokenProcessPool("a worker was killed"))
+    prepared = collect(dead, tmp_path / "brief.duckdb", src, LIMITS)
+    assert prepared.error is None and prepared.tables["entries"].num_rows > 0

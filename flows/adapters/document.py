@@ -15,6 +15,8 @@ from flows.adapters.base import Parsed
 from flows.adapters.feeds import html_to_text
 
 _HEADING = re.compile(r"^\s{0,3}#{1,3}\s+(.+?)\s*#*\s*$", re.M)
+_FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.S)  # YAML front matter
+_FRONT_TITLE = re.compile(r"^title:\s*(.+)$", re.M)
 _HTML_TITLE = re.compile(r"<(?:title|h1)[^>]*>(.*?)</(?:title|h1)>", re.I | re.S)
 
 
@@ -26,8 +28,11 @@ def _parse(data: bytes, source_id: str, html: bool, title: str | None, published
         out.reject("entries", "empty document", "")
         return out
     if title is None:
-        found = (_HTML_TITLE if html else _HEADING).search(text)
-        title = html_to_text(found.group(1)) if found else None
+        front = _FRONT_MATTER.match(text)
+        body = text[front.end():] if front else text
+        named = _FRONT_TITLE.search(front.group(0)) if front else None
+        found = named or (_HTML_TITLE if html else _HEADING).search(body)
+        title = html_to_text(found.group(1).strip().strip("'\"")) if found else None
     out.add("entries", {
         "entry_id": url or "sha256:" + hashlib.sha256(data).hexdigest(),
         "title": title,
