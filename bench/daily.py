@@ -28,6 +28,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from flows.config import load_config  # noqa: E402
 from flows.daily import daily_brief  # noqa: E402
+from flows.workers import start_workers  # noqa: E402
 from tests.conftest import write_config  # noqa: E402
 
 DAY = date(2025, 8, 8)
@@ -56,6 +57,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cfg_path = write_config(Path(tmp))
         n_tasks = len(load_config(cfg_path).sources) + 2  # one per source, signals, render
+        start_workers()  # as `brief run` does, while Prefect starts
         t0 = time.perf_counter()
         bare_flow(1)  # starts the ephemeral server: not timed below
         print(f"Prefect ephemeral server start-up and first flow: {time.perf_counter() - t0:.1f} s")

@@ -97,6 +97,9 @@ def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = Fals
     """
     cfg = config_or_exit(config)
     day = parse_day(date_)
+    from flows.workers import start_workers
+
+    start_workers()  # the parsing workers get ready while Prefect starts
     from flows.daily import daily_brief
 
     summary = daily_brief(edition_date=day, config_path=str(cfg.path))
@@ -121,6 +124,9 @@ def ingest(config: ConfigOpt = None) -> None:
     Example: brief ingest --config data/brief.toml
     """
     cfg = config_or_exit(config)
+    from flows.workers import start_workers
+
+    start_workers()
     from flows.daily import ingest_only
 
     results = ingest_only(config_path=str(cfg.path))

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import time
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -24,6 +23,7 @@ from flows.config import PACKAGED_FORMATS, Source
 from flows.fetch import Fetched, FetchError, Limits, Validators, fetch_path, fetch_url
 from flows.store import held_open, open_store, run
 from flows.validate import SPECS, Checked, check, read_canonical_csv, rows_to_text_table
+from flows.workers import pool as worker_pool
 from signals.identity import canonical_id, resolve
 
 # Per table: the key of one fact (its versions share it), and which duplicate of a batch is kept
@@ -273,19 +273,12 @@ def validators(db: Path) -> dict[str, Validators]:
     return {r[0]: Validators(*r[1:]) for r in rows}
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes forked from a server that has already imported the adapters."""
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["flows.ingest"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-
-
 def prepare_all(db: Path, sources: list[Source], limits: Limits = DEFAULT_LIMITS,
                 workers: int | None = None) -> dict[str, Future[Prepared]]:
     """Start fetching and parsing every source on all cores; results arrive as futures."""
     previous = validators(db)
     workers = workers or min(len(sources), os.cpu_count() or 1) or 1
-    pool = _pool(workers)
+    pool = worker_pool(workers)
     futures = {s.id: pool.submit(prepare, s, previous.get(s.id), limits) for s in sources}
     pool.shutdown(wait=False)  # the workers finish the queue, then exit
     return futures

@@ -278,6 +278,12 @@ def render_edition(edition: Edition) -> dict[str, str]:
     }
 
 
+def _draw_chart(chart: Any, path: Path) -> None:
+    from flows.chart import draw_chart
+
+    draw_chart(chart, path)
+
+
 def write_edition(edition: Edition, out_dir: Path) -> dict[str, Path]:
     """Write brief.html, brief.md, brief.txt (and chart.png when the chart has points).
 
@@ -289,10 +295,11 @@ def write_edition(edition: Edition, out_dir: Path) -> dict[str, Path]:
     edition = edition.model_copy(deep=True)
     paths: dict[str, Path] = {}
     if edition.chart is not None and edition.chart.points:
-        from flows.chart import draw_chart  # matplotlib loads only when a chart is drawn
+        from flows.workers import run_in_worker
 
         paths["chart"] = out_dir / "chart.png"
-        draw_chart(edition.chart, paths["chart"])
+        # drawn in a worker that has matplotlib loaded already: this process never imports it
+        run_in_worker(_draw_chart, edition.chart, paths["chart"])
         edition.chart.image = paths["chart"].name
     for kind, text in render_edition(edition).items():
         path = out_dir / f"brief.{kind}"
