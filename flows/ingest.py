@@ -4,6 +4,7 @@ rejects and the names no known model matched."""
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import time
@@ -95,9 +96,11 @@ def parse_bytes(source: Source, data: bytes) -> Parsed:
         raise SourceError(f"unknown format {source.format!r} (known: canonical, "
                           f"{', '.join(sorted(FORMATS))})")
     try:
-        return parser(data, source.id, **source.options)
+        inspect.signature(parser).bind(data, source.id, **source.options)
     except TypeError as exc:
         raise SourceError(f"bad options for format {source.format!r}: {exc}") from None
+    try:
+        return parser(data, source.id, **source.options)
     except Exception as exc:  # a broken file must not stop the run: record why
         raise SourceError(f"cannot parse as {source.format}: {type(exc).__name__}: {exc}") from None
 
@@ -185,17 +188,21 @@ def insert_facts(con: duckdb.DuckDBPyConnection, table: str, good: pa.Table, sou
             dupes = con.sql(f"SELECT * EXCLUDE (_n, row_hash) FROM ({ranked}) WHERE _n > 1"
                             ).to_arrow_table().to_pylist()
             fresh = f"(SELECT * EXCLUDE (_n) FROM ({ranked}) WHERE _n = 1)"
-        new, updated = con.execute(
-            f"SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE "
-            f"t.source_id = ? AND {key_match})), "
-            f"count(*) FILTER (WHERE EXISTS (SELECT 1 FROM {table} t WHERE t.source_id = ? "
-            f"AND {key_match}) AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.source_id = ? "
-            f"AND {key_match} AND t.row_hash = b.row_hash)) FROM {fresh} b",
-            [source_id, source_id, source_id]).fetchall()[0]
+        # Compare with each key's current version: a value that differs from it (even one
+        # seen before, A -> B -> A) is stored again as the newest version.
+        current = (f"(SELECT * FROM {table} WHERE source_id = $source QUALIFY row_number() "
+                   f"OVER (PARTITION BY {', '.join(key)} ORDER BY fetched_at DESC, row_hash) = 1)")
+        changed = (f"SELECT b.*, t.row_hash IS NULL AS _new FROM {fresh} b "
+                   f"LEFT JOIN {current} t ON {key_match} "
+                   f"WHERE t.row_hash IS NULL OR t.row_hash <> b.row_hash")
+        run(con, f"CREATE OR REPLACE TEMP TABLE _changed AS {changed}", {"source": source_id})
+        new, updated = con.execute("SELECT count(*) FILTER (WHERE _new), "
+                                   "count(*) FILTER (WHERE NOT _new) FROM _changed").fetchall()[0]
         if new + updated:
             run(con, f"INSERT INTO {table} ({col_list}, row_hash, source_id, run_id, fetched_at) "
-                     f"SELECT {col_list}, row_hash, ?, ?, ? FROM {fresh} ON CONFLICT DO NOTHING",
+                     f"SELECT {col_list}, row_hash, ?, ?, ? FROM _changed",
                 [source_id, run_id, now])
+        run(con, "DROP TABLE _changed")
     finally:
         con.unregister("_batch")
     why = f"duplicate of another row for the same {'/'.join(key)} in this source (kept: {prefer})"

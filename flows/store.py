@@ -81,7 +81,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             source_id      VARCHAR NOT NULL,
             run_id         VARCHAR NOT NULL,
             fetched_at     TIMESTAMPTZ NOT NULL,
-            PRIMARY KEY (model, provider, effective_from, source_id, row_hash)
+            PRIMARY KEY (model, provider, effective_from, source_id, row_hash, fetched_at)
         );
         CREATE TABLE scores (
             model        VARCHAR NOT NULL,
@@ -97,7 +97,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             source_id    VARCHAR NOT NULL,
             run_id       VARCHAR NOT NULL,
             fetched_at   TIMESTAMPTZ NOT NULL,
-            PRIMARY KEY (model, benchmark, as_of, source_id, row_hash)
+            PRIMARY KEY (model, benchmark, as_of, source_id, row_hash, fetched_at)
         );
         CREATE TABLE run_costs (
             model          VARCHAR NOT NULL,
@@ -112,7 +112,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             source_id      VARCHAR NOT NULL,
             run_id         VARCHAR NOT NULL,
             fetched_at     TIMESTAMPTZ NOT NULL,
-            PRIMARY KEY (model, benchmark, as_of, source_id, row_hash)
+            PRIMARY KEY (model, benchmark, as_of, source_id, row_hash, fetched_at)
         );
         CREATE TABLE profiles (
             model            VARCHAR NOT NULL,
@@ -126,7 +126,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             source_id        VARCHAR NOT NULL,
             run_id           VARCHAR NOT NULL,
             fetched_at       TIMESTAMPTZ NOT NULL,
-            PRIMARY KEY (model, source_id, row_hash)
+            PRIMARY KEY (model, source_id, row_hash, fetched_at)
         );
         CREATE TABLE entries (
             source_id   VARCHAR NOT NULL,
@@ -143,7 +143,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             row_hash    VARCHAR NOT NULL,   -- of the entry's text: an edited entry is a new row
             run_id      VARCHAR NOT NULL,
             fetched_at  TIMESTAMPTZ NOT NULL,
-            PRIMARY KEY (source_id, entry_id, row_hash)
+            PRIMARY KEY (source_id, entry_id, row_hash, fetched_at)
         );
         """,
     ),
@@ -270,7 +270,7 @@ MIGRATIONS += [
             row_hash    VARCHAR NOT NULL,
             run_id      VARCHAR NOT NULL,
             fetched_at  TIMESTAMPTZ NOT NULL,
-            PRIMARY KEY (source_id, workload, row_hash)
+            PRIMARY KEY (source_id, workload, row_hash, fetched_at)
         );
         """,
     ),
@@ -303,7 +303,7 @@ MIGRATIONS += [
 FACT_TABLES = ("prices", "scores", "run_costs", "profiles", "entries")
 
 
-def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> None:
+def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> None:
     """Execute a statement to completion (DuckDB keeps a pending result open otherwise)."""
     con.execute(sql, params or []).fetchall()
 

@@ -124,3 +124,21 @@ def test_a_dead_worker_does_not_lose_the_source(tmp_path: Path) -> None:
     dead.set_exception(BrokenProcessPool("a worker was killed"))
     prepared = collect(dead, tmp_path / "brief.duckdb", src, LIMITS)
     assert prepared.error is None and prepared.tables["entries"].num_rows > 0
+
+
+def test_a_value_that_returns_is_the_current_version_again(tmp_path: Path,
+                                                           fault_server: FaultServer) -> None:
+    db = tmp_path / "brief.duckdb"
+    src = _source(fault_server, "/changing.xml")
+    edited = FEED.replace(b"Example-2 is available in the API.", b"Example-2 is withdrawn.")
+    for run_no, body in enumerate((FEED, edited, FEED), start=1):
+        fault_server.state["changing"] = body
+        later = datetime(2025, 8, 8 + run_no, tzinfo=UTC)
+        assert ingest_source(db, src, f"run-{run_no}", later, LIMITS).ok
+    with duckdb.connect(str(db), read_only=True) as con:
+        summary = con.execute(
+            "SELECT summary FROM entries_current WHERE entry_id = "
+            "'https://example.invalid/news/example-2'").fetchall()[0][0]
+        versions = con.execute("SELECT count(*) FROM entries WHERE entry_id = "
+                               "'https://example.invalid/news/example-2'").fetchall()[0][0]
+    assert summary == "Example-2 is available in the API." and versions == 3
