@@ -78,10 +78,13 @@ def sources_table(results: list) -> Table:
     unresolved = sum(len(s.unresolved) for s in results)
     notes = []
     if failed:
-        notes.append(f"{len(failed)} source(s) failed; their earlier facts are kept")
+        why = "; ".join(f"{s.source_id}: {s.reason}" for s in failed)
+        notes.append(f"{len(failed)} source(s) failed ({why}); their earlier facts are kept")
     if unresolved:
+        names = sorted({n for s in results for n in s.unresolved})
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
         notes.append(f"{unresolved} model name(s) matched no known model and are kept under their "
-                     "own names (table `aliases`, resolved = false)")
+                     f"own names ({shown}; all in table `aliases`, resolved = false)")
     table.caption = "; ".join(notes) or None
     return table
 

@@ -132,8 +132,15 @@ def summary_markdown(summary: RunSummary) -> str:
     lines = [f"# Morning Brief {summary.edition_date.isoformat()}",
              f"{summary.items} signal items, {summary.pending} releases without a bill, "
              f"{summary.signals} comparisons stored.", "",
-             "| source | ok | rows | new | rejected | reason |", "|---|---|---|---|---|---|"]
-    lines += [f"| {s.source_id} | {'yes' if s.ok else 'no'} | {s.rows_read} | {s.rows_new} | "
-              f"{s.rejected} | {s.reason or ''} |" for s in summary.sources]
+             "| source | fetch | rows | new | updated | rejected | unresolved | reason |",
+             "|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {s.source_id} | {s.fetch_status} | {s.rows_read} | {s.rows_new} | "
+              f"{s.rows_updated} | {s.rejected} | {len(s.unresolved)} | {s.reason or ''} |"
+              for s in summary.sources]
+    for s in summary.sources:
+        if s.unresolved:
+            more = f" and {len(s.unresolved) - 20} more" if len(s.unresolved) > 20 else ""
+            lines.append(f"- {s.source_id}: names matching no known model: "
+                         f"{', '.join(s.unresolved[:20])}{more}")
     lines += ["", "Files: " + ", ".join(summary.outputs.values())]
     return "\n".join(lines)

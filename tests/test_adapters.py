@@ -461,3 +461,25 @@ def test_bundled_benchmark_names_have_capabilities() -> None:
     assert len(workloads) >= 4
     for workload in workloads.values():
         assert set(workload["benchmarks"]) <= emitted
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        pytest.param(b'<?xml version="1.0"?><rss version="0.91"><channel><title>L</title>'
+                     b"<link>https://l.example/</link><description>d</description><item>"
+                     b"<title>One</title><link>https://l.example/1</link></item></channel></rss>",
+                     id="rss-0.91"),
+        pytest.param(b'<?xml version="1.0"?><rss version="0.92"><channel><title>L</title>'
+                     b"<item><title>One</title><link>https://l.example/1</link></item>"
+                     b"</channel></rss>", id="rss-0.92"),
+        pytest.param(b'<?xml version="1.0"?><feed version="0.3" xmlns="http://purl.org/atom/ns#">'
+                     b"<title>L</title><entry><title>One</title>"
+                     b'<link rel="alternate" type="text/html" href="https://l.example/1"/>'
+                     b"<id>https://l.example/1</id><issued>2025-02-01T00:00:00Z</issued>"
+                     b"</entry></feed>", id="atom-0.3"),
+    ],
+)
+def test_feeds_older_dialects(doc: bytes) -> None:
+    (entry,) = feeds.parse(doc, "l").rows["entries"]
+    assert entry["title"] == "One" and entry["link"] == "https://l.example/1"

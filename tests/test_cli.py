@@ -123,3 +123,19 @@ def test_run_on_a_fresh_home_prints_where_the_brief_went(tmp_path: Path) -> None
     assert str(tmp_path / "work" / "out" / DAY / "brief.html") in proc.stdout
     assert list(home.iterdir()) == []  # nothing written outside the project and temp folders
     assert REPO.exists()
+
+
+def test_run_exits_3_when_a_source_fails_and_still_makes_the_brief(tmp_path: Path,
+                                                                   prefect_server) -> None:
+    from tests.conftest import DATA
+
+    cfg = write_config(tmp_path, sources=[
+        {"id": "gone", "kind": "feed", "format": "feed", "path": str(tmp_path / "none.xml")},
+        {"id": "mistral", "kind": "feed", "format": "feed",
+         "path": str(DATA / "sources" / "feeds" / "feed_mistral.xml")},
+    ])
+    result = invoke("run", "--date", DAY, "--config", str(cfg))
+    assert result.exit_code == 3, result.output
+    text = " ".join(result.output.split())
+    assert "file not found" in text and "1 source(s) failed" in text
+    assert (tmp_path / "out" / DAY / "brief.md").exists()
