@@ -70,11 +70,10 @@ def entry_claims(source_id: str, entries: list[dict]) -> list[dict]:
 
 
 def store_claims(con: duckdb.DuckDBPyConnection, rows: list[dict], run_id: str,
-                 now: datetime) -> int:
-    """Store claims of entry versions that are in the store (a known claim adds nothing);
-    returns the claims read."""
+                 now: datetime) -> None:
+    """Store claims of entry versions that are in the store; a known claim adds nothing."""
     if not rows:
-        return 0
+        return
     table = pa.table({c: pa.array([r[c] for r in rows], type=pa.float64() if c in (
         "value", "input", "output", "cached_input") else pa.string()) for c in COLUMNS})
     con.register("_claims", table)
@@ -86,6 +85,5 @@ def store_claims(con: duckdb.DuckDBPyConnection, rows: list[dict], run_id: str,
                  f"SELECT 1 FROM entries e WHERE e.source_id = c.source_id AND "
                  f"e.entry_id = c.entry_id AND e.row_hash = c.entry_hash) "
                  f"ON CONFLICT DO NOTHING", [run_id, now])
-        return len(rows)
     finally:
         con.unregister("_claims")

@@ -1,4 +1,5 @@
-"""The Prefect flow `daily_brief`: one task per source, then signals, then the draft brief."""
+"""The Prefect flows: `daily_brief` (one fetch-and-parse task per source, one store task, then
+signals and the draft brief) and `ingest_only`."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from prefect.runtime import flow_run
 from flows.config import Config, load_config
 from flows.content import Edition
 from flows.fetch import Limits
-from flows.ingest import Prepared, SourceResult, collect, ingest_source, prepare_all
+from flows.ingest import Prepared, SourceResult, collect, prepare_all, store_sources
 from flows.pipeline import (
     RunSummary,
     compute_edition,
@@ -26,15 +27,20 @@ from flows.pipeline import (
 from flows.store import held_open
 
 
-@task(name="ingest-source", cache_policy=NO_CACHE)
-def ingest_task(config_path: str, source_id: str, run_id: str, now: datetime,
-                prepared: Future[Prepared]) -> SourceResult:
-    """Store one source, fetched and parsed by a worker process; a failing source is recorded,
-    never raised."""
+@task(name="fetch-and-parse", cache_policy=NO_CACHE)
+def prepare_task(config_path: str, source_id: str, prepared: Future[Prepared]) -> Prepared:
+    """One source, fetched and parsed by a worker process on any free core. A source that
+    cannot be read comes back with its reason (stored as a failure, never raised)."""
     cfg = load_config(config_path)
-    source = cfg.source(source_id)
-    return ingest_source(cfg.database, source, run_id, now, limits(cfg),
-                         collect(prepared, cfg.database, source, limits(cfg)))
+    return collect(prepared, cfg.database, cfg.source(source_id), limits(cfg))
+
+
+@task(name="store-sources", cache_policy=NO_CACHE)
+def store_task(config_path: str, run_id: str, now: datetime,
+               prepared: dict[str, Prepared]) -> list[SourceResult]:
+    """Validate and store every source's rows, rejects and claims in one short transaction."""
+    cfg = load_config(config_path)
+    return store_sources(cfg.database, [(s, prepared[s.id]) for s in cfg.sources], run_id, now)
 
 
 def limits(cfg: Config) -> Limits:
@@ -42,10 +48,11 @@ def limits(cfg: Config) -> Limits:
 
 
 def ingest_all(cfg: Config, run_id: str, now: datetime) -> list[SourceResult]:
-    """One task per source; every source is fetched and parsed on all cores meanwhile."""
+    """One task per source to fetch and parse it (on all cores), then one task to store."""
     futures = prepare_all(cfg.database, cfg.sources, limits(cfg))
-    return [ingest_task.with_options(task_run_name=f"ingest-{src.id}")(
-        str(cfg.path), src.id, run_id, now, futures[src.id]) for src in cfg.sources]
+    prepared = {src.id: prepare_task.with_options(task_run_name=f"fetch-{src.id}")(
+        str(cfg.path), src.id, futures[src.id]) for src in cfg.sources}
+    return store_task(str(cfg.path), run_id, now, prepared)
 
 
 @task(name="signals", cache_policy=NO_CACHE)

@@ -8,9 +8,9 @@ import inspect
 import json
 import os
 import time
-from concurrent.futures import Future, as_completed
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from flows.adapters.base import Parsed
 from flows.claims import entry_claims, store_claims
 from flows.config import PACKAGED_FORMATS, Source
 from flows.fetch import Fetched, FetchError, Limits, Validators, fetch_path, fetch_url
-from flows.store import held_open, open_store, run
+from flows.store import held_open, insert_rows, open_store, run
 from flows.validate import SPECS, Checked, check, read_canonical_csv, rows_to_text_table
 from flows.workers import pool as worker_pool
 from signals.identity import canonical_id, resolve
@@ -139,15 +139,16 @@ def _reject_id(source_id: str, kind: str, reason: str, raw: str) -> str:
     return hashlib.sha256("\x1f".join((source_id, kind, reason, raw)).encode()).hexdigest()[:32]
 
 
-def store_rejects(con: duckdb.DuckDBPyConnection, source_id: str, rejects: list[dict],
-                  run_id: str, now: datetime) -> int:
-    """Record rejects once each (a rerun seeing the same bad row adds nothing)."""
+def store_rejects(con: duckdb.DuckDBPyConnection, rejects: list[dict], run_id: str,
+                  now: datetime) -> None:
+    """Record rejects ({"source_id", "kind", "reason", "raw"}) once each: a rerun seeing the
+    same bad row adds nothing."""
     if not rejects:
-        return 0
+        return
     tbl = pa.table({
-        "reject_id": [_reject_id(source_id, r["kind"], r["reason"], str(r["raw"]))
+        "reject_id": [_reject_id(r["source_id"], r["kind"], r["reason"], str(r["raw"]))
                       for r in rejects],
-        "source_id": [source_id] * len(rejects),
+        "source_id": [r["source_id"] for r in rejects],
         "kind": [r["kind"] for r in rejects],
         "reason": [r["reason"] for r in rejects],
         "raw": [str(r["raw"]) for r in rejects],
@@ -158,77 +159,82 @@ def store_rejects(con: duckdb.DuckDBPyConnection, source_id: str, rejects: list[
                  "ON CONFLICT DO NOTHING", [run_id, now])
     finally:
         con.unregister("_rej")
-    return len(rejects)
 
 
 @dataclass
 class Inserted:
-    new: int
-    updated: int
-    duplicates: list[dict]
+    new: dict[str, int]       # per source
+    updated: dict[str, int]   # per source
+    duplicates: list[dict]    # rejects, with their source_id
 
 
-def insert_facts(con: duckdb.DuckDBPyConnection, table: str, good: pa.Table, source_id: str,
-                 run_id: str, now: datetime) -> Inserted:
-    """Store facts as versions: a new key is a new fact, a changed value a new row beside the
-    old one, an unchanged value nothing at all."""
-    if good.num_rows == 0:
-        return Inserted(0, 0, [])
+def insert_facts(con: duckdb.DuckDBPyConnection, table: str, good: pa.Table, run_id: str,
+                 now: datetime) -> Inserted:
+    """Store the facts of one table for every source at once (`good` has a `source_id` column),
+    as versions: a new key is a new fact, a value differing from the key's current version a
+    new row beside the old ones (even a value seen before, A -> B -> A), an unchanged value
+    nothing at all."""
     key, prefer = KEYS[table]
+    part = ", ".join(("source_id", *key))
     cols = [f.name for f in SPECS[table]]
     col_list = ", ".join(f'"{c}"' for c in cols)
-    key_match = " AND ".join(f't."{k}" IS NOT DISTINCT FROM b."{k}"' for k in key)
-    has_dupes = good.group_by(list(key)).aggregate([]).num_rows < good.num_rows
+    key_match = " AND ".join(f't."{k}" IS NOT DISTINCT FROM b."{k}"'
+                             for k in ("source_id", *key))
+    has_dupes = good.group_by(["source_id", *key]).aggregate([]).num_rows < good.num_rows
     con.register("_batch", good)
     try:
         fresh, dupes = "_batch", []
         if has_dupes:  # keep one row per key (the preferred one); the others become rejects
-            ranked = (f"SELECT *, row_number() OVER "
-                      f"(PARTITION BY {', '.join(key)} ORDER BY {prefer}) AS _n FROM _batch")
+            ranked = (f"SELECT *, row_number() OVER (PARTITION BY {part} ORDER BY {prefer}) "
+                      f"AS _n FROM _batch")
             dupes = con.sql(f"SELECT * EXCLUDE (_n, row_hash) FROM ({ranked}) WHERE _n > 1"
                             ).to_arrow_table().to_pylist()
             fresh = f"(SELECT * EXCLUDE (_n) FROM ({ranked}) WHERE _n = 1)"
-        # Compare with each key's current version: a value that differs from it (even one
-        # seen before, A -> B -> A) is stored again as the newest version.
-        current = (f"(SELECT * FROM {table} WHERE source_id = $source QUALIFY row_number() "
-                   f"OVER (PARTITION BY {', '.join(key)} ORDER BY fetched_at DESC, row_hash) = 1)")
-        changed = (f"SELECT b.*, t.row_hash IS NULL AS _new FROM {fresh} b "
-                   f"LEFT JOIN {current} t ON {key_match} "
-                   f"WHERE t.row_hash IS NULL OR t.row_hash <> b.row_hash")
-        run(con, f"CREATE OR REPLACE TEMP TABLE _changed AS {changed}", {"source": source_id})
-        new, updated = con.execute("SELECT count(*) FILTER (WHERE _new), "
-                                   "count(*) FILTER (WHERE NOT _new) FROM _changed").fetchall()[0]
-        if new + updated:
+        current = (f"(SELECT * FROM {table} WHERE source_id IN (SELECT DISTINCT source_id FROM "
+                   f"_batch) QUALIFY row_number() OVER (PARTITION BY {part} "
+                   f"ORDER BY fetched_at DESC, row_hash) = 1)")
+        run(con, f"CREATE OR REPLACE TEMP TABLE _changed AS SELECT b.*, t.row_hash IS NULL AS "
+                 f"_new FROM {fresh} b LEFT JOIN {current} t ON {key_match} "
+                 f"WHERE t.row_hash IS NULL OR t.row_hash <> b.row_hash")
+        counts = con.execute("SELECT source_id, count(*) FILTER (WHERE _new), "
+                             "count(*) FILTER (WHERE NOT _new) FROM _changed GROUP BY ALL"
+                             ).fetchall()
+        if counts:
             run(con, f"INSERT INTO {table} ({col_list}, row_hash, source_id, run_id, fetched_at) "
-                     f"SELECT {col_list}, row_hash, ?, ?, ? FROM _changed",
-                [source_id, run_id, now])
+                     f"SELECT {col_list}, row_hash, source_id, ?, ? FROM _changed",
+                [run_id, now])
         run(con, "DROP TABLE _changed")
     finally:
         con.unregister("_batch")
     why = f"duplicate of another row for the same {'/'.join(key)} in this source (kept: {prefer})"
-    return Inserted(new, updated, [{"kind": table, "reason": why, "raw": _dump(r)}
-                                   for r in dupes])
+    return Inserted({c[0]: c[1] for c in counts}, {c[0]: c[2] for c in counts},
+                    [{"source_id": r.pop("source_id"), "kind": table, "reason": why,
+                      "raw": _dump(r)} for r in dupes])
 
 
-def record_aliases(con: duckdb.DuckDBPyConnection, source: Source, good: pa.Table,
-                   run_id: str) -> list[str]:
-    """Remember every name the source used for a model; return the names no model matched.
-    A price list that defines the model ids (genai-prices) resolves its own names."""
-    pairs = sorted(set(zip(good.column("source_name").to_pylist(),
-                           good.column("model").to_pylist(), strict=True)))
-    defines_ids = source.format in PACKAGED_FORMATS
-    rows = [{"source_id": source.id, "source_name": name or model, "model": model,
-             "resolved": defines_ids or resolve(name or model) is not None,
+def record_aliases(con: duckdb.DuckDBPyConnection, good: pa.Table, defines_ids: set[str],
+                   run_id: str) -> dict[str, list[str]]:
+    """Remember every name each source used for a model; return, per source, the names no
+    model matched. A price list that defines the model ids (genai-prices) resolves its own."""
+    triples = sorted(set(zip(good.column("source_id").to_pylist(),
+                             good.column("source_name").to_pylist(),
+                             good.column("model").to_pylist(), strict=True)))
+    rows = [{"source_id": sid, "source_name": name or model, "model": model,
+             "resolved": sid in defines_ids or resolve(name or model) is not None,
              "first_run_id": run_id}
-            for name, model in pairs]
+            for sid, name, model in triples]
     if not rows:
-        return []
+        return {}
     con.register("_alias", pa.Table.from_pylist(rows))
     try:
         run(con, "INSERT INTO aliases BY NAME SELECT * FROM _alias ON CONFLICT DO NOTHING")
     finally:
         con.unregister("_alias")
-    return sorted({r["source_name"] for r in rows if not r["resolved"]})
+    out: dict[str, set[str]] = {}
+    for r in rows:
+        if not r["resolved"]:
+            out.setdefault(r["source_id"], set()).add(r["source_name"])
+    return {sid: sorted(names) for sid, names in out.items()}
 
 
 def _dump(row: dict) -> str:
@@ -274,6 +280,8 @@ def prepare(source: Source, previous: Validators | None,
 
 def validators(db: Path) -> dict[str, Validators]:
     """What each source's last successful fetch left (ETag, Last-Modified, content hash)."""
+    if not db.exists():
+        return {}
     with open_store(db) as con:
         rows = con.execute("SELECT source_id, etag, last_modified, content_hash "
                            "FROM source_state").fetchall()
@@ -301,69 +309,112 @@ def collect(future: Future[Prepared], db: Path, source: Source,
         return prepare(source, validators(db).get(source.id), limits)
 
 
-def ingest_source(db: Path, source: Source, run_id: str, now: datetime,
-                  limits: Limits = DEFAULT_LIMITS, prepared: Prepared | None = None
-                  ) -> SourceResult:
-    """Ingest one source in its own short transaction; a failure is recorded, never raised."""
-    if prepared is None:
-        prepared = prepare(source, validators(db).get(source.id), limits)
+def store_sources(db: Path, items: list[tuple[Source, Prepared]], run_id: str,
+                  now: datetime) -> list[SourceResult]:
+    """Validate and store prepared sources in one short transaction, with a few statements per
+    table whatever the number of sources. A source that failed to fetch or parse is recorded
+    with its reason; the others go in."""
     started = time.perf_counter()
-    result = SourceResult(source.id, source.kind, source.format, _location(source))
+    results = [SourceResult(src.id, src.kind, src.format, _location(src)) for src, _ in items]
+    parts: dict[str, list[pa.Table]] = {}
+    rejects: list[dict] = []
+    claims: list[dict] = []
+    by_id = {r.source_id: r for r in results}
     with open_store(db) as con:
-        checked: dict[str, Checked] = {}
-        rejects: list[dict] = []
-        fetched = prepared.fetched
-        try:
-            if prepared.error is not None:
-                raise SourceError(prepared.error)
-            result.fetch_status = fetched.status
-            if fetched.status == "fetched":
-                checked, rejects = check_source(con, source, prepared)
-        except SourceError as exc:
-            result.ok, result.reason, result.fetch_status = False, str(exc), "failed"
+        texts: dict[str, list[pa.Table]] = {}  # kind -> every source's text table: one check
+        for (src, prep), result in zip(items, results, strict=True):
+            try:
+                if prep.error is not None:
+                    raise SourceError(prep.error)
+                result.fetch_status = prep.fetched.status
+                if prep.fetched.status != "fetched":
+                    continue
+                if src.format == "canonical":
+                    checked, _ = check_source(con, src, prep)
+                    for table, ch in checked.items():
+                        rejects += [{**r, "source_id": src.id} for r in ch.rejects]
+                        parts.setdefault(table, []).append(_with_source(ch.good, src.id))
+            except SourceError as exc:
+                result.ok, result.reason, result.fetch_status = False, str(exc), "failed"
+                continue
+            rejects += [{**r, "source_id": src.id} for r in prep.rejects]
+            for kind, table in prep.tables.items():
+                texts.setdefault(kind, []).append(_with_source(table, src.id))
+            claims += prep.claims
+            result.claims = len(prep.claims)
+        for kind, tables in texts.items():
+            checked = check(con, kind, pa.concat_tables(tables, promote_options="default"))
+            rejects += checked.rejects
+            parts.setdefault(kind, []).append(checked.good)
+        for table, tables in parts.items():
+            for sid, n in _count_by_source(tables):
+                by_id[sid].rows_read += n
+                by_id[sid].rows_by_kind[table] = by_id[sid].rows_by_kind.get(table, 0) + n
+        defines_ids = {src.id for src, _ in items if src.format in PACKAGED_FORMATS}
         run(con, "BEGIN TRANSACTION")
         try:
-            for table, ch in checked.items():
-                rejects.extend(ch.rejects)
-                if ch.good.num_rows == 0:
-                    continue
-                done = insert_facts(con, table, ch.good, source.id, run_id, now)
-                rejects.extend(done.duplicates)
-                result.rows_read += ch.good.num_rows
-                result.rows_new += done.new
-                result.rows_updated += done.updated
-                result.rows_by_kind[table] = ch.good.num_rows
+            for table, tables in parts.items():
+                good = pa.concat_tables(tables, promote_options="default")
+                done = insert_facts(con, table, good, run_id, now)
+                rejects += done.duplicates
+                for sid, n in done.new.items():
+                    by_id[sid].rows_new += n
+                for sid, n in done.updated.items():
+                    by_id[sid].rows_updated += n
                 if table in MODEL_KINDS:
-                    result.unresolved = sorted({*result.unresolved,
-                                                *record_aliases(con, source, ch.good, run_id)})
-            result.claims = store_claims(con, prepared.claims, run_id, now)
-            result.rejected = store_rejects(con, source.id, rejects, run_id, now)
-            if fetched is not None and result.ok and fetched.status == "fetched":
-                v = fetched.validators
-                run(con, "INSERT OR REPLACE INTO source_state VALUES (?, ?, ?, ?, ?)",
-                    [source.id, v.etag, v.last_modified, v.content_hash, now])
-            result.elapsed_s = prepared.elapsed_s + time.perf_counter() - started
-            run(con, "INSERT INTO source_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [run_id, source.id, source.kind, source.format, result.location, result.ok,
-                 result.reason, result.fetch_status, result.rows_read, result.rows_new,
-                 result.rows_updated, result.rejected, len(result.unresolved),
-                 result.elapsed_s, now])
+                    for sid, names in record_aliases(con, good, defines_ids, run_id).items():
+                        by_id[sid].unresolved = sorted({*by_id[sid].unresolved, *names})
+            store_claims(con, claims, run_id, now)
+            store_rejects(con, rejects, run_id, now)
+            for r in rejects:
+                by_id[r["source_id"]].rejected += 1
+            state = [{"source_id": src.id, **asdict(prep.fetched.validators), "last_ok_at": now}
+                     for (src, prep), r in zip(items, results, strict=True)
+                     if r.ok and r.fetch_status == "fetched"]
+            if state:
+                insert_rows(con, "INSERT OR REPLACE INTO source_state BY NAME", state)
+            elapsed = time.perf_counter() - started
+            for (_, prep), r in zip(items, results, strict=True):
+                r.elapsed_s = prep.elapsed_s + elapsed / len(items)
+            insert_rows(con, "INSERT INTO source_runs BY NAME", [{
+                "run_id": run_id, "source_id": r.source_id, "kind": r.kind, "format": r.format,
+                "location": r.location, "ok": r.ok, "reason": r.reason,
+                "fetch_status": r.fetch_status, "rows_read": r.rows_read,
+                "rows_new": r.rows_new, "rows_updated": r.rows_updated,
+                "rejected": r.rejected, "unresolved": len(r.unresolved),
+                "elapsed_s": r.elapsed_s, "fetched_at": now} for r in results])
             run(con, "COMMIT")
         except Exception:
             run(con, "ROLLBACK")
             raise
-    return result
+    return results
+
+
+def _with_source(table: pa.Table, source_id: str) -> pa.Table:
+    return table.append_column("source_id", pa.array([source_id] * table.num_rows, pa.string()))
+
+
+def _count_by_source(tables: list[pa.Table]) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for t in tables:
+        for sid in t.column("source_id").to_pylist():
+            counts[sid] = counts.get(sid, 0) + 1
+    return list(counts.items())
+
+
+def ingest_source(db: Path, source: Source, run_id: str, now: datetime,
+                  limits: Limits = DEFAULT_LIMITS, prepared: Prepared | None = None
+                  ) -> SourceResult:
+    """Ingest one source (fetched and parsed here unless `prepared` is given)."""
+    if prepared is None:
+        prepared = prepare(source, validators(db).get(source.id), limits)
+    return store_sources(db, [(source, prepared)], run_id, now)[0]
 
 
 def ingest_sources(db: Path, sources: list[Source], run_id: str, now: datetime,
                    limits: Limits = DEFAULT_LIMITS) -> list[SourceResult]:
-    """Every source: parsed in parallel, stored one after another (DuckDB has one writer)."""
+    """Every source: fetched and parsed on all cores, then stored together (one writer)."""
     futures = prepare_all(db, sources, limits)
-    by_future = {f: s for s in sources for f in [futures[s.id]]}
-    done: dict[str, SourceResult] = {}
-    with held_open(db):
-        for future in as_completed(by_future):  # store each as soon as it is parsed
-            src = by_future[future]
-            done[src.id] = ingest_source(db, src, run_id, now, limits,
-                                         collect(future, db, src, limits))
-    return [done[s.id] for s in sources]
+    with held_open(db):  # opened (and migrated) while the workers parse
+        prepared = [(s, collect(futures[s.id], db, s, limits)) for s in sources]
+        return store_sources(db, prepared, run_id, now)

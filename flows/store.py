@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 # Each migration runs once, in order, inside a transaction; its name is recorded in `_migrations`.
 # Never edit a migration that has shipped: add a new one.
@@ -306,6 +307,15 @@ FACT_TABLES = ("prices", "scores", "run_costs", "profiles", "entries")
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> None:
     """Execute a statement to completion (DuckDB keeps a pending result open otherwise)."""
     con.execute(sql, params or []).fetchall()
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, insert: str, rows: list[dict]) -> None:
+    """`insert` (e.g. "INSERT INTO t BY NAME") the rows in one statement, through Arrow."""
+    con.register("_rows", pa.Table.from_pylist(rows))
+    try:
+        run(con, f"{insert} SELECT * FROM _rows")
+    finally:
+        con.unregister("_rows")
 
 
 def _is_lock_error(exc: duckdb.Error) -> bool:

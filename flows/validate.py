@@ -164,8 +164,10 @@ def _quote(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def validation_sql(kind: str, relation: str) -> str:
-    """One SELECT casting every field of `kind` and building a `_reason` for each bad row."""
+def validation_sql(kind: str, relation: str, passthrough: tuple[str, ...] = ("raw", "row_hash")
+                   ) -> str:
+    """One SELECT casting every field of `kind` and building a `_reason` for each bad row;
+    the `passthrough` columns are kept as they are."""
     casts, reasons = [], []
     for f in SPECS[kind]:
         src = f'NULLIF(trim("{f.name}"), \'\')'
@@ -186,23 +188,27 @@ def validation_sql(kind: str, relation: str) -> str:
     cast_cols = ", ".join(casts)
     row_reasons = ", ".join(f"CASE WHEN {bad} THEN {_quote(why)} END"
                             for bad, why in ROW_CHECKS.get(kind, ()))
-    inner = (f"SELECT {cast_cols}, raw, row_hash, concat_ws('; ', {', '.join(reasons)}) AS _r "
+    kept = ", ".join(passthrough)
+    inner = (f"SELECT {cast_cols}, {kept}, concat_ws('; ', {', '.join(reasons)}) AS _r "
              f"FROM {relation}")
     row_expr = f"concat_ws('; ', NULLIF(_r, ''), {row_reasons})" if row_reasons else "_r"
     return f"SELECT * EXCLUDE (_r), {row_expr} AS _reason FROM ({inner})"
 
 
 def check(con: duckdb.DuckDBPyConnection, kind: str, table: pa.Table) -> Checked:
-    """Split a text table of `kind` rows into typed good rows and rejects with reasons."""
+    """Split a text table of `kind` rows into typed good rows and rejects with reasons (a
+    `source_id` column, when present, is kept on both: one query checks many sources)."""
+    passthrough = tuple(c for c in ("raw", "row_hash", "source_id") if c in table.column_names)
     con.register("_incoming", table)
     try:
-        out = con.sql(validation_sql(kind, "_incoming")).to_arrow_table()
+        out = con.sql(validation_sql(kind, "_incoming", passthrough)).to_arrow_table()
     finally:
         con.unregister("_incoming")
     reasons = out.column("_reason").to_pylist()
     bad = [i for i, r in enumerate(reasons) if r]
-    rejects = [{"kind": kind, "reason": reasons[i], "raw": out.column("raw")[i].as_py()}
-               for i in bad]
+    sources = out.column("source_id").to_pylist() if "source_id" in passthrough else None
+    rejects = [{"kind": kind, "reason": reasons[i], "raw": out.column("raw")[i].as_py(),
+                **({"source_id": sources[i]} if sources else {})} for i in bad]
     keep = pa.array([not r for r in reasons], type=pa.bool_())
     good = out.filter(keep).drop_columns(["_reason", "raw"])
     return Checked(good=good, rejects=rejects)
