@@ -63,10 +63,13 @@ def html_to_text(value: str | None) -> str:
     """Plain text of an HTML (or plain) fragment: tags removed, entities decoded, spaces tidied."""
     if not value:
         return ""
-    parser = _TextExtractor()
-    parser.feed(value)
-    parser.close()
-    text = "".join(parser.parts)
+    if "<" in value or "&" in value:
+        parser = _TextExtractor()
+        parser.feed(value)
+        parser.close()
+        text = "".join(parser.parts)
+    else:  # no markup and no entities: nothing to parse
+        text = value
     lines = (re.sub(r"[ \t\r\f\v\u00a0]+", " ", line).strip() for line in text.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
