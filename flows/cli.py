@@ -66,12 +66,13 @@ def config_or_exit(path: Path | None) -> Config:
 def sources_table(results: list) -> Table:
     """The run summary: one line per source, with what it gave and why anything failed."""
     table = Table(title="Sources")
-    table.add_column("source", no_wrap=True)
-    for name in ("fetch", "rows", "new", "updated", "rejected", "unresolved"):
-        table.add_column(name, justify="left" if name == "fetch" else "right")
+    table.add_column("source", overflow="fold")
+    table.add_column("fetch", no_wrap=True)
+    for name in ("rows", "new", "updated", "rejected", "unresolved"):
+        table.add_column(name, justify="right", min_width=len(name))
     for s in results:
-        fetch = {"fetched": "fetched", "not_modified": "[dim]not modified[/]"}.get(
-            s.fetch_status, f"[red]failed[/]: {s.reason}")
+        fetch = {"fetched": "fetched", "not_modified": "[dim]unchanged[/]"}.get(
+            s.fetch_status, "[red]failed[/]")
         table.add_row(s.source_id, fetch, str(s.rows_read), str(s.rows_new), str(s.rows_updated),
                       str(s.rejected), str(len(s.unresolved)))
     failed = [s for s in results if not s.ok]

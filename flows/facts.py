@@ -7,10 +7,9 @@ from dataclasses import replace
 from datetime import date
 
 import duckdb
-import pyarrow as pa
 
 from flows.config import Config
-from flows.store import run
+from flows.store import insert_rows, run
 from signals.compare import Comparison, Score, success_benchmark
 from signals.costmodel import Price, Profile, Workload
 from signals.daily import DaySignals, FactSet, PriceFact, RunCostFact, ScoreFact
@@ -115,11 +114,7 @@ def save_estimates(con: duckdb.DuckDBPyConnection, sig: DaySignals, facts: FactS
             })
     run(con, "DELETE FROM estimates WHERE as_of = ?", [sig.day])
     if rows:
-        con.register("_est", pa.Table.from_pylist(rows))
-        try:
-            run(con, "INSERT INTO estimates BY NAME SELECT * FROM _est")
-        finally:
-            con.unregister("_est")
+        insert_rows(con, "INSERT INTO estimates BY NAME", rows)
     return len(rows)
 
 
@@ -136,11 +131,7 @@ def save_signals(con: duckdb.DuckDBPyConnection, day: date, comparisons: list[Co
     } for c in comparisons]
     run(con, "DELETE FROM signals WHERE edition_date = ?", [day])
     if rows:
-        con.register("_sig", pa.Table.from_pylist(rows))
-        try:
-            run(con, "INSERT INTO signals BY NAME SELECT * FROM _sig")
-        finally:
-            con.unregister("_sig")
+        insert_rows(con, "INSERT INTO signals BY NAME", rows)
     return len(rows)
 
 

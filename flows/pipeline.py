@@ -20,7 +20,7 @@ from flows.facts import (
 )
 from flows.ingest import SourceResult
 from flows.render import write_edition
-from flows.store import open_store, run
+from flows.store import FACT_TABLES, open_store, run
 from signals.daily import day_signals
 
 
@@ -68,7 +68,7 @@ def statuses(con: duckdb.DuckDBPyConnection, results: list[SourceResult]) -> lis
     held = dict(con.execute(
         "SELECT source_id, sum(n) FROM (" + " UNION ALL ".join(
             f"SELECT source_id, count(*) AS n FROM {t}_current GROUP BY ALL"
-            for t in ("prices", "scores", "run_costs", "profiles", "entries")) +
+            for t in FACT_TABLES) +
         ") GROUP BY ALL").fetchall())
     rejected = dict(con.execute("SELECT source_id, count(*) FROM rejects GROUP BY ALL").fetchall())
     return [SourceStatus(source_id=r.source_id, kind=r.kind, ok=r.ok,

@@ -34,6 +34,15 @@ class Parsed:
         return len(self.rows.get(kind, []))
 
 
+def load_json(data: bytes, out: Parsed, kind: str) -> Any | None:
+    """The document as JSON, or None with a reject saying why it is not valid JSON."""
+    try:
+        return json.loads(data)
+    except ValueError as exc:
+        out.reject(kind, f"not valid JSON: {exc}", data[:2000])
+        return None
+
+
 def as_text(raw: Any) -> str:
     """The original item as text: strings and bytes as they are, anything else as JSON."""
     if isinstance(raw, bytes):

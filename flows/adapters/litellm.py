@@ -33,12 +33,11 @@ entry (regional and dated entries; see ``one_per_key``).
 
 from __future__ import annotations
 
-import json
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flows.adapters.base import Parsed, number_or_raw
+from flows.adapters.base import Parsed, load_json, number_or_raw
 from signals.identity import canonical_id
 
 UNDATED = "1970-01-01"
@@ -76,10 +75,8 @@ def per_million(value: Any) -> Any:
 def parse(data: bytes, source_id: str, *, as_of: str = UNDATED) -> Parsed:
     """Parse LiteLLM's price file; ``as_of`` dates the snapshot (default: undated)."""
     out = Parsed()
-    try:
-        doc = json.loads(data)
-    except ValueError as exc:
-        out.reject("prices", f"not valid JSON: {exc}", data[:2000])
+    doc = load_json(data, out, "prices")
+    if doc is None:
         return out
     if not isinstance(doc, dict):
         out.reject("prices", "expected a JSON object of model entries", data[:2000])

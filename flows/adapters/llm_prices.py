@@ -19,11 +19,10 @@ priced by a better-named entry (see ``litellm.one_per_key``).
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-from flows.adapters.base import Parsed, number_or_raw
+from flows.adapters.base import Parsed, load_json, number_or_raw
 from flows.adapters.litellm import one_per_key
 from signals.identity import canonical_id
 
@@ -34,10 +33,8 @@ _TIER_ID = re.compile(r"^(?P<base>.+)-(?P<k>\d+)k$")
 def parse(data: bytes, source_id: str) -> Parsed:
     """Parse one llm-prices vendor file into dated price rows."""
     out = Parsed()
-    try:
-        doc = json.loads(data)
-    except ValueError as exc:
-        out.reject("prices", f"not valid JSON: {exc}", data[:2000])
+    doc = load_json(data, out, "prices")
+    if doc is None:
         return out
     if not isinstance(doc, dict) or not isinstance(doc.get("models"), list):
         out.reject("prices", "not an llm-prices vendor file (expected {'vendor', 'models'})",

@@ -24,11 +24,10 @@ id already priced by a better-named item (dated or variant ids; see ``litellm.on
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
-from flows.adapters.base import Parsed, number_or_raw
+from flows.adapters.base import Parsed, load_json, number_or_raw
 from flows.adapters.litellm import one_per_key, per_million
 from signals.identity import canonical_id
 
@@ -46,10 +45,8 @@ _FIELDS = {
 def parse(data: bytes, source_id: str, *, as_of: str = UNDATED) -> Parsed:
     """Parse an OpenRouter models response; ``as_of`` dates the snapshot (default: undated)."""
     out = Parsed()
-    try:
-        doc = json.loads(data)
-    except ValueError as exc:
-        out.reject("prices", f"not valid JSON: {exc}", data[:2000])
+    doc = load_json(data, out, "prices")
+    if doc is None:
         return out
     items = doc.get("data") if isinstance(doc, dict) else None
     if not isinstance(items, list):
