@@ -52,7 +52,7 @@ def timed(fn, *args, **kwargs) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs of each (median kept)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs of each (median kept)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         cfg_path = write_config(Path(tmp))
@@ -61,18 +61,21 @@ def main() -> None:
         t0 = time.perf_counter()
         bare_flow(1)  # starts the ephemeral server: not timed below
         print(f"Prefect ephemeral server start-up and first flow: {time.perf_counter() - t0:.1f} s")
+        bare_first = timed(bare_flow, n_tasks)
         first = timed(daily_brief, edition_date=DAY, config_path=str(cfg_path))
-        bare = [timed(bare_flow, n_tasks) for _ in range(args.repeat)]
-        warm = [timed(daily_brief, edition_date=DAY, config_path=str(cfg_path))
-                for _ in range(args.repeat)]
+        bare, warm = [], []
+        for _ in range(args.repeat):  # alternate, so Prefect's background work hits both alike
+            bare.append(timed(bare_flow, n_tasks))
+            warm.append(timed(daily_brief, edition_date=DAY, config_path=str(cfg_path)))
     b, w = statistics.median(bare), statistics.median(warm)
     print(f"bare flow, {n_tasks} no-op tasks:        {b:6.2f} s (median of {args.repeat})")
-    print(f"daily brief, empty store (first run):   {first:6.2f} s  ratio {first / b:5.2f}  "
-          f"adds {first - b:5.2f} s")
+    print(f"daily brief, empty store (first run):   {first:6.2f} s  ratio "
+          f"{first / bare_first:5.2f}  adds {first - bare_first:5.2f} s (bare flow just before: "
+          f"{bare_first:.2f} s)")
     print(f"daily brief, rerun on a filled store:   {w:6.2f} s  ratio {w / b:5.2f}  "
           f"adds {w - b:5.2f} s (median of {args.repeat})")
-    print(f"target: the pipeline adds at most 3 s -> {'met' if first - b <= 3 else 'NOT met'} "
-          "on the first run")
+    print(f"target: the pipeline adds at most 3 s -> "
+          f"{'met' if first - bare_first <= 3 else 'NOT met'} on the first run")
 
 
 if __name__ == "__main__":

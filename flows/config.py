@@ -167,8 +167,36 @@ def _explain(exc: ValidationError, where: str) -> ConfigError:
 
 
 def load_config(path: Path | str | None = None) -> Config:
-    """Read a run configuration; raise ConfigError with a readable message when it is wrong."""
+    """Read a run configuration; raise ConfigError with a readable message when it is wrong.
+
+    Every task of a run reads it by path; an unchanged configuration is parsed once per process
+    (the cache is keyed by the files' modification times). Treat the result as read-only.
+    """
     cfg_path = Path(path or DEFAULT_CONFIG).resolve()
+    cached = _CACHE.get(cfg_path)
+    if cached is not None and cached[0] == _stamp(cached[1]):
+        return cached[1]
+    cfg = _parse_config(cfg_path)
+    _CACHE[cfg_path] = (_stamp(cfg), cfg)
+    return cfg
+
+
+_CACHE: dict[Path, tuple[tuple, Config]] = {}
+
+
+def _stamp(cfg: Config) -> tuple:
+    """When and how big the configuration's three files are: a change to any reloads it."""
+    out = []
+    for path in (cfg.path, cfg.workloads_file, cfg.capabilities_file):
+        try:
+            st = path.stat()
+            out.append((st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
+def _parse_config(cfg_path: Path) -> Config:
     raw = _read_toml(cfg_path)
     base = cfg_path.parent
     known = {"database", "workloads", "capabilities", "output", "edition", "fetch", "sources"}

@@ -11,6 +11,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
 from flows.config import Config, load_config
 from flows.content import Edition
@@ -52,7 +53,8 @@ def ingest_all(cfg: Config, run_id: str, now: datetime) -> list[SourceResult]:
     futures = prepare_all(cfg.database, cfg.sources, limits(cfg))
     prepared = {src.id: prepare_task.with_options(task_run_name=f"fetch-{src.id}")(
         str(cfg.path), src.id, futures[src.id]) for src in cfg.sources}
-    return store_task(str(cfg.path), run_id, now, prepared)
+    # quote(): Prefect must not walk through every parsed row looking for futures
+    return store_task(str(cfg.path), run_id, now, quote(prepared))
 
 
 @task(name="signals", cache_policy=NO_CACHE)

@@ -19,13 +19,14 @@ import pyarrow as pa
 
 from flows.adapters import FORMATS
 from flows.adapters.base import Parsed
+from flows.adapters.canonical import HeaderError
 from flows.claims import entry_claims, store_claims
 from flows.config import PACKAGED_FORMATS, Source
 from flows.fetch import Fetched, FetchError, Limits, Validators, fetch_path, fetch_url
 from flows.store import held_open, insert_rows, open_store, run
-from flows.validate import SPECS, Checked, check, read_canonical_csv, rows_to_text_table
+from flows.validate import SPECS, check, rows_to_text_table
 from flows.workers import pool as worker_pool
-from signals.identity import canonical_id, resolve
+from signals.identity import resolve
 
 # Per table: the key of one fact (its versions share it), and which duplicate of a batch is kept
 # (the others go to rejects).
@@ -93,46 +94,19 @@ def parse_bytes(source: Source, data: bytes) -> Parsed:
     """The source's items in canonical form, by its format's adapter."""
     parser = FORMATS.get(source.format)
     if parser is None:
-        raise SourceError(f"unknown format {source.format!r} (known: canonical, "
-                          f"{', '.join(sorted(FORMATS))})")
+        raise SourceError(f"unknown format {source.format!r} (known: {', '.join(sorted(FORMATS))})")
+    options = {"kind": source.kind, **source.options} if source.format == "canonical" else (
+        source.options)
     try:
-        inspect.signature(parser).bind(data, source.id, **source.options)
+        inspect.signature(parser).bind(data, source.id, **options)
     except TypeError as exc:
         raise SourceError(f"bad options for format {source.format!r}: {exc}") from None
     try:
-        return parser(data, source.id, **source.options)
+        return parser(data, source.id, **options)
+    except HeaderError as exc:
+        raise SourceError(str(exc)) from None
     except Exception as exc:  # a broken file must not stop the run: record why
         raise SourceError(f"cannot parse as {source.format}: {type(exc).__name__}: {exc}") from None
-
-
-def check_source(con: duckdb.DuckDBPyConnection, source: Source,
-                 prepared: Prepared) -> tuple[dict[str, Checked], list[dict]]:
-    """Validate a source's rows: checked rows per table, and the items no adapter could map."""
-    if source.format == "canonical":
-        if source.kind not in MODEL_KINDS or source.path is None:
-            raise SourceError(f"format 'canonical' reads a CSV `path` of kind "
-                              f"{', '.join(MODEL_KINDS)}")
-        try:
-            checked = read_canonical_csv(con, source.path, source.kind)
-        except (ValueError, duckdb.Error) as exc:
-            raise SourceError(str(exc).splitlines()[0]) from None
-        _canonicalise_models(checked)
-        return {source.kind: checked}, []
-    checked = {kind: check(con, kind, table) for kind, table in prepared.tables.items()}
-    return checked, list(prepared.rejects)
-
-
-def _canonicalise_models(checked: Checked) -> None:
-    """Give every model the one canonical id used across sources; keep the name as written."""
-    t = checked.good
-    if t.num_rows == 0:
-        return
-    names = t.column("model").to_pylist()
-    written = [w or n for w, n in zip(t.column("source_name").to_pylist(), names, strict=True)]
-    t = t.set_column(t.column_names.index("source_name"), "source_name", pa.array(written))
-    t = t.set_column(t.column_names.index("model"), "model",
-                     pa.array([canonical_id(n) for n in names], pa.string()))
-    checked.good = t
 
 
 def _reject_id(source_id: str, kind: str, reason: str, raw: str) -> str:
@@ -265,7 +239,7 @@ def prepare(source: Source, previous: Validators | None,
     out = Prepared()
     try:
         out.fetched = fetch_source(source, previous, limits)
-        if out.fetched.status == "fetched" and source.format != "canonical":
+        if out.fetched.status == "fetched":
             parsed = parse_bytes(source, out.fetched.body)
             out.tables = {kind: rows_to_text_table(kind, rows)
                           for kind, rows in parsed.rows.items() if rows}
@@ -329,11 +303,6 @@ def store_sources(db: Path, items: list[tuple[Source, Prepared]], run_id: str,
                 result.fetch_status = prep.fetched.status
                 if prep.fetched.status != "fetched":
                     continue
-                if src.format == "canonical":
-                    checked, _ = check_source(con, src, prep)
-                    for table, ch in checked.items():
-                        rejects += [{**r, "source_id": src.id} for r in ch.rejects]
-                        parts.setdefault(table, []).append(_with_source(ch.good, src.id))
             except SourceError as exc:
                 result.ok, result.reason, result.fetch_status = False, str(exc), "failed"
                 continue

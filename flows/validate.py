@@ -10,12 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-
-from flows.store import run
 
 
 @dataclass(frozen=True)
@@ -212,36 +209,3 @@ def check(con: duckdb.DuckDBPyConnection, kind: str, table: pa.Table) -> Checked
     keep = pa.array([not r for r in reasons], type=pa.bool_())
     good = out.filter(keep).drop_columns(["_reason", "raw"])
     return Checked(good=good, rejects=rejects)
-
-
-def read_canonical_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> Checked:
-    """Read a canonical CSV as text, set aside malformed lines and bad values, cast the rest."""
-    run(con, "DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
-    rel = con.sql(
-        "SELECT * FROM read_csv($path, all_varchar = true, header = true, delim = ',',"
-        " quote = '\"', store_rejects = true)",
-        params={"path": str(path)},
-    ).to_arrow_table()
-    required = [f.name for f in SPECS[kind] if f.required]
-    missing = [n for n in required if n not in rel.column_names]
-    if missing:
-        expected = ",".join(f.name for f in SPECS[kind] if f.name not in ("source_name",
-                                                                          "evidence_url"))
-        raise ValueError(f"{path.name}: header lacks required columns {missing} "
-                         f"(expected: {expected})")
-    structural = con.execute(
-        "SELECT line, any_value(error_type ORDER BY column_idx),"
-        " any_value(error_message ORDER BY column_idx), any_value(csv_line)"
-        " FROM reject_errors GROUP BY line ORDER BY line"
-    ).fetchall()
-    for f in SPECS[kind]:
-        if f.name not in rel.column_names:
-            rel = rel.append_column(f.name, pa.nulls(rel.num_rows, type=pa.string()))
-    rows = rel.select([f.name for f in SPECS[kind]]).to_pylist()
-    checked = check(con, kind, rows_to_text_table(kind, rows))
-    checked.rejects[:0] = [
-        {"kind": kind, "reason": f"line {line}: {str(etype).lower()}: {msg.splitlines()[0]}",
-         "raw": csv_line}
-        for line, etype, msg, csv_line in structural
-    ]
-    return checked

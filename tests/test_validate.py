@@ -8,16 +8,19 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.validate import check, read_canonical_csv, rows_to_text_table
+from flows.adapters import canonical
+from flows.validate import Checked, check, rows_to_text_table
 
 HEADER = ("model,provider,effective_from,input,cached_input,cache_write,output,reasoning,request,"
           "tier_threshold_tokens,input_above,output_above\n")
 
 
-def _read(tmp_path: Path, body: str, kind: str = "prices", header: str = HEADER):
-    path = tmp_path / f"{kind}.csv"
-    path.write_text(header + body)
-    return read_canonical_csv(duckdb.connect(), path, kind)
+def _read(tmp_path: Path, body: str, kind: str = "prices", header: str = HEADER) -> Checked:
+    """A canonical CSV through its adapter and the validator, as a source would go."""
+    parsed = canonical.parse((header + body).encode(), "house", kind=kind)
+    checked = check(duckdb.connect(), kind, rows_to_text_table(kind, parsed.rows.get(kind, [])))
+    checked.rejects[:0] = parsed.rejects
+    return checked
 
 
 def test_good_rows_are_cast(tmp_path: Path) -> None:

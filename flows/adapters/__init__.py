@@ -11,6 +11,7 @@ from collections.abc import Callable
 from flows.adapters import (
     aider,
     azure_trace,
+    canonical,
     document,
     epoch,
     feeds,
@@ -35,6 +36,7 @@ FORMATS: dict[str, Callable[..., Parsed]] = {
     "llm-prices": llm_prices.parse,
     "lmarena": lmarena.parse,
     "azure-trace": azure_trace.parse,
+    "canonical": canonical.parse,
     "markdown": document.parse_markdown,
     "html-document": document.parse_html,
 }
