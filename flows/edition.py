@@ -19,7 +19,7 @@ from flows.content import (
 )
 from flows.render import FACTOR_WORDS, VERDICT_WORDS
 from signals.compare import Comparison, Side, success_benchmark
-from signals.daily import DaySignals, FactSet, Pending, group_items
+from signals.daily import DaySignals, FactSet, Pending, ScoreFact, group_items
 from signals.identity import price_model, resolve
 
 METHOD_NOTE = (
@@ -112,6 +112,12 @@ def _claimed(facts: FactSet, model: str, bench: str | None, day: date) -> bool:
     return bool(fact and fact.claimed)
 
 
+def _score_label(cfg: Config, fact: ScoreFact) -> str:
+    """A score's link label: the source's name, plus the benchmark when the name lacks it."""
+    title, bench = cfg.source(fact.source_id).title, cfg.benchmark_label(fact.benchmark)
+    return title if bench.lower() in title.lower() else f"{title}: {bench}"
+
+
 def _source_links(cfg: Config, facts: FactSet, model: str, day: date,
                   benchmarks: Iterable[str]) -> list[Link]:
     links: list[Link] = []
@@ -119,9 +125,7 @@ def _source_links(cfg: Config, facts: FactSet, model: str, day: date,
     for bench in dict.fromkeys(benchmarks):
         f = scores.get(bench)
         if f is not None:
-            links.append(Link(label=f"{cfg.source(f.source_id).title}: "
-                                    f"{cfg.benchmark_label(bench)}",
-                              url=f.evidence_url, date=f.as_of))
+            links.append(Link(label=_score_label(cfg, f), url=f.evidence_url, date=f.as_of))
     price = facts.price_on(model, day)
     if price is not None:
         links.append(Link(label=f"{cfg.source(price.source_id).title}: price",
@@ -134,7 +138,7 @@ def _pending(cfg: Config, p: Pending) -> PendingRelease:
     claims = [f"{cfg.benchmark_label(f.benchmark)} {f.score.value:.1f}"
               f"{'%' if f.score.scale == 'percent' else ' (rating)'}"
               f"{' (claimed in the release)' if f.claimed else ''}" for f in p.claims]
-    links = [Link(label=f"{cfg.source(f.source_id).title}: {cfg.benchmark_label(f.benchmark)}",
+    links = [Link(label=_score_label(cfg, f),
                   url=f.evidence_url, date=f.as_of) for f in p.claims]
     return PendingRelease(model=p.model, model_label=model_label(p.model), claims=claims,
                           missing=list(p.missing), sources=links)
