@@ -262,13 +262,25 @@ def validators(db: Path) -> dict[str, Validators]:
     return {r[0]: Validators(*r[1:]) for r in rows}
 
 
+def _expected_size(source: Source) -> int:
+    """Bytes to parse, where known (a packaged price list counts as large, a URL as medium)."""
+    if source.format in PACKAGED_FORMATS:
+        return 1 << 30
+    try:
+        return source.path.stat().st_size if source.path else 1 << 20
+    except OSError:
+        return 0
+
+
 def prepare_all(db: Path, sources: list[Source], limits: Limits = DEFAULT_LIMITS,
                 workers: int | None = None) -> dict[str, Future[Prepared]]:
     """Start fetching and parsing every source on all cores; results arrive as futures."""
     previous = validators(db)
     workers = workers or min(len(sources), os.cpu_count() or 1) or 1
     pool = worker_pool(workers)
-    futures = {s.id: pool.submit(prepare, s, previous.get(s.id), limits) for s in sources}
+    # largest first, so that no big source starts last and keeps one core busy alone
+    futures = {s.id: pool.submit(prepare, s, previous.get(s.id), limits)
+               for s in sorted(sources, key=_expected_size, reverse=True)}
     pool.shutdown(wait=False)  # the workers finish the queue, then exit
     return futures
 
