@@ -16,6 +16,22 @@ DATA = REPO / "data"
 REAL = REPO.parent / "shared" / "data" / "real"
 
 
+@pytest.fixture(scope="module")
+def real() -> Path:
+    """The real third-party files shipped beside the project (skipped when absent)."""
+    if not REAL.is_dir():
+        pytest.skip(f"real data folder not found: {REAL}")
+    return REAL
+
+
+def real_files(pattern: str) -> list[Path]:
+    return sorted(REAL.glob(pattern)) if REAL.is_dir() else []
+
+
+def file_ids(paths: list[Path]) -> list[str]:
+    return [p.name for p in paths]
+
+
 def _toml_value(value: object) -> str:
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

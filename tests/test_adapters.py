@@ -17,26 +17,13 @@ from genai_prices.data import providers as gp_providers
 
 from flows.adapters import FORMATS, aider, epoch, feeds, genai_prices
 from flows.adapters.base import Parsed
+from tests.conftest import REAL, file_ids, real_files
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "data" / "sources"
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 AIDER_URL = "https://aider.chat/docs/leaderboards/"
 
 
-@pytest.fixture(scope="module")
-def real() -> Path:
-    if not REAL.is_dir():
-        pytest.skip(f"real data folder not found: {REAL}")
-    return REAL
-
-
-def _real_files(pattern: str) -> list[Path]:
-    return sorted(REAL.glob(pattern)) if REAL.is_dir() else []
-
-
-def _ids(paths: list[Path]) -> list[str]:
-    return [p.name for p in paths]
 
 
 def _yaml(data: bytes):
@@ -74,8 +61,8 @@ def polyglot(real: Path) -> Parsed:
                        .read_bytes(), "aider")
 
 
-@pytest.mark.parametrize("path", _real_files("benchmarks/aider_leaderboards/*.yml"),
-                         ids=_ids(_real_files("benchmarks/aider_leaderboards/*.yml")))
+@pytest.mark.parametrize("path", real_files("benchmarks/aider_leaderboards/*.yml"),
+                         ids=file_ids(real_files("benchmarks/aider_leaderboards/*.yml")))
 def test_aider_every_leaderboard_file_is_accounted_for(path: Path) -> None:
     items = _yaml(path.read_bytes())
     parsed = aider.parse(path.read_bytes(), "aider")
@@ -158,8 +145,8 @@ def _csv_rows(path: Path) -> int:
         return sum(1 for _ in csv.DictReader(fh))
 
 
-@pytest.mark.parametrize("path", _real_files("benchmarks/epoch_ai/*.csv"),
-                         ids=_ids(_real_files("benchmarks/epoch_ai/*.csv")))
+@pytest.mark.parametrize("path", real_files("benchmarks/epoch_ai/*.csv"),
+                         ids=file_ids(real_files("benchmarks/epoch_ai/*.csv")))
 def test_epoch_every_csv_is_accounted_for(path: Path) -> None:
     parsed = epoch.parse(path.read_bytes(), "epoch", benchmark=path.stem)
     _check_contract(parsed)
@@ -303,7 +290,7 @@ def _expected_entries(path: Path) -> int:
     return sum(1 for el in root.iter() if el.tag in ("item", "{http://www.w3.org/2005/Atom}entry"))
 
 
-@pytest.mark.parametrize("path", _feed_files(), ids=_ids(_feed_files()))
+@pytest.mark.parametrize("path", _feed_files(), ids=file_ids(_feed_files()))
 def test_feeds_every_real_feed(path: Path) -> None:
     parsed = feeds.parse(path.read_bytes(), path.stem)
     _check_contract(parsed)
@@ -319,7 +306,7 @@ def test_feeds_every_real_feed(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", sorted(SOURCES.glob("feeds/*")),
-                         ids=_ids(sorted(SOURCES.glob("feeds/*"))))
+                         ids=file_ids(sorted(SOURCES.glob("feeds/*"))))
 def test_feeds_every_bundled_feed(path: Path) -> None:
     parsed = FORMATS["feed"](path.read_bytes(), path.stem)
     assert parsed.count("entries") == _expected_entries(path) > 0

@@ -14,27 +14,14 @@ import pytest
 from flows.adapters import FORMATS, azure_trace, litellm, llm_prices, lmarena, openrouter
 from flows.adapters.base import KINDS, Parsed
 from signals.trace import TraceRow, percentile_nearest_rank, summarise
+from tests.conftest import file_ids, real_files
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 LITELLM = "pricing/litellm_model_prices_and_context_window.json"
 OPENROUTER = "pricing/openrouter_api_v1_models_all.json"
 TRACE = "traces/AzureLLMInferenceTrace_code.csv"
 TEXT_MODES = {"chat", "completion", "responses"}
 
 
-@pytest.fixture(scope="module")
-def real() -> Path:
-    if not REAL.is_dir():
-        pytest.skip(f"real data folder not found: {REAL}")
-    return REAL
-
-
-def _real_files(pattern: str) -> list[Path]:
-    return sorted(REAL.glob(pattern)) if REAL.is_dir() else []
-
-
-def _ids(paths: list[Path]) -> list[str]:
-    return [p.name for p in paths]
 
 
 def _check_contract(parsed: Parsed) -> None:
@@ -216,8 +203,8 @@ def test_openrouter_as_of_and_rejects() -> None:
 
 # -- llm-prices -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", _real_files("pricing/simonw_llm_prices/*.json"),
-                         ids=_ids(_real_files("pricing/simonw_llm_prices/*.json")))
+@pytest.mark.parametrize("path", real_files("pricing/simonw_llm_prices/*.json"),
+                         ids=file_ids(real_files("pricing/simonw_llm_prices/*.json")))
 def test_llm_prices_every_history_entry_is_accounted_for(path: Path) -> None:
     doc = json.loads(path.read_bytes())
     parsed = llm_prices.parse(path.read_bytes(), "llm-prices")
@@ -266,8 +253,8 @@ def test_llm_prices_rejects() -> None:
 
 # -- LMArena --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", _real_files("benchmarks/lmarena/*.csv"),
-                         ids=_ids(_real_files("benchmarks/lmarena/*.csv")))
+@pytest.mark.parametrize("path", real_files("benchmarks/lmarena/*.csv"),
+                         ids=file_ids(real_files("benchmarks/lmarena/*.csv")))
 def test_lmarena_every_csv_is_accounted_for(path: Path) -> None:
     records = _csv_records(path)
     undated = lmarena.parse(path.read_bytes(), "arena")
