@@ -69,9 +69,11 @@ def entry_claims(source_id: str, entries: list[dict]) -> list[dict]:
     return rows
 
 
-def store_claims(con: duckdb.DuckDBPyConnection, rows: list[dict], run_id: str,
-                 now: datetime) -> None:
-    """Store claims of entry versions that are in the store; a known claim adds nothing."""
+def store_claims(con: duckdb.DuckDBPyConnection, rows: list[dict], entries: set[tuple],
+                 run_id: str, now: datetime) -> None:
+    """Store the claims of the entry versions in `entries` ((source_id, entry_id, row_hash) of
+    the entries that passed validation); a known claim adds nothing."""
+    rows = [r for r in rows if (r["source_id"], r["entry_id"], r["entry_hash"]) in entries]
     if not rows:
         return
     table = pa.table({c: pa.array([r[c] for r in rows], type=pa.float64() if c in (
@@ -81,9 +83,7 @@ def store_claims(con: duckdb.DuckDBPyConnection, rows: list[dict], run_id: str,
         cols = ", ".join(c for c in COLUMNS if c != "published")
         run(con, f"INSERT INTO claims ({cols}, published, run_id, fetched_at) "
                  f"SELECT DISTINCT ON (source_id, entry_id, entry_hash, claim_id) {cols}, "
-                 f"TRY_CAST(published AS TIMESTAMPTZ), ?, ? FROM _claims c WHERE EXISTS ("
-                 f"SELECT 1 FROM entries e WHERE e.source_id = c.source_id AND "
-                 f"e.entry_id = c.entry_id AND e.row_hash = c.entry_hash) "
+                 f"TRY_CAST(published AS TIMESTAMPTZ), ?, ? FROM _claims "
                  f"ON CONFLICT DO NOTHING", [run_id, now])
     finally:
         con.unregister("_claims")

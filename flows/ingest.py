@@ -345,7 +345,12 @@ def store_sources(db: Path, items: list[tuple[Source, Prepared]], run_id: str,
                 if table in MODEL_KINDS:
                     for sid, names in record_aliases(con, good, defines_ids, run_id).items():
                         by_id[sid].unresolved = sorted({*by_id[sid].unresolved, *names})
-            store_claims(con, claims, run_id, now)
+            stored = pa.concat_tables(parts.get("entries") or [pa.table({})],
+                                      promote_options="default")
+            entries = set(zip(*(stored.column(c).to_pylist()
+                                for c in ("source_id", "entry_id", "row_hash")), strict=True)
+                          ) if stored.num_rows else set()
+            store_claims(con, claims, entries, run_id, now)
             store_rejects(con, rejects, run_id, now)
             for r in rejects:
                 by_id[r["source_id"]].rejected += 1
