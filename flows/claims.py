@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime
 
 import duckdb
@@ -52,6 +53,11 @@ def extract_entry(title: str | None, text: str | None, html: str | None) -> Fact
     return extract(text or "", title=title)
 
 
+# Every claim needs a number (scores, prices, context windows) or a word about cost (the
+# extractor's "cheaper" phrases); text with neither is not worth the extractor's time.
+_MAY_CLAIM = re.compile(r"\d|\$|cheap|cost|pric|efficien|fraction|fewer|afford|expensive|compute"
+                        r"|sav|dollar|budget|spend|usd|token", re.I)
+
 COLUMNS = ("source_id", "entry_id", "entry_hash", "claim_id", "kind", "model_as_written", "model",
            "benchmark", "value", "unit", "input", "output", "cached_input", "evidence",
            "published")
@@ -61,7 +67,10 @@ def entry_claims(source_id: str, entries: list[dict]) -> list[dict]:
     """The claims of a source's entries (adapter rows), each tied to the entry's version."""
     rows = []
     for e in entries:
-        facts = extract_entry(e.get("title"), e.get("content"), e.get("content_html"))
+        texts = (e.get("title"), e.get("content"), e.get("content_html"))
+        if not any(t and _MAY_CLAIM.search(t) for t in texts):
+            continue  # no number and no word about cost: nothing a claim could be made of
+        facts = extract_entry(*texts)
         for r in claim_rows(facts):
             rows.append({**dict.fromkeys(COLUMNS), **r, "source_id": source_id,
                          "entry_id": e.get("entry_id"), "entry_hash": row_hash("entries", e),
