@@ -152,36 +152,48 @@ def insert_facts(con: duckdb.DuckDBPyConnection, table: str, good: pa.Table, run
     part = ", ".join(("source_id", *key))
     cols = [f.name for f in SPECS[table]]
     col_list = ", ".join(f'"{c}"' for c in cols)
-    key_match = " AND ".join(f't."{k}" IS NOT DISTINCT FROM b."{k}"'
-                             for k in ("source_id", *key))
     has_dupes = good.group_by(["source_id", *key]).aggregate([]).num_rows < good.num_rows
     con.register("_batch", good)
     try:
-        fresh, dupes = "_batch", []
+        fresh, dupes = good, []
         if has_dupes:  # keep one row per key (the preferred one); the others become rejects
             ranked = (f"SELECT *, row_number() OVER (PARTITION BY {part} ORDER BY {prefer}) "
                       f"AS _n FROM _batch")
             dupes = con.sql(f"SELECT * EXCLUDE (_n, row_hash) FROM ({ranked}) WHERE _n > 1"
                             ).to_arrow_table().to_pylist()
-            fresh = f"(SELECT * EXCLUDE (_n) FROM ({ranked}) WHERE _n = 1)"
-        current = (f"(SELECT * FROM {table} WHERE source_id IN (SELECT DISTINCT source_id FROM "
-                   f"_batch) QUALIFY row_number() OVER (PARTITION BY {part} "
-                   f"ORDER BY fetched_at DESC, row_hash) = 1)")
-        run(con, f"CREATE OR REPLACE TEMP TABLE _changed AS SELECT b.*, t.row_hash IS NULL AS "
-                 f"_new FROM {fresh} b LEFT JOIN {current} t ON {key_match} "
-                 f"WHERE t.row_hash IS NULL OR t.row_hash <> b.row_hash")
-        counts = con.execute("SELECT source_id, count(*) FILTER (WHERE _new), "
-                             "count(*) FILTER (WHERE NOT _new) FROM _changed GROUP BY ALL"
-                             ).fetchall()
-        if counts:
+            fresh = con.sql(f"SELECT * EXCLUDE (_n) FROM ({ranked}) WHERE _n = 1"
+                            ).to_arrow_table()
+        current = dict(((*r[:-1],), r[-1]) for r in con.execute(
+            f"SELECT {part}, row_hash FROM {table} WHERE source_id IN (SELECT DISTINCT "
+            f"source_id FROM _batch) QUALIFY row_number() OVER (PARTITION BY {part} "
+            f"ORDER BY fetched_at DESC, row_hash) = 1").fetchall())
+    finally:
+        con.unregister("_batch")
+    # Compare with each key's current version: a value that differs from it (even one seen
+    # before, A -> B -> A) is stored again as the newest version.
+    keys = zip(*(fresh.column(c).to_pylist() for c in ("source_id", *key)), strict=True)
+    hashes = fresh.column("row_hash").to_pylist()
+    new: dict[str, int] = {}
+    updated: dict[str, int] = {}
+    keep = []
+    for k, h in zip(keys, hashes, strict=True):
+        before = current.get(k)
+        keep.append(before != h)
+        if before is None:
+            new[k[0]] = new.get(k[0], 0) + 1
+        elif before != h:
+            updated[k[0]] = updated.get(k[0], 0) + 1
+    if new or updated:
+        changed = fresh.filter(pa.array(keep, pa.bool_()))
+        con.register("_changed", changed)
+        try:
             run(con, f"INSERT INTO {table} ({col_list}, row_hash, source_id, run_id, fetched_at) "
                      f"SELECT {col_list}, row_hash, source_id, ?, ? FROM _changed",
                 [run_id, now])
-        run(con, "DROP TABLE _changed")
-    finally:
-        con.unregister("_batch")
+        finally:
+            con.unregister("_changed")
     why = f"duplicate of another row for the same {'/'.join(key)} in this source (kept: {prefer})"
-    return Inserted({c[0]: c[1] for c in counts}, {c[0]: c[2] for c in counts},
+    return Inserted(new, updated,
                     [{"source_id": r.pop("source_id"), "kind": table, "reason": why,
                       "raw": _dump(r)} for r in dupes])
 

@@ -35,7 +35,7 @@ _PROV = (Field("source_name", "VARCHAR"), Field("evidence_url", "VARCHAR"))
 SPECS: dict[str, tuple[Field, ...]] = {
     "prices": (
         Field("model", "VARCHAR", True),
-        Field("provider", "VARCHAR"),
+        Field("provider", "VARCHAR", True),
         Field("effective_from", "DATE", True),
         Field("input", "DOUBLE", True, _PRICE),
         Field("cached_input", "DOUBLE", False, _PRICE),

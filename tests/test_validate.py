@@ -42,6 +42,7 @@ def test_good_rows_are_cast(tmp_path: Path) -> None:
         ("m,acme,,1,,,10,,,,,", "effective_from: missing"),
         ("m,acme,2025-01-02,0.0000025,,,10,,,,,", "input: looks like USD per token"),
         (",acme,2025-01-02,1,,,10,,,,,", "model: missing"),
+        ("m,,2025-01-02,1,,,10,,,,,", "provider: missing"),
         ("m,acme,2025-01-02,1,,,10,,,-5,,", "tier_threshold_tokens: must be positive"),
     ],
 )
