@@ -25,6 +25,7 @@ from signals.compare import (
 )
 from signals.costmodel import Price, Profile, Workload, estimate, estimate_with_p
 from signals.routing import cascade, cascade_cost
+from tests.test_costmodel import METRIC_KEYS  # the section-5 metric names, listed once
 
 DAY = date(2025, 6, 1)
 # Reference workload: 2000 prompt + 500 output tokens, one attempt, 1000 requests/day.
@@ -304,22 +305,6 @@ TOP_KEYS = [
     "attribution",
     "candidate_metrics",
     "baseline_metrics",
-]
-METRIC_KEYS = [
-    "p",
-    "cost_per_attempt",
-    "p_ok",
-    "expected_attempts",
-    "cost_per_request",
-    "cost_per_success",
-    "daily_bill",
-    "prefill_tokens_per_day",
-    "decode_tokens_per_day",
-    "latency_p95_s",
-    "fits_latency",
-    "fits_context",
-    "net_value_per_request",
-    "viable",
 ]
 
 
