@@ -11,7 +11,6 @@ Usage: .venv/bin/python bench/ingest.py [--repeat 3]
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -29,7 +28,7 @@ import feedparser  # noqa: E402
 
 from flows.config import load_config  # noqa: E402
 from flows.ingest import ingest_sources, prepare_all  # noqa: E402
-from flows.workers import run_in_worker, start_workers  # noqa: E402
+from flows.workers import fork_workers, start_workers  # noqa: E402
 from tests.conftest import write_config  # noqa: E402
 
 
@@ -39,9 +38,9 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     start_workers()
-    run_in_worker(os.getpid)  # the worker server is up: its start-up is not timed below
-    print(f"worker server start-up (once per process, overlapping Prefect's in `brief run`): "
-          f"{time.perf_counter() - start:.2f} s")
+    pids = fork_workers()  # the workers are up: their start-up is not timed below
+    print(f"{len(pids)} workers' start-up (once per process, overlapping Prefect's in "
+          f"`brief run`): {time.perf_counter() - start:.2f} s")
     with tempfile.TemporaryDirectory() as tmp:
         cfg = load_config(write_config(Path(tmp)))
         feeds = [s for s in cfg.sources if s.format in ("feed", "rss", "atom", "jsonfeed")]

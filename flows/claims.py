@@ -54,9 +54,22 @@ def extract_entry(title: str | None, text: str | None, html: str | None) -> Fact
 
 
 # Every claim needs a number (scores, prices, context windows) or a word about cost (the
-# extractor's "cheaper" phrases); text with neither is not worth the extractor's time.
-_MAY_CLAIM = re.compile(r"\d|\$|cheap|cost|pric|efficien|fraction|fewer|afford|expensive|compute"
-                        r"|sav|dollar|budget|spend|usd|token", re.I)
+# extractor's "cheaper" phrases); text with neither is not worth the extractor's time. Plain
+# text is tested (an entry's HTML holds the same words, and digits in its markup prove nothing).
+_DIGIT = re.compile(r"\d")
+_COST_WORDS = ("cheap", "cost", "pric", "expensive", "afford", "efficien", "fraction", "fewer",
+               "compute", "dollar", "money", "budget", "spend", "usd", "token", "$")
+
+
+def may_claim(text: str | None) -> bool:
+    """Whether `text` could hold a claim at all (a digit or a word about cost)."""
+    if not text:
+        return False
+    if _DIGIT.search(text):
+        return True
+    low = text.lower()
+    return any(word in low for word in _COST_WORDS)
+
 
 COLUMNS = ("source_id", "entry_id", "entry_hash", "claim_id", "kind", "model_as_written", "model",
            "benchmark", "value", "unit", "input", "output", "cached_input", "evidence",
@@ -67,10 +80,10 @@ def entry_claims(source_id: str, entries: list[dict]) -> list[dict]:
     """The claims of a source's entries (adapter rows), each tied to the entry's version."""
     rows = []
     for e in entries:
-        texts = (e.get("title"), e.get("content"), e.get("content_html"))
-        if not any(t and _MAY_CLAIM.search(t) for t in texts):
+        title, text, html = e.get("title"), e.get("content"), e.get("content_html")
+        if not (may_claim(title) or may_claim(text or html)):
             continue  # no number and no word about cost: nothing a claim could be made of
-        facts = extract_entry(*texts)
+        facts = extract_entry(title, text, html)
         for r in claim_rows(facts):
             rows.append({**dict.fromkeys(COLUMNS), **r, "source_id": source_id,
                          "entry_id": e.get("entry_id"), "entry_hash": row_hash("entries", e),

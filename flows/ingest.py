@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-import os
 import time
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
@@ -25,7 +24,7 @@ from flows.config import PACKAGED_FORMATS, Source
 from flows.fetch import Fetched, FetchError, Limits, Validators, fetch_path, fetch_url
 from flows.store import held_open, insert_rows, open_store, run
 from flows.validate import SPECS, check, rows_to_text_table
-from flows.workers import pool as worker_pool
+from flows.workers import submit
 from signals.identity import resolve
 
 # Per table: the key of one fact (its versions share it), and which duplicate of a batch is kept
@@ -284,17 +283,13 @@ def _expected_size(source: Source) -> int:
         return 0
 
 
-def prepare_all(db: Path, sources: list[Source], limits: Limits = DEFAULT_LIMITS,
-                workers: int | None = None) -> dict[str, Future[Prepared]]:
+def prepare_all(db: Path, sources: list[Source], limits: Limits = DEFAULT_LIMITS
+                ) -> dict[str, Future[Prepared]]:
     """Start fetching and parsing every source on all cores; results arrive as futures."""
     previous = validators(db)
-    workers = workers or min(len(sources), os.cpu_count() or 1) or 1
-    pool = worker_pool(workers)
     # largest first, so that no big source starts last and keeps one core busy alone
-    futures = {s.id: pool.submit(prepare, s, previous.get(s.id), limits)
-               for s in sorted(sources, key=_expected_size, reverse=True)}
-    pool.shutdown(wait=False)  # the workers finish the queue, then exit
-    return futures
+    return {s.id: submit(prepare, s, previous.get(s.id), limits)
+            for s in sorted(sources, key=_expected_size, reverse=True)}
 
 
 def collect(future: Future[Prepared], db: Path, source: Source,

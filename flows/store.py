@@ -338,25 +338,25 @@ def connect(path: Path, read_only: bool = False, attempts: int = 8) -> duckdb.Du
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply pending migrations in order, each in its own transaction; return the names applied."""
+    """Apply pending migrations in order, all in one transaction (a store is upgraded wholly or
+    not at all); return the names applied."""
     run(con,
         "CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ)"
     )
     done = {row[0] for row in con.execute("SELECT name FROM _migrations").fetchall()}
-    applied = []
-    for name, sql in MIGRATIONS:
-        if name in done:
-            continue
-        run(con, "BEGIN TRANSACTION")
-        try:
+    pending = [(name, sql) for name, sql in MIGRATIONS if name not in done]
+    if not pending:
+        return []
+    run(con, "BEGIN TRANSACTION")
+    try:
+        for name, sql in pending:
             run(con, sql)
             run(con, "INSERT INTO _migrations VALUES (?, now())", [name])
-            run(con, "COMMIT")
-        except Exception:
-            run(con, "ROLLBACK")
-            raise
-        applied.append(name)
-    return applied
+        run(con, "COMMIT")
+    except Exception:
+        run(con, "ROLLBACK")
+        raise
+    return [name for name, _ in pending]
 
 
 @contextmanager

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 
 @dataclass(frozen=True)
@@ -161,12 +163,22 @@ def _quote(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def validation_sql(kind: str, relation: str, passthrough: tuple[str, ...] = ("raw", "row_hash")
-                   ) -> str:
-    """One SELECT casting every field of `kind` and building a `_reason` for each bad row;
-    the `passthrough` columns are kept as they are."""
+def _free(kind: str) -> list[str]:
+    """Text fields with nothing to check (optional, no rule of their own or of their row): they
+    are tidied in Arrow and never pass through the validation query."""
+    rules = " ".join(bad for bad, _ in ROW_CHECKS.get(kind, ()))
+    return [f.name for f in SPECS[kind] if f.type == "VARCHAR" and not f.required
+            and not f.checks and not re.search(rf"\b{f.name}\b", rules)]
+
+
+def validation_sql(kind: str, relation: str) -> str:
+    """One SELECT casting every checked field of `kind` and building a `_reason` for each bad
+    row; `_i` (the row's position) is kept so the other columns can be joined back."""
+    free = set(_free(kind))
     casts, reasons = [], []
     for f in SPECS[kind]:
+        if f.name in free:
+            continue
         src = f'NULLIF(trim("{f.name}"), \'\')'
         cast = f"TRY_CAST({src} AS {f.type})"
         casts.append(f'{cast} AS "{f.name}"')
@@ -185,27 +197,46 @@ def validation_sql(kind: str, relation: str, passthrough: tuple[str, ...] = ("ra
     cast_cols = ", ".join(casts)
     row_reasons = ", ".join(f"CASE WHEN {bad} THEN {_quote(why)} END"
                             for bad, why in ROW_CHECKS.get(kind, ()))
-    kept = ", ".join(passthrough)
-    inner = (f"SELECT {cast_cols}, {kept}, concat_ws('; ', {', '.join(reasons)}) AS _r "
+    inner = (f"SELECT _i, {cast_cols}, concat_ws('; ', {', '.join(reasons) or 'NULL'}) AS _r "
              f"FROM {relation}")
     row_expr = f"concat_ws('; ', NULLIF(_r, ''), {row_reasons})" if row_reasons else "_r"
-    return f"SELECT * EXCLUDE (_r), {row_expr} AS _reason FROM ({inner})"
+    return f"SELECT * EXCLUDE (_r), {row_expr} AS _reason FROM ({inner}) ORDER BY _i"
+
+
+def _tidy(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """As the query does for checked text: spaces trimmed, an empty value missing."""
+    trimmed = pc.utf8_trim(column.cast(pa.string()), characters=" ")
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 
 
 def check(con: duckdb.DuckDBPyConnection, kind: str, table: pa.Table) -> Checked:
     """Split a text table of `kind` rows into typed good rows and rejects with reasons (a
-    `source_id` column, when present, is kept on both: one query checks many sources)."""
-    passthrough = tuple(c for c in ("raw", "row_hash", "source_id") if c in table.column_names)
-    con.register("_incoming", table)
+    `source_id` column, when present, is kept on both: one query checks many sources).
+
+    Only the fields that need casting or checking go through DuckDB; long free text (an
+    entry's content) stays in Arrow and is joined back by position."""
+    free = _free(kind)
+    checked = [f.name for f in SPECS[kind] if f.name not in free]
+    sent = table.select(checked).append_column(
+        "_i", pa.array(range(table.num_rows), pa.int64()))
+    con.register("_incoming", sent)
     try:
-        out = con.sql(validation_sql(kind, "_incoming", passthrough)).to_arrow_table()
+        out = con.sql(validation_sql(kind, "_incoming")).to_arrow_table()
     finally:
         con.unregister("_incoming")
     reasons = out.column("_reason").to_pylist()
     bad = [i for i, r in enumerate(reasons) if r]
-    sources = out.column("source_id").to_pylist() if "source_id" in passthrough else None
-    rejects = [{"kind": kind, "reason": reasons[i], "raw": out.column("raw")[i].as_py(),
+    sources = table.column("source_id").to_pylist() if "source_id" in table.column_names \
+        else None
+    raw = table.column("raw")
+    rejects = [{"kind": kind, "reason": reasons[i], "raw": raw[i].as_py(),
                 **({"source_id": sources[i]} if sources else {})} for i in bad]
     keep = pa.array([not r for r in reasons], type=pa.bool_())
-    good = out.filter(keep).drop_columns(["_reason", "raw"])
-    return Checked(good=good, rejects=rejects)
+    typed = out.filter(keep)
+    rest = table.take(typed.column("_i"))
+    columns = {name: typed.column(name) if name in checked else _tidy(rest.column(name))
+               for name in (f.name for f in SPECS[kind])}
+    for name in ("row_hash", "source_id"):
+        if name in table.column_names:
+            columns[name] = rest.column(name)
+    return Checked(good=pa.table(columns), rejects=rejects)

@@ -377,6 +377,27 @@ def test_feeds_atom_plain_text_and_dates() -> None:
     assert feeds.parse(ATOM, "lab").rows["entries"][1]["entry_id"] == second["entry_id"]
 
 
+def test_feeds_html_is_sanitised_with_tables_and_absolute_links_kept() -> None:
+    html = ('<p onclick="steal()">Scores</p><script>alert(1)</script><style>p{}</style>'
+            '<table><tr><th>Benchmark</th><th>X</th></tr><tr><td>GPQA</td><td>71.2</td></tr>'
+            '</table><a href="/pricing" onmouseover="x()">pricing</a><iframe src="//e"></iframe>')
+    rss = ('<?xml version="1.0"?><rss version="2.0" xml:base="https://lab.example/" '
+           'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title>'
+           '<link>https://lab.example/</link><item><title>X</title><guid>g</guid>'
+           f'<content:encoded><![CDATA[{html}]]></content:encoded></item></channel></rss>')
+    doc = {"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "j", "content_html":
+                                                                    html}]}
+    xml_entry = feeds.parse(rss.encode(), "x").rows["entries"][0]
+    json_entry = feeds.parse(json.dumps(doc).encode(), "j").rows["entries"][0]
+    for entry in (xml_entry, json_entry):
+        clean = entry["content_html"]
+        for bad in ("<script", "alert", "onclick", "onmouseover", "<style", "<iframe"):
+            assert bad not in clean, bad
+        assert "<th>Benchmark</th>" in clean and "<td>71.2</td>" in clean
+        assert "alert" not in entry["content"] and "GPQA" in entry["content"]
+    assert 'href="https://lab.example/pricing"' in xml_entry["content_html"]  # xml:base
+
+
 def test_feeds_rss_bozo_is_recorded_not_fatal() -> None:
     data = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
             b"<item><title>Broken &nbsp; entity</title><guid>g1</guid>"

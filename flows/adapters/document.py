@@ -12,7 +12,7 @@ import hashlib
 import re
 
 from flows.adapters.base import Parsed
-from flows.adapters.feeds import html_to_text
+from flows.adapters.feeds import clean_html, html_to_text
 
 _HEADING = re.compile(r"^\s{0,3}#{1,3}\s+(.+?)\s*#*\s*$", re.M)
 _FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.S)  # YAML front matter
@@ -40,7 +40,7 @@ def _parse(data: bytes, source_id: str, html: bool, title: str | None, published
         "published": published,
         "summary": None,
         "content": html_to_text(text) if html else text,
-        "content_html": text if html else None,
+        "content_html": clean_html(text) if html else None,
         "author": None,
         "bozo": False,
         "bozo_reason": None,

@@ -6,10 +6,12 @@ a file. A document starting with ``{`` is read as JSON Feed. Per entry:
 - ``entry_id``: the id/guid, else the link, else sha256 of title + date (stable across parses);
 - ``published``: published, else updated, as an ISO 8601 UTC string, else None
   (JSON Feed dates without an offset are taken as UTC);
-- ``title``, ``summary`` and ``content`` as plain text: markup is removed and entities decoded
-  for every content type, since text/plain fields are not sanitised by feedparser;
-- ``content_html``: the HTML content as feedparser sanitised it (JSON Feed: as given), so that
-  tables in release notes can still be read as tables;
+- ``title``, ``summary`` and ``content`` as plain text: markup is removed (script and style
+  contents with it) and entities decoded, whatever the content type;
+- ``content_html``: the HTML content, sanitised by ammonia's allowlist (``nh3``: tables, links
+  and images kept; scripts, styles, event handlers and unknown tags removed), so that tables in
+  release notes can still be read as tables and the HTML is safe to show. feedparser resolves
+  relative links but does not sanitise: ammonia does that job far faster.
 - ``bozo``/``bozo_reason``: the feed was not well formed but still read (not fatal).
 
 A document with no feed at all (neither XML feed nor JSON Feed) yields no rows and one reject
@@ -28,6 +30,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import feedparser
+import nh3
 
 from flows.adapters.base import Parsed
 
@@ -74,6 +77,13 @@ def html_to_text(value: str | None) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+def clean_html(value: str | None) -> str | None:
+    """HTML safe to show (ammonia's default allowlist), or None when there is none."""
+    if not value or not value.strip():
+        return None
+    return nh3.clean(value)
+
+
 def entry_id(guid: str | None, link: str | None, title: str, date: str | None) -> str:
     """Stable id: guid, else link, else sha256 of title and date."""
     if guid and guid.strip():
@@ -93,7 +103,7 @@ def parse(data: bytes, source_id: str) -> Parsed:
 def parse_xml_feed(data: bytes, source_id: str) -> Parsed:
     """RSS 0.9x/1.0/2.0 or Atom through feedparser."""
     out = Parsed()
-    doc = feedparser.parse(io.BytesIO(data))
+    doc = feedparser.parse(io.BytesIO(data), sanitize_html=False)  # sanitised below
     bozo = bool(doc.get("bozo"))
     reason = str(doc.get("bozo_exception")) if bozo else None
     if not doc.get("version") and not doc.entries:
@@ -120,10 +130,10 @@ def parse_xml_feed(data: bytes, source_id: str) -> Parsed:
 
 
 def _html_content(item: Any) -> str | None:
-    """The entry's HTML content as feedparser sanitised it (tables kept), or None."""
+    """The entry's HTML content, sanitised (tables kept), or None."""
     parts = [c.get("value") for c in item.get("content") or []
              if "html" in (c.get("type") or "") and c.get("value")]
-    return "\n".join(parts) or None
+    return clean_html("\n".join(parts))
 
 
 def parse_json_feed(data: bytes, source_id: str) -> Parsed:
@@ -157,7 +167,7 @@ def parse_json_feed(data: bytes, source_id: str) -> Parsed:
             "published": published,
             "summary": html_to_text(item.get("summary")),
             "content": content,
-            "content_html": item.get("content_html") or None,
+            "content_html": clean_html(_str(item.get("content_html"))),
             "author": _json_author(item) or feed_author,
             "bozo": bozo,
             "bozo_reason": reason,
