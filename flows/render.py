@@ -11,6 +11,7 @@ import re
 import textwrap
 from collections.abc import Mapping
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -241,8 +242,10 @@ def _autoescape(name: str | None) -> bool:
     return name is not None and name.endswith((".html.j2", ".html"))
 
 
+@cache
 def make_env() -> jinja2.Environment:
-    """The Jinja environment for the brief: HTML autoescaped, Markdown and text not."""
+    """The Jinja environment for the brief: HTML autoescaped, Markdown and text not. One per
+    process: templates are compiled once (and again when their file changes)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=_autoescape,
@@ -294,15 +297,19 @@ def write_edition(edition: Edition, out_dir: Path) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     edition = edition.model_copy(deep=True)
     paths: dict[str, Path] = {}
+    drawing = None
     if edition.chart is not None and edition.chart.points:
-        from flows.workers import run_in_worker
+        from flows.workers import submit
 
         paths["chart"] = out_dir / "chart.png"
-        # drawn in a worker that has matplotlib loaded already: this process never imports it
-        run_in_worker(_draw_chart, edition.chart, paths["chart"])
+        # drawn in a worker that has matplotlib loaded already (this process never imports it),
+        # while the templates render here
+        drawing = submit(_draw_chart, edition.chart, paths["chart"])
         edition.chart.image = paths["chart"].name
     for kind, text in render_edition(edition).items():
         path = out_dir / f"brief.{kind}"
         path.write_text(text, encoding="utf-8", newline="\n")
         paths[kind] = path
+    if drawing is not None:
+        drawing.result()
     return {kind: paths[kind] for kind in ("html", "md", "txt", "chart") if kind in paths}

@@ -233,7 +233,8 @@ def check(con: duckdb.DuckDBPyConnection, kind: str, table: pa.Table) -> Checked
                 **({"source_id": sources[i]} if sources else {})} for i in bad]
     keep = pa.array([not r for r in reasons], type=pa.bool_())
     typed = out.filter(keep)
-    rest = table.take(typed.column("_i"))
+    carried = [c for c in (*free, "row_hash", "source_id") if c in table.column_names]
+    rest = table.select(carried).take(typed.column("_i"))
     columns = {name: typed.column(name) if name in checked else _tidy(rest.column(name))
                for name in (f.name for f in SPECS[kind])}
     for name in ("row_hash", "source_id"):
