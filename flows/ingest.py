@@ -25,7 +25,7 @@ from flows.fetch import Fetched, FetchError, Limits, Validators, fetch_path, fet
 from flows.store import held_open, insert_rows, open_store, run
 from flows.validate import SPECS, check, rows_to_text_table
 from flows.workers import submit
-from signals.identity import resolve
+from signals.identity import price_model, resolve
 
 # Per table: the key of one fact (its versions share it), and which duplicate of a batch is kept
 # (the others go to rejects).
@@ -205,7 +205,7 @@ def record_aliases(con: duckdb.DuckDBPyConnection, good: pa.Table, defines_ids: 
                              good.column("source_name").to_pylist(),
                              good.column("model").to_pylist(), strict=True)))
     rows = [{"source_id": sid, "source_name": name or model, "model": model,
-             "resolved": sid in defines_ids or resolve(name or model) is not None,
+             "resolved": sid in defines_ids or _known(name or model, model),
              "first_run_id": run_id}
             for sid, name, model in triples]
     if not rows:
@@ -220,6 +220,12 @@ def record_aliases(con: duckdb.DuckDBPyConnection, good: pa.Table, defines_ids: 
         if not r["resolved"]:
             out.setdefault(r["source_id"], set()).add(r["source_name"])
     return {sid: sorted(names) for sid, names in out.items()}
+
+
+def _known(name: str, model: str) -> bool:
+    """Whether a source's name, or the id its adapter gave the row (a leaderboard label such as
+    "DeepSeek R1 (0528)" comes with a model id of its own), is a model genai-prices knows."""
+    return resolve(name) is not None or resolve(price_model(model)) is not None
 
 
 def _dump(row: dict) -> str:

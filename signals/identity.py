@@ -1,11 +1,16 @@
 """Model-name resolution: map the many spellings of a model to one canonical id.
 
 Resolution is conservative. A name resolves only when genai-prices' own matcher (its bundled
-snapshot, no network) recognises it; otherwise ``resolve`` returns None and ``canonical_id``
-falls back to a normalised spelling of the name, never to a guess.
+snapshot, no network) recognises it *and* the name is that model: its id, a spelling the
+catalogue lists, its display name, or one of those followed by a snapshot suffix (a date such as
+``-20241022`` or ``-2025-08-07``, ``-0613``, ``-001``, ``-latest``, ``-preview``, ``-exp``,
+``-v2``). The matcher's broad prefix rules, made for pricing, would otherwise merge distinct
+models (``deepseek-r1-distill-llama-70b`` is not DeepSeek R1). Otherwise ``resolve`` returns None
+and ``canonical_id`` falls back to a normalised spelling of the name, never to a guess.
 
 - Routing prefixes are stripped for matching: ``openai/``, ``anthropic/``, ``gemini/``,
-  ``openrouter/x-ai/`` and other LiteLLM-style provider or host prefixes.
+  ``openrouter/x-ai/`` and other LiteLLM-style provider or host prefixes, and a region after
+  them (``azure/eu/``, ``bedrock/us-east-1/``).
 - A trailing effort or thinking-budget suffix, as Epoch AI spells it (``_high``, ``_medium``,
   ``_low``, ``_minimal``, ``_16K``, ``_32K``, ...) or as ``(16K thinking)``, becomes ``effort``.
   The canonical id is then ``"{genai_id}:{effort}"`` with the effort lowercased; prices are
@@ -57,6 +62,10 @@ _PREFIXES: dict[str, str | None] = {
     "hyperbolic": None,
 }
 
+# A cloud region between the provider and the model (``azure/eu/gpt-4o``,
+# ``bedrock/us-east-1/...``): where the model is served, not a different model.
+_REGION = re.compile(r"us|eu|global|apac|[a-z]{2}(?:-gov)?-[a-z]+-\d", re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class Resolved:
@@ -81,17 +90,50 @@ def _strip_prefixes(name: str) -> tuple[str, list[str]]:
     """The name without routing prefixes, and the prefixes' provider hints (outermost first)."""
     parts = name.split("/")
     hints: list[str] = []
-    while len(parts) > 1 and parts[0] in _PREFIXES:
-        if (hint := _PREFIXES[parts.pop(0)]) is not None:
+    while len(parts) > 1 and (parts[0] in _PREFIXES or _REGION.fullmatch(parts[0])):
+        if (hint := _PREFIXES.get(parts.pop(0))) is not None:
             hints.append(hint)
     return "/".join(parts), hints
 
 
+# What may follow a model's id and still name that model: dated or versioned snapshots.
+_SNAPSHOT = re.compile(r"(?:[-_@](?:\d{8}|\d{4}-\d{2}-\d{2}|\d{2}-\d{2}|\d{3,4}|latest|preview|exp"
+                       r"|experimental|v\d+(?:\.\d+)*))*")
+
+
+def _spellings(clause: object) -> tuple[set[str], set[str]]:
+    """The exact names and the name stems (prefixes) in a genai-prices match rule."""
+    exact: set[str] = set()
+    stems: set[str] = set()
+    if (value := getattr(clause, "equals", None)) is not None:
+        exact.add(value.lower())
+    if (value := getattr(clause, "starts_with", None)) is not None:
+        stems.add(value.lower())
+    for child in (getattr(clause, "or_", None) or []) + (getattr(clause, "and_", None) or []):
+        more_exact, more_stems = _spellings(child)
+        exact |= more_exact
+        stems |= more_stems
+    return exact, stems
+
+
+def _names_the_model(name: str, info: object) -> bool:
+    """Whether `name` (lowercased, no prefix, no effort) is the matched model itself or a
+    snapshot of it, rather than another model its prefix rule happens to cover."""
+    exact, stems = _spellings(info.match)
+    display = re.sub(r"\s+", "-", (info.name or "").strip().lower())
+    exact |= {info.id.lower(), display}
+    if name in exact:
+        return True
+    return any(name.startswith(stem) and _SNAPSHOT.fullmatch(name[len(stem):])
+               for stem in exact | stems if stem)
+
+
 def _lookup(ref: str, provider_id: str | None):
     try:
-        return data_snapshot.get_snapshot().find_provider_model(ref, None, provider_id, None)
+        found = data_snapshot.get_snapshot().find_provider_model(ref, None, provider_id, None)
     except LookupError:
         return None
+    return found if _names_the_model(ref, found[1]) else None
 
 
 def _match(base: str):
