@@ -139,10 +139,11 @@ def ingest(config: ConfigOpt = None) -> None:
         raise typer.Exit(EXIT_SOURCES_FAILED)
 
 
-def _resolve_model(name: str, known: list[str]) -> str:
+def _resolve_model(name: str, known: list[str], aliases: dict[str, str]) -> str:
+    from flows.aliases import mapped
     from signals.identity import canonical_id
 
-    for candidate in (name, canonical_id(name)):
+    for candidate in (name, mapped(name, None, aliases), canonical_id(name)):
         if candidate in known:
             return candidate
     close = difflib.get_close_matches(canonical_id(name), known, n=5, cutoff=0.6)
@@ -197,7 +198,7 @@ def compare(
     models = facts.models()
     sides = []
     for role, name in (("candidate", candidate), ("baseline", vs)):
-        model = _resolve_model(name, models)
+        model = _resolve_model(name, models, cfg.aliases)
         side = facts.side(model, day, wl)
         if side is None:
             raise fail(f"{role} {model!r} has no price in force on {day.isoformat()}")

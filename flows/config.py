@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -114,12 +115,14 @@ class Config(BaseModel):
     output: Path
     workloads_file: Path
     capabilities_file: Path
+    aliases_file: Path
     edition: EditionSettings
     fetch: FetchSettings
     sources: list[Source]
     workloads: dict[str, Workload]
     workload_traces: dict[str, str]  # workload -> the trace source measuring it
     capabilities: dict[str, Capability]
+    aliases: dict[str, str] = Field(default_factory=dict)  # alias_key(name) -> model id
 
     def source(self, source_id: str) -> Source:
         for src in self.sources:
@@ -158,6 +161,31 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
 
+def alias_key(name: str) -> str:
+    """How a model name is looked up in the alias file: case and spacing do not matter
+    ("DeepSeek R1 Distill" and "deepseek-r1-distill" are one key)."""
+    return re.sub(r"[\s_]+", "-", name.strip().lower())
+
+
+def _read_aliases(path: Path, required: bool) -> dict[str, str]:
+    """The `[aliases]` table of the alias file: name as a source writes it -> model id."""
+    if not path.exists() and not required:
+        return {}
+    table = _read_toml(path).get("aliases", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [aliases] must be a table of \"name\" = \"model id\"")
+    out: dict[str, str] = {}
+    for name, model in table.items():
+        if not isinstance(model, str) or not model.strip() or not name.strip():
+            raise ConfigError(f"{path}: alias {name!r} must map a name to a model id (a string)")
+        key = alias_key(name)
+        if key in out and out[key] != model.strip():
+            raise ConfigError(f"{path}: {name!r} is given two model ids ({out[key]!r} and "
+                              f"{model.strip()!r})")
+        out[key] = model.strip()
+    return out
+
+
 def _explain(exc: ValidationError, where: str) -> ConfigError:
     lines = [f"{where}: invalid configuration"]
     for err in exc.errors():
@@ -185,9 +213,9 @@ _CACHE: dict[Path, tuple[tuple, Config]] = {}
 
 
 def _stamp(cfg: Config) -> tuple:
-    """When and how big the configuration's three files are: a change to any reloads it."""
+    """When and how big the configuration's files are: a change to any reloads it."""
     out = []
-    for path in (cfg.path, cfg.workloads_file, cfg.capabilities_file):
+    for path in (cfg.path, cfg.workloads_file, cfg.capabilities_file, cfg.aliases_file):
         try:
             st = path.stat()
             out.append((st.st_mtime_ns, st.st_size))
@@ -199,7 +227,8 @@ def _stamp(cfg: Config) -> tuple:
 def _parse_config(cfg_path: Path) -> Config:
     raw = _read_toml(cfg_path)
     base = cfg_path.parent
-    known = {"database", "workloads", "capabilities", "output", "edition", "fetch", "sources"}
+    known = {"database", "workloads", "capabilities", "aliases", "output", "edition", "fetch",
+             "sources"}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"{cfg_path}: unknown keys {sorted(unknown)} (known: {sorted(known)})")
@@ -239,6 +268,8 @@ def _parse_config(cfg_path: Path) -> Config:
         raise _explain(exc, str(capabilities_file)) from None
     if not workloads:
         raise ConfigError(f"{workloads_file}: no [workloads.NAME] tables")
+    aliases_file = resolve(raw.get("aliases"), "aliases.toml")
+    aliases = _read_aliases(aliases_file, required="aliases" in raw)
 
     return Config(
         path=cfg_path,
@@ -246,6 +277,8 @@ def _parse_config(cfg_path: Path) -> Config:
         output=resolve(raw.get("output"), "../out"),
         workloads_file=workloads_file,
         capabilities_file=capabilities_file,
+        aliases_file=aliases_file,
+        aliases=aliases,
         edition=edition,
         fetch=fetch,
         sources=sources,

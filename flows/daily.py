@@ -41,7 +41,8 @@ def store_task(config_path: str, run_id: str, now: datetime,
                prepared: dict[str, Prepared]) -> list[SourceResult]:
     """Validate and store every source's rows, rejects and claims in one short transaction."""
     cfg = load_config(config_path)
-    return store_sources(cfg.database, [(s, prepared[s.id]) for s in cfg.sources], run_id, now)
+    return store_sources(cfg.database, [(s, prepared[s.id]) for s in cfg.sources], run_id, now,
+                         cfg.aliases)
 
 
 def limits(cfg: Config) -> Limits:

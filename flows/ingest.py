@@ -7,6 +7,7 @@ import hashlib
 import inspect
 import json
 import time
+from collections.abc import Mapping
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
@@ -19,6 +20,7 @@ import pyarrow as pa
 from flows.adapters import FORMATS
 from flows.adapters.base import Parsed
 from flows.adapters.canonical import HeaderError
+from flows.aliases import apply_aliases, mapped
 from flows.claims import entry_claims, store_claims
 from flows.config import PACKAGED_FORMATS, Source
 from flows.fetch import Fetched, FetchError, Limits, Validators, fetch_path, fetch_url
@@ -198,14 +200,18 @@ def insert_facts(con: duckdb.DuckDBPyConnection, table: str, good: pa.Table, run
 
 
 def record_aliases(con: duckdb.DuckDBPyConnection, good: pa.Table, defines_ids: set[str],
-                   run_id: str) -> dict[str, list[str]]:
+                   run_id: str, aliases: Mapping[str, str] | None = None) -> dict[str, list[str]]:
     """Remember every name each source used for a model; return, per source, the names no
-    model matched. A price list that defines the model ids (genai-prices) resolves its own."""
+    model matched. A price list that defines the model ids (genai-prices) resolves its own; a
+    name the alias file maps is resolved too."""
+    aliases = aliases or {}
+    targets = set(aliases.values())  # ids the alias file gives: mapped by hand, so resolved
     triples = sorted(set(zip(good.column("source_id").to_pylist(),
                              good.column("source_name").to_pylist(),
                              good.column("model").to_pylist(), strict=True)))
     rows = [{"source_id": sid, "source_name": name or model, "model": model,
-             "resolved": sid in defines_ids or _known(name or model, model),
+             "resolved": sid in defines_ids or _known(name or model, model)
+             or model in targets or mapped(name, None, aliases) is not None,
              "first_run_id": run_id}
             for sid, name, model in triples]
     if not rows:
@@ -309,10 +315,11 @@ def collect(future: Future[Prepared], db: Path, source: Source,
 
 
 def store_sources(db: Path, items: list[tuple[Source, Prepared]], run_id: str,
-                  now: datetime) -> list[SourceResult]:
+                  now: datetime, aliases: Mapping[str, str] | None = None) -> list[SourceResult]:
     """Validate and store prepared sources in one short transaction, with a few statements per
     table whatever the number of sources. A source that failed to fetch or parse is recorded
-    with its reason; the others go in."""
+    with its reason; the others go in. `aliases` (the alias file) maps names to model ids."""
+    aliases = aliases or {}
     started = time.perf_counter()
     results = [SourceResult(src.id, src.kind, src.format, _location(src)) for src, _ in items]
     parts: dict[str, list[pa.Table]] = {}
@@ -333,8 +340,11 @@ def store_sources(db: Path, items: list[tuple[Source, Prepared]], run_id: str,
                 continue
             rejects += [{**r, "source_id": src.id} for r in prep.rejects]
             for kind, table in prep.tables.items():
+                if kind in MODEL_KINDS:
+                    table = apply_aliases(kind, table, aliases)
                 texts.setdefault(kind, []).append(_with_source(table, src.id))
-            claims += prep.claims
+            claims += [{**c, "model": mapped(c["model_as_written"], c["model"], aliases)
+                        or c["model"]} for c in prep.claims]
             result.claims = len(prep.claims)
         for kind, tables in texts.items():
             checked = check(con, kind, pa.concat_tables(tables, promote_options="default"))
@@ -356,7 +366,8 @@ def store_sources(db: Path, items: list[tuple[Source, Prepared]], run_id: str,
                 for sid, n in done.updated.items():
                     by_id[sid].rows_updated += n
                 if table in MODEL_KINDS:
-                    for sid, names in record_aliases(con, good, defines_ids, run_id).items():
+                    for sid, names in record_aliases(con, good, defines_ids, run_id,
+                                                     aliases).items():
                         by_id[sid].unresolved = sorted({*by_id[sid].unresolved, *names})
             stored = pa.concat_tables(parts.get("entries") or [pa.table({})],
                                       promote_options="default")
@@ -402,18 +413,19 @@ def _count_by_source(tables: list[pa.Table]) -> list[tuple[str, int]]:
 
 
 def ingest_source(db: Path, source: Source, run_id: str, now: datetime,
-                  limits: Limits = DEFAULT_LIMITS, prepared: Prepared | None = None
-                  ) -> SourceResult:
+                  limits: Limits = DEFAULT_LIMITS, prepared: Prepared | None = None,
+                  aliases: Mapping[str, str] | None = None) -> SourceResult:
     """Ingest one source (fetched and parsed here unless `prepared` is given)."""
     if prepared is None:
         prepared = prepare(source, validators(db).get(source.id), limits)
-    return store_sources(db, [(source, prepared)], run_id, now)[0]
+    return store_sources(db, [(source, prepared)], run_id, now, aliases)[0]
 
 
 def ingest_sources(db: Path, sources: list[Source], run_id: str, now: datetime,
-                   limits: Limits = DEFAULT_LIMITS) -> list[SourceResult]:
+                   limits: Limits = DEFAULT_LIMITS, aliases: Mapping[str, str] | None = None
+                   ) -> list[SourceResult]:
     """Every source: fetched and parsed on all cores, then stored together (one writer)."""
     futures = prepare_all(db, sources, limits)
     with held_open(db):  # opened (and migrated) while the workers parse
         prepared = [(s, collect(futures[s.id], db, s, limits)) for s in sources]
-        return store_sources(db, prepared, run_id, now)
+        return store_sources(db, prepared, run_id, now, aliases)

@@ -23,6 +23,7 @@ class Field:
     type: str  # DuckDB type: DOUBLE, BIGINT, DATE, TIMESTAMPTZ, VARCHAR, BOOLEAN
     required: bool = False
     checks: tuple[tuple[str, str], ...] = ()  # (SQL on the cast value `{v}` that is BAD, reason)
+    default: str | None = None  # SQL literal taken when the field is empty
 
 
 _NONNEG = (("{v} < 0", "negative"),)
@@ -57,7 +58,7 @@ SPECS: dict[str, tuple[Field, ...]] = {
         Field("as_of", "DATE", True),
         Field("value", "DOUBLE", True),
         Field("scale", "VARCHAR", False, (("{v} NOT IN ('percent', 'rating')",
-                                           "must be 'percent' or 'rating'"),)),
+                                           "must be 'percent' or 'rating'"),), "'percent'"),
         Field("stderr", "DOUBLE", False, _NONNEG),
         Field("version", "VARCHAR"),
         *_PROV,
@@ -168,7 +169,7 @@ def _free(kind: str) -> list[str]:
     are tidied in Arrow and never pass through the validation query."""
     rules = " ".join(bad for bad, _ in ROW_CHECKS.get(kind, ()))
     return [f.name for f in SPECS[kind] if f.type == "VARCHAR" and not f.required
-            and not f.checks and not re.search(rf"\b{f.name}\b", rules)]
+            and not f.checks and f.default is None and not re.search(rf"\b{f.name}\b", rules)]
 
 
 def validation_sql(kind: str, relation: str) -> str:
@@ -181,7 +182,8 @@ def validation_sql(kind: str, relation: str) -> str:
             continue
         src = f'NULLIF(trim("{f.name}"), \'\')'
         cast = f"TRY_CAST({src} AS {f.type})"
-        casts.append(f'{cast} AS "{f.name}"')
+        casts.append(f'{cast} AS "{f.name}"' if f.default is None else
+                     f'coalesce({cast}, {f.default}) AS "{f.name}"')
         if f.type != "VARCHAR":
             word = _TYPE_WORDS[f.type]
             reasons.append(

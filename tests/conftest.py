@@ -43,8 +43,8 @@ def _toml_value(value: object) -> str:
 
 
 def write_config(folder: Path, sources: list[dict] | None = None, **settings: object) -> Path:
-    """A brief.toml in `folder` using the bundled workloads/capabilities and, by default, the
-    bundled sources (paths made absolute); the database and output stay inside `folder`."""
+    """A brief.toml in `folder` using the bundled workloads, capabilities, aliases and, by
+    default, sources (paths made absolute); the database and output stay inside `folder`."""
     with (DATA / "brief.toml").open("rb") as fh:
         bundled = tomllib.load(fh)
     if sources is None:
@@ -58,6 +58,7 @@ def write_config(folder: Path, sources: list[dict] | None = None, **settings: ob
         f'database = {_toml_value(str(folder / "brief.duckdb"))}',
         f'workloads = {_toml_value(str(DATA / "workloads.toml"))}',
         f'capabilities = {_toml_value(str(DATA / "capabilities.toml"))}',
+        f'aliases = {_toml_value(str(DATA / "aliases.toml"))}',
         f'output = {_toml_value(str(folder / "out"))}',
         "[edition]",
         *(f"{k} = {_toml_value(v)}" for k, v in {**bundled.get("edition", {}),

@@ -40,3 +40,23 @@ def test_a_failing_migration_leaves_the_store_as_it_was(tmp_path: Path, monkeypa
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert "runs" in tables  # the first migration's
     assert not tables & {"prices", "claims", "later_table"}  # the pending ones', rolled back
+
+
+def test_every_not_null_column_of_a_fact_table_is_required_or_defaulted(tmp_path: Path) -> None:
+    """A row the validator lets through must never break a constraint of its table: that would
+    abort the whole run's transaction instead of setting one row aside."""
+    from flows.validate import SPECS
+
+    with store.open_store(tmp_path / "s.duckdb") as con:
+        not_null = con.execute(
+            "SELECT table_name, list(column_name) FROM duckdb_columns() "
+            "WHERE NOT is_nullable AND column_name NOT IN ('source_id', 'run_id', 'fetched_at', "
+            "'row_hash') GROUP BY table_name").fetchall()
+    checked = 0
+    for table, columns in not_null:
+        if table not in SPECS:
+            continue
+        safe = {f.name for f in SPECS[table] if f.required or f.default is not None}
+        assert set(columns) <= safe, (table, set(columns) - safe)
+        checked += 1
+    assert checked == len(SPECS)

@@ -83,6 +83,12 @@ def test_score_rules() -> None:
                        "scale: must be 'percent' or 'rating'"]
 
 
+def test_a_score_without_scale_is_a_percent() -> None:
+    rows = [{"model": "m", "benchmark": "b", "as_of": "2025-01-01", "value": 55}]
+    checked = check(duckdb.connect(), "scores", rows_to_text_table("scores", rows))
+    assert [r["scale"] for r in checked.good.to_pylist()] == ["percent"]
+
+
 def test_run_cost_rules() -> None:
     rows = [{"model": "m", "benchmark": "b", "as_of": "2025-01-01", "total_cost_usd": 3,
              "tasks": 10, "solved": 12}]

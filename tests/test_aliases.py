@@ -1,0 +1,113 @@
+"""The alias file: names mapped by hand to one model id, read from the configuration and applied
+to incoming rows before they are validated and stored."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.config import ConfigError, load_config
+from flows.ingest import ingest_sources
+from tests.conftest import DATA, write_config
+
+NOW = datetime(2025, 8, 8, 6, tzinfo=UTC)
+SCORES_A = ("model,benchmark,as_of,value\n"
+            "Gemma-3-27B-IT,gpqa-diamond,2025-03-12,42.4\n")
+SCORES_B = ("model,benchmark,as_of,value\n"
+            "openrouter/google/gemma-3-27b-it,livebench,2025-03-12,50.0\n")
+PRICES = ("model,provider,effective_from,input,output\n"
+          "openrouter/google/gemma-3-27b-it,novita,2025-03-12,0.1,0.2\n")
+
+
+def _config(tmp_path: Path, aliases: str | None) -> Path:
+    files = {"a.csv": SCORES_A, "b.csv": SCORES_B, "p.csv": PRICES}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    sources = [{"id": "scores-a", "kind": "scores", "format": "canonical",
+                "path": str(tmp_path / "a.csv")},
+               {"id": "scores-b", "kind": "scores", "format": "canonical",
+                "path": str(tmp_path / "b.csv")},
+               {"id": "house-prices", "kind": "prices", "format": "canonical",
+                "path": str(tmp_path / "p.csv")}]
+    cfg = write_config(tmp_path, sources)
+    text = cfg.read_text()
+    if aliases is None:
+        text = "\n".join(line for line in text.splitlines() if not line.startswith("aliases"))
+    else:
+        (tmp_path / "aliases.toml").write_text(aliases)
+        text = text.replace(str(DATA / "aliases.toml"), str(tmp_path / "aliases.toml"))
+    cfg.write_text(text + "\n")
+    return cfg
+
+
+def _ingest(cfg_path: Path, run_id: str = "run-1") -> list:
+    cfg = load_config(cfg_path)
+    return ingest_sources(cfg.database, cfg.sources, run_id, NOW, aliases=cfg.aliases)
+
+
+def _models(db: Path) -> dict[str, set[str]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT benchmark, model FROM scores_current").fetchall()
+    out: dict[str, set[str]] = {}
+    for benchmark, model in rows:
+        out.setdefault(model, set()).add(benchmark)
+    return out
+
+
+def test_without_aliases_two_spellings_stay_two_models(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, None)
+    assert load_config(cfg).aliases == {}  # no file named, none in the folder: no aliases
+    results = _ingest(cfg)
+    assert {r.source_id: r.unresolved for r in results}["scores-a"] == ["Gemma-3-27B-IT"]
+    assert _models(tmp_path / "brief.duckdb") == {"gemma-3-27b-it": {"gpqa-diamond"},
+                                                  "google/gemma-3-27b-it": {"livebench"}}
+
+
+def test_a_mapped_name_joins_the_model_and_counts_as_resolved(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, '[aliases]\n"gemma 3 27b it" = "google/gemma-3-27b-it"\n')
+    first = _ingest(cfg)
+    assert _models(tmp_path / "brief.duckdb") == {
+        "google/gemma-3-27b-it": {"gpqa-diamond", "livebench"}}
+    assert all(r.unresolved == [] for r in first)
+    with duckdb.connect(str(tmp_path / "brief.duckdb"), read_only=True) as con:
+        alias = con.execute("SELECT model, resolved FROM aliases WHERE source_id = 'scores-a'"
+                            ).fetchall()
+    assert alias == [("google/gemma-3-27b-it", True)]
+    with duckdb.connect(str(tmp_path / "brief.duckdb"), read_only=True) as con:
+        priced = con.execute("SELECT DISTINCT model FROM prices_current").fetchall()
+    assert priced == [("google/gemma-3-27b-it",)]  # the scores meet their price
+    # the mapped row's version is stable: a rerun stores nothing
+    again = _ingest(cfg, "run-2")
+    assert sum(r.rows_new + r.rows_updated for r in again) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[aliases]\n"x" = 3\n', "must map a name to a model id"),
+        ('[aliases]\n"X Model" = "a"\n"x-model" = "b"\n', "two model ids"),
+        ("aliases = 1\n", "must be a table"),
+        ("[aliases\n", "not valid TOML"),
+    ],
+)
+def test_a_bad_alias_file_is_a_configuration_error(tmp_path: Path, text: str,
+                                                   message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(_config(tmp_path, text))
+
+
+def test_a_named_alias_file_must_exist(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path)
+    cfg.write_text(cfg.read_text().replace(str(DATA / "aliases.toml"),
+                                           str(tmp_path / "missing.toml")))
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(cfg)
+
+
+def test_the_bundled_alias_file_maps_real_spellings() -> None:
+    aliases = load_config(DATA / "brief.toml").aliases
+    assert aliases["gemma-3-27b-it"] == "google/gemma-3-27b-it"
+    assert aliases["accounts/fireworks/models/qwq-32b"] == "qwq-32b"
