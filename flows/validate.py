@@ -68,8 +68,8 @@ SPECS: dict[str, tuple[Field, ...]] = {
         Field("benchmark", "VARCHAR", True),
         Field("as_of", "DATE", True),
         Field("total_cost_usd", "DOUBLE", True, _NONNEG),
-        Field("tasks", "BIGINT", True, (("{v} <= 0", "must be positive"),)),
-        Field("solved", "BIGINT", True, _NONNEG),
+        Field("tasks", "INTEGER", True, (("{v} <= 0", "must be positive"),)),
+        Field("solved", "INTEGER", True, _NONNEG),
         *_PROV,
     ),
     "profiles": (
@@ -123,8 +123,9 @@ ROW_CHECKS: dict[str, tuple[tuple[str, str], ...]] = {
     "run_costs": (("solved > tasks", "solved: more than the tasks run"),),
 }
 
-_TYPE_WORDS = {"DOUBLE": "a number", "BIGINT": "a whole number", "DATE": "a date (YYYY-MM-DD)",
-               "TIMESTAMPTZ": "a timestamp", "BOOLEAN": "true or false"}
+_TYPE_WORDS = {"DOUBLE": "a number", "BIGINT": "a whole number", "INTEGER": "a whole number",
+               "DATE": "a date (YYYY-MM-DD)", "TIMESTAMPTZ": "a timestamp",
+               "BOOLEAN": "true or false"}
 
 
 @dataclass
@@ -191,6 +192,12 @@ def validation_sql(kind: str, relation: str) -> str:
                 f"{_quote(f.name + ': ')} || {_quote(chr(39))} || {src} || "
                 f"{_quote(chr(39) + ' is not ' + word)} END"
             )
+        if f.type == "DOUBLE":  # "nan", "inf" and "1e400" cast to numbers no sum can use
+            reasons.append(f"CASE WHEN NOT isfinite({cast}) THEN "
+                           f"{_quote(f.name + ': not a finite number')} END")
+        if f.type in ("DATE", "TIMESTAMPTZ"):  # "infinity", or a year no calendar here has
+            reasons.append(f"CASE WHEN NOT ({cast} BETWEEN '0001-01-01' AND '9999-12-31') "
+                           f"THEN {_quote(f.name + ': outside years 1-9999')} END")
         if f.required:
             reasons.append(f"CASE WHEN {src} IS NULL THEN {_quote(f.name + ': missing')} END")
         for bad, why in f.checks:

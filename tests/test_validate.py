@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+import math
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from flows.adapters import canonical
@@ -95,3 +97,97 @@ def test_run_cost_rules() -> None:
     checked = check(duckdb.connect(), "run_costs", rows_to_text_table("run_costs", rows))
     assert checked.good.num_rows == 0
     assert checked.rejects[0]["reason"] == "solved: more than the tasks run"
+
+
+# -- whatever a source sends, a row that passes validation fits its table ---------------------
+
+HOSTILE = [None, "", " ", "0", "-1", "-0.0", "1.5", "55", "100", "101", "10001", "1e-9", "1e400",
+           "nan", "NaN", "inf", "-inf", "2147483648", "9223372036854775808", "abc", "true",
+           "2025-01-01", "2025-02-30", "0001-01-01", "9999-12-31", "-0044-03-15", "infinity",
+           "2025-01-01T10:00:00+02:00",
+           "percent", "rating", "x" * 5000, "’quoted’ \x00 nul"]
+
+
+@pytest.fixture(scope="module")
+def fact_store(tmp_path_factory):
+    from flows.store import open_store
+
+    with open_store(tmp_path_factory.mktemp("fuzz") / "s.duckdb") as con:
+        yield con
+
+
+@pytest.mark.parametrize("kind", ["prices", "scores", "run_costs", "profiles", "entries",
+                                  "trace_summaries"])
+def test_rows_that_pass_validation_always_fit_their_table(kind: str, fact_store) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from flows.ingest import insert_facts
+    from flows.validate import SPECS
+
+    names = [f.name for f in SPECS[kind]]
+    row = st.fixed_dictionaries({n: st.sampled_from(HOSTILE) for n in names})
+    run = iter(range(10**6))
+
+    @settings(max_examples=60, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(rows=st.lists(row, min_size=1, max_size=8))
+    def check_and_insert(rows: list[dict]) -> None:
+        table = rows_to_text_table(kind, rows)
+        table = table.append_column("source_id", pa.array(["fuzz"] * table.num_rows))
+        checked = check(fact_store, kind, table)
+        for good in checked.good.to_pylist():
+            for f in SPECS[kind]:
+                value = good[f.name]
+                assert not (isinstance(value, float) and not math.isfinite(value)), (f.name, value)
+        fact_store.execute("BEGIN TRANSACTION")
+        try:
+            insert_facts(fact_store, kind, checked.good, f"fuzz-{next(run)}",
+                         datetime(2025, 1, 1, tzinfo=UTC))
+        finally:
+            fact_store.execute("ROLLBACK")
+
+    check_and_insert()
+
+
+VALID = {
+    "prices": {"model": "m", "provider": "p", "effective_from": "2025-01-01", "input": "1",
+               "output": "2"},
+    "scores": {"model": "m", "benchmark": "b", "as_of": "2025-01-01", "value": "50",
+               "scale": "rating"},
+    "run_costs": {"model": "m", "benchmark": "b", "as_of": "2025-01-01", "total_cost_usd": "3",
+                  "tasks": "10", "solved": "5"},
+    "profiles": {"model": "m"},
+    "trace_summaries": {"workload": "w", "requests": "10", "span_s": "60",
+                        "prompt_tokens_mean": "100", "prompt_tokens_p95": "200",
+                        "output_tokens_mean": "10", "output_tokens_p95": "20",
+                        "requests_per_day": "1000"},
+}
+
+
+@pytest.mark.parametrize(("kind", "field", "value"), [
+    (kind, f.name, value)
+    for kind in VALID
+    for f in __import__("flows.validate", fromlist=["SPECS"]).SPECS[kind]
+    if f.type in ("DOUBLE", "BIGINT", "INTEGER")
+    for value in ("nan", "inf", "-inf", "1e400", *(("2147483648",) if f.type == "INTEGER" else ()))
+])
+def test_numbers_that_are_not_finite_or_do_not_fit_are_rejected(kind: str, field: str,
+                                                                 value: str, fact_store) -> None:
+    checked = check(fact_store, kind, rows_to_text_table(kind, [{**VALID[kind], field: value}]))
+    assert checked.good.num_rows == 0, checked.good.to_pylist()
+    assert field in checked.rejects[0]["reason"]
+
+
+@pytest.mark.parametrize("kind", list(VALID))
+def test_the_valid_rows_used_above_are_valid(kind: str, fact_store) -> None:
+    checked = check(fact_store, kind, rows_to_text_table(kind, [VALID[kind]]))
+    assert checked.rejects == [] and checked.good.num_rows == 1
+
+
+@pytest.mark.parametrize("value", ["infinity", "-infinity", "-0044-03-15", "10000-01-01"])
+def test_dates_outside_the_calendar_are_rejected(value: str, fact_store) -> None:
+    for kind, field in (("scores", "as_of"), ("entries", "published")):
+        row = {**VALID.get(kind, {"entry_id": "e"}), field: value}
+        checked = check(fact_store, kind, rows_to_text_table(kind, [row]))
+        assert checked.good.num_rows == 0 and field in checked.rejects[0]["reason"], value
