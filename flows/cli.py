@@ -38,6 +38,7 @@ DateOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
+EXIT_RUN_FAILED = 1
 EXIT_USAGE = 2
 EXIT_SOURCES_FAILED = 3
 
@@ -61,6 +62,22 @@ def config_or_exit(path: Path | None) -> Config:
         return load_config(path)
     except ConfigError as exc:
         raise fail(str(exc)) from None
+
+
+def store_or_exit(cfg: Config) -> None:
+    """Fail early, without a traceback, when the store cannot be opened for writing (another
+    process holds it, even read-only, after the usual wait for it)."""
+    import duckdb
+
+    from flows.store import open_store
+
+    try:
+        with open_store(cfg.database):
+            pass
+    except (duckdb.IOException, OSError) as exc:
+        raise fail(f"the store cannot be opened for writing: {exc}. Close the other "
+                   "connection (analysts: query a copy, see README) and run again.",
+                   EXIT_RUN_FAILED) from None
 
 
 def sources_table(results: list) -> Table:
@@ -95,18 +112,23 @@ def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = Fals
     """Make the day's Morning Brief: ingest every source, compute signals, write the draft.
 
     Exit code 0 when every source was read, 3 when some failed (the brief is still made),
-    2 for a bad configuration.
+    2 for a bad configuration, 1 when the run itself failed (the store locked by another
+    process, the output folder not writable; the reason is on stderr and in `runs.error`).
 
     Example: brief run --date 2025-10-30
     """
     cfg = config_or_exit(config)
     day = parse_day(date_)
+    store_or_exit(cfg)
     from flows.workers import start_workers
 
     start_workers()  # the parsing workers get ready while Prefect starts
     from flows.daily import daily_brief
 
-    summary = daily_brief(edition_date=day, config_path=str(cfg.path))
+    try:
+        summary = daily_brief(edition_date=day, config_path=str(cfg.path))
+    except Exception as exc:  # recorded in `runs` by the flow; said plainly here
+        raise fail(f"the run failed: {type(exc).__name__}: {exc}", EXIT_RUN_FAILED) from None
     if as_json:
         out.print_json(json.dumps(summary.to_dict(), default=str))
     else:
@@ -128,12 +150,16 @@ def ingest(config: ConfigOpt = None) -> None:
     Example: brief ingest --config data/brief.toml
     """
     cfg = config_or_exit(config)
+    store_or_exit(cfg)
     from flows.workers import start_workers
 
     start_workers()
     from flows.daily import ingest_only
 
-    results = ingest_only(config_path=str(cfg.path))
+    try:
+        results = ingest_only(config_path=str(cfg.path))
+    except Exception as exc:
+        raise fail(f"the ingest failed: {type(exc).__name__}: {exc}", EXIT_RUN_FAILED) from None
     out.print(sources_table(results))
     if any(not s.ok for s in results):
         raise typer.Exit(EXIT_SOURCES_FAILED)

@@ -4,7 +4,9 @@ signals and the draft brief) and `ingest_only`."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 from prefect import flow, task
@@ -20,6 +22,7 @@ from flows.ingest import Prepared, SourceResult, collect, prepare_all, store_sou
 from flows.pipeline import (
     RunSummary,
     compute_edition,
+    fail_run,
     finish_run,
     publish_draft,
     start_run,
@@ -43,6 +46,18 @@ def store_task(config_path: str, run_id: str, now: datetime,
     cfg = load_config(config_path)
     return store_sources(cfg.database, [(s, prepared[s.id]) for s in cfg.sources], run_id, now,
                          cfg.aliases)
+
+
+@contextmanager
+def recorded(cfg: Config, run_id: str, day: date, now: datetime) -> Iterator[None]:
+    """The run in `runs`: running, then failed with its error if anything raises (the caller
+    records success with `finish_run`)."""
+    start_run(cfg, run_id, day, now)
+    try:
+        yield
+    except BaseException as exc:
+        fail_run(cfg, run_id, exc, datetime.now(UTC))
+        raise
 
 
 def limits(cfg: Config) -> Limits:
@@ -79,8 +94,7 @@ def daily_brief(edition_date: date | None = None, config_path: str | None = None
     day = edition_date or datetime.now(UTC).date()
     run_id = flow_run.get_id() or uuid.uuid4().hex
     now = datetime.now(UTC)
-    with held_open(cfg.database):
-        start_run(cfg, run_id, day, now)
+    with held_open(cfg.database), recorded(cfg, run_id, day, now):
         results = ingest_all(cfg, run_id, now)
         summary = RunSummary(run_id=run_id, edition_date=day, sources=results)
         edition, summary.estimates, summary.signals = signals_task(str(cfg.path), day, run_id,
@@ -99,8 +113,7 @@ def ingest_only(config_path: str | None = None) -> list[SourceResult]:
     cfg = load_config(config_path)
     run_id = flow_run.get_id() or uuid.uuid4().hex
     now = datetime.now(UTC)
-    with held_open(cfg.database):
-        start_run(cfg, run_id, now.date(), now)
+    with held_open(cfg.database), recorded(cfg, run_id, now.date(), now):
         results = ingest_all(cfg, run_id, now)
         finish_run(cfg, RunSummary(run_id=run_id, edition_date=now.date(), sources=results), now)
     return results

@@ -53,13 +53,27 @@ class RunSummary:
         return d
 
 
+ABANDONED = "abandoned: its process ended before the run finished"
+
+
 def start_run(cfg: Config, run_id: str, day: date, now: datetime) -> None:
+    """Record the run as running. Called with the store held open by this process (no other
+    can open it meanwhile), so a run still marked running was left by a process that died."""
     with open_store(cfg.database) as con:
+        run(con, "UPDATE runs SET status = 'failed', error = ?, finished_at = ? "
+                 "WHERE status = 'running'", [ABANDONED, now])
         run(con,
             "INSERT INTO runs (run_id, edition_date, config_path, started_at, status) "
             "VALUES (?, ?, ?, ?, 'running')",
             [run_id, day, str(cfg.path), now],
         )
+
+
+def fail_run(cfg: Config, run_id: str, error: BaseException, now: datetime) -> None:
+    """Record why a run stopped."""
+    with open_store(cfg.database) as con:
+        run(con, "UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE run_id = ?",
+            [f"{type(error).__name__}: {error}", now, run_id])
 
 
 def statuses(con: duckdb.DuckDBPyConnection, results: list[SourceResult]) -> list[SourceStatus]:

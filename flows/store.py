@@ -299,6 +299,13 @@ MIGRATIONS += [
             WHERE effective_from <= day AND (effective_until IS NULL OR effective_until > day);
         """,
     ),
+    (
+        "0007_run_errors",
+        """
+        -- Why a run failed: its error, or that its process ended before it finished.
+        ALTER TABLE runs ADD COLUMN error VARCHAR;
+        """,
+    ),
 ]
 
 FACT_TABLES = ("prices", "scores", "run_costs", "profiles", "entries")

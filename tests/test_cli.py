@@ -139,3 +139,29 @@ def test_run_exits_3_when_a_source_fails_and_still_makes_the_brief(tmp_path: Pat
     text = " ".join(result.output.split())
     assert "file not found" in text and "1 source(s) failed" in text
     assert (tmp_path / "out" / DAY / "brief.md").exists()
+
+
+def test_run_exits_1_with_the_reason_when_another_process_holds_the_store(
+        tmp_path: Path, prefect_server) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import DATA
+
+    cfg = write_config(tmp_path, sources=[
+        {"id": "mistral", "kind": "feed", "format": "feed",
+         "path": str(DATA / "sources" / "feeds" / "feed_mistral.xml")}])
+    holder = subprocess.Popen(  # another process with the store open for writing
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('held', flush=True); time.sleep(120)", str(tmp_path / "brief.duckdb")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = invoke("run", "--date", DAY, "--config", str(cfg))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 1, result.output
+    text = " ".join(result.output.split())
+    assert "cannot be opened for writing" in text and "lock" in text.lower()
+    assert "Traceback" not in text

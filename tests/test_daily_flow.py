@@ -126,3 +126,31 @@ def test_failing_and_bad_sources_are_recorded_and_the_rest_goes_on(tmp_path: Pat
     assert summary.status == "partial"
     txt = Path(summary.outputs["txt"]).read_text()
     assert "gone" in txt  # the brief lists the source that failed
+
+
+def test_a_run_that_breaks_is_recorded_as_failed_with_its_error(tmp_path: Path,
+                                                               prefect_server) -> None:
+    from flows.pipeline import ABANDONED
+
+    sources = [{"id": "mistral", "kind": "feed", "format": "feed",
+                "path": str(DATA / "sources" / "feeds" / "feed_mistral.xml")}]
+    cfg = write_config(tmp_path, sources=sources)
+    (tmp_path / "out").write_text("a file where the briefs' folder should be")
+    db = tmp_path / "brief.duckdb"
+    with duckdb.connect(str(db)) as con:  # a run whose process died long ago
+        from flows.store import migrate
+
+        migrate(con)
+        con.execute("INSERT INTO runs (run_id, edition_date, config_path, started_at, status) "
+                    "VALUES ('dead', DATE '2025-08-07', 'x', TIMESTAMPTZ '2025-08-07 06:00Z', "
+                    "'running')")
+    with pytest.raises(Exception, match="out"):
+        daily_brief(edition_date=DAY, config_path=str(cfg))
+    with duckdb.connect(str(db), read_only=True) as con:
+        runs = dict((r[0], r[1:]) for r in con.execute(
+            "SELECT run_id, status, error, finished_at IS NOT NULL FROM runs").fetchall())
+        entries = con.execute("SELECT count(*) FROM entries").fetchall()[0][0]
+    assert runs.pop("dead") == ("failed", ABANDONED, True)
+    ((status, error, finished),) = runs.values()
+    assert status == "failed" and finished and "out" in error
+    assert entries > 0  # what was ingested before the failure is kept
