@@ -245,13 +245,14 @@ def compare(
     out.print(table)
     out.print(f"verdict: {result['verdict']} ({result['strength']}); cost driver: "
               f"{result['cost_driver']}; buyer behaviour: {result['buyer_behaviour']}; "
-              f"cost ratio {result['cost_ratio']:.3f}; delta score {result['delta_score']}")
+              f"cost ratio {_fmt(result['cost_ratio'])}; delta score "
+              f"{_fmt(result['delta_score'])}")
 
 
 def _fmt(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
-    return str(value)
+    return "n/a" if value is None else str(value)
 
 
 @app.command()

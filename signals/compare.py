@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import combinations
+from typing import Any
 
 from signals.costmodel import (
     Metrics,
@@ -311,8 +312,10 @@ class Comparison:
         return abs(self.cost_ratio - 1.0) >= COST_BAND
 
     def to_json(self) -> dict:
-        """Exactly the section-5 object, keys in the spec's order."""
-        return {
+        """Exactly the section-5 object, keys in the spec's order. A quantity with no finite
+        value (the cost ratio against a baseline that costs nothing) is null: strict JSON has
+        no Infinity."""
+        return _finite({
             "as_of": self.as_of.isoformat(),
             "workload": self.workload,
             "candidate": self.candidate,
@@ -329,7 +332,18 @@ class Comparison:
             "attribution": {f: self.attribution[f] for f in FACTORS},
             "candidate_metrics": self.candidate_metrics.to_dict(),
             "baseline_metrics": self.baseline_metrics.to_dict(),
-        }
+        })
+
+
+def _finite(value: Any) -> Any:
+    """`value` with every infinite or NaN float replaced by None, at any depth."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def score_significant(delta_score: float | None, noise: float | None) -> bool:

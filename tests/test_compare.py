@@ -457,3 +457,23 @@ def test_cascade_metrics() -> None:
     ).tier_used
     with pytest.raises(ValueError):
         cascade(W, side("x", None), second)
+
+
+def test_a_free_baseline_gives_valid_json_with_no_ratio() -> None:
+    import json
+
+    free = side("free", price=Price(input=0.0, output=0.0))
+    cmp = run(side("paid"), free)
+    assert math.isinf(cmp.cost_ratio) and cmp.reads.workload_cost == "up"
+    data = json.loads(json.dumps(cmp.to_json(), allow_nan=False))  # strict JSON
+    assert data["cost_ratio"] is None
+    both_free = run(side("also-free", price=Price(input=0.0, output=0.0)), free)
+    assert both_free.to_json()["cost_ratio"] == 1.0
+
+
+def test_a_side_that_never_succeeds_gives_valid_json() -> None:
+    import json
+
+    hopeless = side("hopeless", score=0.0)
+    cmp = run(hopeless)
+    json.dumps(cmp.to_json(), allow_nan=False)  # no Infinity or NaN anywhere
