@@ -8,7 +8,9 @@ from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Annotation
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.transforms import Bbox
 
 from flows.content import Chart, ChartPoint
 from flows.render import money
@@ -17,6 +19,7 @@ WIDTH_IN, HEIGHT_IN, DPI = 6.0, 3.6, 100  # 600 x 360 px: the width of the email
 PALETTE = ("#1d4e89", "#c0392b", "#1b7a3d", "#a15c00", "#6a3d9a", "#00838f")
 GREY = "#9a9a94"
 INK = "#1f1f1c"
+GAP_PX = 1.0  # between two labels moved apart
 LABEL_ALL_UP_TO = 8  # label every point on small charts; only candidates and incumbents above
 # DejaVu Sans ships with matplotlib: the same glyphs on every machine.
 STYLE = {"font.family": "DejaVu Sans", "font.size": 8, "axes.edgecolor": INK}
@@ -72,9 +75,7 @@ def _figure(chart: Chart) -> Figure:
             zorder=2,
             label="incumbents and others",
         )
-    for q in others:
-        if label_all or q.role == "incumbent":
-            _label(ax, q, GREY, q.score > middle)
+    labels = []  # candidates first: they keep their places, the others make way
     for i, q in enumerate(p for p in points if p.role == "candidate"):
         colour = PALETTE[i % len(PALETTE)]
         ax.scatter(
@@ -86,7 +87,10 @@ def _figure(chart: Chart) -> Figure:
             edgecolors="white",
             linewidths=0.8,
         )
-        _label(ax, q, colour, q.score > middle, bold=True)
+        labels.append(_label(ax, q, colour, q.score > middle, bold=True))
+    for q in others:
+        if label_all or q.role == "incumbent":
+            labels.append(_label(ax, q, GREY, q.score > middle))
 
     ax.set_yscale("log")
     ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
@@ -107,6 +111,7 @@ def _figure(chart: Chart) -> Figure:
     ax.legend(loc="best", fontsize=7, frameon=False)
     ax.margins(x=0.08, y=0.15)
     fig.subplots_adjust(left=0.13, right=0.97, top=0.9, bottom=0.14)
+    _separate(fig, ax, labels)
     return fig
 
 
@@ -116,9 +121,10 @@ def _tick(value: float, _position: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _label(ax: Axes, point: ChartPoint, colour: str, left: bool, bold: bool = False) -> None:
+def _label(ax: Axes, point: ChartPoint, colour: str, left: bool, bold: bool = False
+           ) -> Annotation:
     """Name a point; points on the right half are labelled to their left to stay in frame."""
-    ax.annotate(
+    return ax.annotate(
         point.model_label,
         (point.score, point.cost_per_success),
         xytext=(-5 if left else 5, 4),
@@ -129,3 +135,33 @@ def _label(ax: Axes, point: ChartPoint, colour: str, left: bool, bold: bool = Fa
         fontweight="bold" if bold else "normal",
         zorder=4,
     )
+
+
+def _separate(fig: Figure, ax: Axes, labels: list[Annotation]) -> None:
+    """Move labels that would overlap apart, vertically, in order (an earlier label keeps its
+    place); a label moved away from its point gets a thin line back to it."""
+    fig.canvas.draw()  # positions are known once the axes' limits are
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    to_points = 72.0 / fig.dpi
+    placed: list[Bbox] = []
+    for label in labels:
+        start = label.xyann
+        for _ in range(len(placed) + 1):
+            box = label.get_window_extent(renderer)
+            hit = next((b for b in placed if b.overlaps(box)), None)
+            if hit is None:
+                break
+            below = hit.y0 - box.y1 - GAP_PX  # move under the label in the way ...
+            above = hit.y1 - box.y0 + GAP_PX  # ... or over it if under leaves the frame
+            shift = below if box.y0 + below >= frame.y0 else above
+            label.xyann = (label.xyann[0], label.xyann[1] + shift * to_points)
+        placed.append(label.get_window_extent(renderer))
+        if label.xyann != start:  # the same label again, with a line back to its point
+            label.remove()
+            ax.annotate(label.get_text(), label.xy, xytext=label.xyann,
+                        textcoords="offset points", ha=label.get_horizontalalignment(),
+                        fontsize=label.get_fontsize(), color=label.get_color(),
+                        fontweight=label.get_fontweight(), zorder=4,
+                        arrowprops={"arrowstyle": "-", "color": label.get_color(),
+                                    "linewidth": 0.5, "shrinkA": 0, "shrinkB": 3})

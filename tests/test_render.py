@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import jinja2
+import matplotlib
 import pytest
 
 from flows import render
@@ -560,6 +561,28 @@ def test_chart_png_is_byte_identical(tmp_path: Path) -> None:
 def test_frontier_is_lowest_cost_for_at_least_that_score() -> None:
     steps = frontier(make_edition().chart.points)
     assert steps == [(82.5, 0.0011), (86.0, 0.0061), (89.4, 0.0094)]
+
+
+def test_chart_labels_of_close_points_do_not_overlap() -> None:
+    from matplotlib.text import Text
+
+    from flows.chart import STYLE, _figure
+
+    chart = make_edition().chart
+    chart.points = [ChartPoint(model_label=f"Claude Opus 4.1 ({effort})", score=73 + i * 0.4,
+                               cost_per_success=0.045 + i * 0.001, role="candidate")
+                    for i, effort in enumerate(("16k think", "27k", "none"))]
+    chart.points.append(ChartPoint(model_label="Incumbent", score=60, cost_per_success=0.01,
+                                   role="incumbent"))
+    with matplotlib.rc_context(STYLE):
+        fig = _figure(chart)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        boxes = [Text.get_window_extent(t, renderer) for t in fig.axes[0].texts]  # no lines
+    assert len(boxes) == 4
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b), (a, b)
 
 
 def test_no_chart_file_without_points(tmp_path: Path) -> None:
