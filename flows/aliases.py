@@ -3,12 +3,21 @@ before validation, so a mapped model is one fact with the rest of its sources'."
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 
 import pyarrow as pa
 
 from flows.config import alias_key
 from flows.validate import SPECS, row_hash
+
+
+def fingerprint(aliases: Mapping[str, str] | None) -> str:
+    """What the alias file says, as a short hash ("" for no aliases at all)."""
+    if not aliases:
+        return ""
+    return hashlib.sha256(json.dumps(sorted(aliases.items())).encode()).hexdigest()[:16]
 
 
 def mapped(name: str | None, model: str | None, aliases: Mapping[str, str]) -> str | None:

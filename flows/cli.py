@@ -37,6 +37,8 @@ DateOpt = Annotated[
     typer.Option("--date", "-d", help="Edition date, YYYY-MM-DD (default: today, UTC)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+RefetchOpt = Annotated[bool, typer.Option(
+    "--refetch", help="Read every source in full, even those unchanged since the last run.")]
 
 EXIT_RUN_FAILED = 1
 EXIT_USAGE = 2
@@ -108,7 +110,8 @@ def sources_table(results: list) -> Table:
 
 
 @app.command()
-def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False,
+        refetch: RefetchOpt = False) -> None:
     """Make the day's Morning Brief: ingest every source, compute signals, write the draft.
 
     Exit code 0 when every source was read, 3 when some failed (the brief is still made),
@@ -126,7 +129,7 @@ def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = Fals
     from flows.daily import daily_brief
 
     try:
-        summary = daily_brief(edition_date=day, config_path=str(cfg.path))
+        summary = daily_brief(edition_date=day, config_path=str(cfg.path), refetch=refetch)
     except Exception as exc:  # recorded in `runs` by the flow; said plainly here
         raise fail(f"the run failed: {type(exc).__name__}: {exc}", EXIT_RUN_FAILED) from None
     if as_json:
@@ -144,10 +147,12 @@ def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = Fals
 
 
 @app.command()
-def ingest(config: ConfigOpt = None) -> None:
+def ingest(config: ConfigOpt = None, refetch: RefetchOpt = False) -> None:
     """Read every configured source into the store, without making a brief.
 
-    Example: brief ingest --config data/brief.toml
+    Unchanged sources (a 304, or the same bytes) are skipped unless --refetch is given.
+
+    Example: brief ingest --config data/brief.toml --refetch
     """
     cfg = config_or_exit(config)
     store_or_exit(cfg)
@@ -157,7 +162,7 @@ def ingest(config: ConfigOpt = None) -> None:
     from flows.daily import ingest_only
 
     try:
-        results = ingest_only(config_path=str(cfg.path))
+        results = ingest_only(config_path=str(cfg.path), refetch=refetch)
     except Exception as exc:
         raise fail(f"the ingest failed: {type(exc).__name__}: {exc}", EXIT_RUN_FAILED) from None
     out.print(sources_table(results))

@@ -64,9 +64,10 @@ def limits(cfg: Config) -> Limits:
     return Limits(**cfg.fetch.model_dump())
 
 
-def ingest_all(cfg: Config, run_id: str, now: datetime) -> list[SourceResult]:
+def ingest_all(cfg: Config, run_id: str, now: datetime, refetch: bool = False
+               ) -> list[SourceResult]:
     """One task per source to fetch and parse it (on all cores), then one task to store."""
-    futures = prepare_all(cfg.database, cfg.sources, limits(cfg))
+    futures = prepare_all(cfg.database, cfg.sources, limits(cfg), cfg.aliases, refetch)
     prepared = {src.id: prepare_task.with_options(task_run_name=f"fetch-{src.id}")(
         str(cfg.path), src.id, futures[src.id]) for src in cfg.sources}
     # quote(): Prefect must not walk through every parsed row looking for futures
@@ -88,14 +89,16 @@ def render_task(config_path: str, edition: dict, run_id: str, now: datetime) -> 
 
 
 @flow(name="daily-brief")
-def daily_brief(edition_date: date | None = None, config_path: str | None = None) -> RunSummary:
-    """Make the Morning Brief of `edition_date` (default: today, UTC) from the sources."""
+def daily_brief(edition_date: date | None = None, config_path: str | None = None,
+                refetch: bool = False) -> RunSummary:
+    """Make the Morning Brief of `edition_date` (default: today, UTC) from the sources
+    (`refetch`: read every source in full, even unchanged ones)."""
     cfg = load_config(config_path)
     day = edition_date or datetime.now(UTC).date()
     run_id = flow_run.get_id() or uuid.uuid4().hex
     now = datetime.now(UTC)
     with held_open(cfg.database), recorded(cfg, run_id, day, now):
-        results = ingest_all(cfg, run_id, now)
+        results = ingest_all(cfg, run_id, now, refetch)
         summary = RunSummary(run_id=run_id, edition_date=day, sources=results)
         edition, summary.estimates, summary.signals = signals_task(str(cfg.path), day, run_id,
                                                                    results)
@@ -108,12 +111,12 @@ def daily_brief(edition_date: date | None = None, config_path: str | None = None
 
 
 @flow(name="ingest-sources")
-def ingest_only(config_path: str | None = None) -> list[SourceResult]:
+def ingest_only(config_path: str | None = None, refetch: bool = False) -> list[SourceResult]:
     """Read every configured source into the store, one task per source, without a brief."""
     cfg = load_config(config_path)
     run_id = flow_run.get_id() or uuid.uuid4().hex
     now = datetime.now(UTC)
     with held_open(cfg.database), recorded(cfg, run_id, now.date(), now):
-        results = ingest_all(cfg, run_id, now)
+        results = ingest_all(cfg, run_id, now, refetch)
         finish_run(cfg, RunSummary(run_id=run_id, edition_date=now.date(), sources=results), now)
     return results

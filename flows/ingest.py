@@ -20,7 +20,7 @@ import pyarrow as pa
 from flows.adapters import FORMATS
 from flows.adapters.base import Parsed
 from flows.adapters.canonical import HeaderError
-from flows.aliases import apply_aliases, mapped
+from flows.aliases import apply_aliases, fingerprint, mapped
 from flows.claims import entry_claims, store_claims
 from flows.config import PACKAGED_FORMATS, Source
 from flows.fetch import Fetched, FetchError, Limits, Validators, fetch_path, fetch_url
@@ -275,13 +275,15 @@ def prepare(source: Source, previous: Validators | None,
     return out
 
 
-def validators(db: Path) -> dict[str, Validators]:
-    """What each source's last successful fetch left (ETag, Last-Modified, content hash)."""
+def validators(db: Path, aliases: Mapping[str, str] | None = None) -> dict[str, Validators]:
+    """What each source's last successful fetch left (ETag, Last-Modified, content hash), for
+    the sources last read under the same alias file (the others are read again in full)."""
     if not db.exists():
         return {}
     with open_store(db) as con:
-        rows = con.execute("SELECT source_id, etag, last_modified, content_hash "
-                           "FROM source_state").fetchall()
+        rows = con.execute("SELECT source_id, etag, last_modified, content_hash FROM source_state "
+                           "WHERE coalesce(aliases_hash, '') = ?", [fingerprint(aliases)]
+                           ).fetchall()
     return {r[0]: Validators(*r[1:]) for r in rows}
 
 
@@ -295,10 +297,12 @@ def _expected_size(source: Source) -> int:
         return 0
 
 
-def prepare_all(db: Path, sources: list[Source], limits: Limits = DEFAULT_LIMITS
+def prepare_all(db: Path, sources: list[Source], limits: Limits = DEFAULT_LIMITS,
+                aliases: Mapping[str, str] | None = None, refetch: bool = False
                 ) -> dict[str, Future[Prepared]]:
-    """Start fetching and parsing every source on all cores; results arrive as futures."""
-    previous = validators(db)
+    """Start fetching and parsing every source on all cores; results arrive as futures. With
+    `refetch`, every source is read in full even if unchanged (after an upgrade, say)."""
+    previous = {} if refetch else validators(db, aliases)
     # largest first, so that no big source starts last and keeps one core busy alone
     return {s.id: submit(prepare, s, previous.get(s.id), limits)
             for s in sorted(sources, key=_expected_size, reverse=True)}
@@ -307,11 +311,12 @@ def prepare_all(db: Path, sources: list[Source], limits: Limits = DEFAULT_LIMITS
 def collect(future: Future[Prepared], db: Path, source: Source,
             limits: Limits = DEFAULT_LIMITS) -> Prepared:
     """A worker's result; if the worker died (out of memory, killed), the source is prepared
-    again in this process rather than lost."""
+    again in this process rather than lost (read in full: a lost 304 would lose nothing, but a
+    full read is always right)."""
     try:
         return future.result()
     except BrokenProcessPool:
-        return prepare(source, validators(db).get(source.id), limits)
+        return prepare(source, None, limits)
 
 
 def store_sources(db: Path, items: list[tuple[Source, Prepared]], run_id: str,
@@ -378,7 +383,8 @@ def store_sources(db: Path, items: list[tuple[Source, Prepared]], run_id: str,
             store_rejects(con, rejects, run_id, now)
             for r in rejects:
                 by_id[r["source_id"]].rejected += 1
-            state = [{"source_id": src.id, **asdict(prep.fetched.validators), "last_ok_at": now}
+            state = [{"source_id": src.id, **asdict(prep.fetched.validators), "last_ok_at": now,
+                      "aliases_hash": fingerprint(aliases)}
                      for (src, prep), r in zip(items, results, strict=True)
                      if r.ok and r.fetch_status == "fetched"]
             if state:
@@ -417,15 +423,15 @@ def ingest_source(db: Path, source: Source, run_id: str, now: datetime,
                   aliases: Mapping[str, str] | None = None) -> SourceResult:
     """Ingest one source (fetched and parsed here unless `prepared` is given)."""
     if prepared is None:
-        prepared = prepare(source, validators(db).get(source.id), limits)
+        prepared = prepare(source, validators(db, aliases).get(source.id), limits)
     return store_sources(db, [(source, prepared)], run_id, now, aliases)[0]
 
 
 def ingest_sources(db: Path, sources: list[Source], run_id: str, now: datetime,
-                   limits: Limits = DEFAULT_LIMITS, aliases: Mapping[str, str] | None = None
-                   ) -> list[SourceResult]:
+                   limits: Limits = DEFAULT_LIMITS, aliases: Mapping[str, str] | None = None,
+                   refetch: bool = False) -> list[SourceResult]:
     """Every source: fetched and parsed on all cores, then stored together (one writer)."""
-    futures = prepare_all(db, sources, limits)
+    futures = prepare_all(db, sources, limits, aliases, refetch)
     with held_open(db):  # opened (and migrated) while the workers parse
         prepared = [(s, collect(futures[s.id], db, s, limits)) for s in sources]
         return store_sources(db, prepared, run_id, now, aliases)

@@ -306,6 +306,13 @@ MIGRATIONS += [
         ALTER TABLE runs ADD COLUMN error VARCHAR;
         """,
     ),
+    (
+        "0008_source_state_aliases",
+        """
+        -- The alias file a source was last read under: a changed file reads every source again.
+        ALTER TABLE source_state ADD COLUMN aliases_hash VARCHAR;
+        """,
+    ),
 ]
 
 FACT_TABLES = ("prices", "scores", "run_costs", "profiles", "entries")

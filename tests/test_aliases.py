@@ -43,9 +43,10 @@ def _config(tmp_path: Path, aliases: str | None) -> Path:
     return cfg
 
 
-def _ingest(cfg_path: Path, run_id: str = "run-1") -> list:
+def _ingest(cfg_path: Path, run_id: str = "run-1", refetch: bool = False) -> list:
     cfg = load_config(cfg_path)
-    return ingest_sources(cfg.database, cfg.sources, run_id, NOW, aliases=cfg.aliases)
+    return ingest_sources(cfg.database, cfg.sources, run_id, NOW, aliases=cfg.aliases,
+                          refetch=refetch)
 
 
 def _models(db: Path) -> dict[str, set[str]]:
@@ -111,3 +112,25 @@ def test_the_bundled_alias_file_maps_real_spellings() -> None:
     aliases = load_config(DATA / "brief.toml").aliases
     assert aliases["gemma-3-27b-it"] == "google/gemma-3-27b-it"
     assert aliases["accounts/fireworks/models/qwq-32b"] == "qwq-32b"
+
+
+def test_a_changed_alias_file_reads_unchanged_sources_again(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, None)
+    _ingest(cfg)
+    assert {r.fetch_status for r in _ingest(cfg, "run-2")} == {"not_modified"}
+    (tmp_path / "aliases.toml").write_text(  # the config's folder: picked up from now on
+        '[aliases]\n"gemma-3-27b-it" = "google/gemma-3-27b-it"\n')
+    third = _ingest(cfg, "run-3")
+    assert {r.fetch_status for r in third} == {"fetched"}
+    assert sum(r.rows_new for r in third) == 1  # the gpqa score, under its mapped id
+    assert _models(tmp_path / "brief.duckdb")["google/gemma-3-27b-it"] == {"gpqa-diamond",
+                                                                           "livebench"}
+    assert {r.fetch_status for r in _ingest(cfg, "run-4")} == {"not_modified"}
+
+
+def test_refetch_reads_every_source_and_adds_nothing_unchanged(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, None)
+    _ingest(cfg)
+    again = _ingest(cfg, "run-2", refetch=True)
+    assert {r.fetch_status for r in again} == {"fetched"}
+    assert sum(r.rows_new + r.rows_updated for r in again) == 0
