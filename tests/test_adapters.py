@@ -233,8 +233,14 @@ def test_genai_prices_every_price_entry_is_accounted_for(snapshot: Parsed) -> No
             entries += 1 if isinstance(prices, gp_types.ModelPrice) else len(prices)
             variants += len(model.price_variants or [])
     reasons = [r["reason"] for r in snapshot.rejects]
-    entry_rejects = [r for r in reasons if r.startswith(("TimeOfDateConstraint", "no "))]
-    assert snapshot.count("prices") + len(entry_rejects) == entries
+    entry_rejects = [r for r in reasons if r.startswith("no ")]
+    windows = sum(isinstance(c.constraint, gp_types.TimeOfDateConstraint)
+                  for provider in gp_providers for model in provider.models
+                  if not isinstance(model.prices, gp_types.ModelPrice) for c in model.prices)
+    # every window is folded into a day-weighted price or rejected with its reason
+    assert windows > 0
+    assert sum(r.startswith("TimeOfDateConstraint") for r in reasons) <= windows
+    assert snapshot.count("prices") + len(entry_rejects) + windows == entries
     assert sum(r.startswith("price variant") for r in reasons) == variants
     assert snapshot.count("prices") > 1000
 
@@ -254,10 +260,36 @@ def test_genai_prices_dated_change(snapshot: Parsed) -> None:
     assert undated["source_name"] == "claude-sonnet-4-6"
 
 
-def test_genai_prices_time_of_day_and_variants_are_rejected(snapshot: Parsed) -> None:
-    deepseek = [r for r in snapshot.rejects if '"model": "deepseek-chat"' in r["raw"]]
-    assert any(r["reason"].startswith("TimeOfDateConstraint 00:30-16:30 UTC") for r in deepseek)
+def test_genai_prices_variants_are_rejected(snapshot: Parsed) -> None:
     assert any("'processing': 'batch'" in r["reason"] for r in snapshot.rejects)
+
+
+def test_genai_prices_time_of_day_prices_are_averaged_over_the_day(snapshot: Parsed) -> None:
+    """The stored price is what genai-prices itself charges, averaged over every quarter hour
+    of a day on which the row is in force (DeepSeek: 16 h standard, 8 h off-peak)."""
+    from datetime import UTC, datetime, timedelta
+
+    import genai_prices as gp
+
+    chat = next(r for r in snapshot.rows["prices"]
+                if (r["model"], r["provider"]) == ("deepseek-chat", "deepseek"))
+    assert (chat["input"], chat["output"]) == (0.225, 0.916666667)  # not the off-peak 0.135
+    timed = {(p.id, m.id) for p in gp_providers for m in p.models
+             if not isinstance(m.prices, gp_types.ModelPrice)
+             and any(isinstance(c.constraint, gp_types.TimeOfDateConstraint) for c in m.prices)}
+    rows = [r for r in snapshot.rows["prices"] if (r["provider"], r["model"]) in timed]
+    assert rows
+    usage = gp.Usage(input_tokens=1_000_000, output_tokens=1_000_000)
+    for row in rows:
+        undated = row["effective_from"] == "1970-01-01"  # in force before any dated change
+        day = datetime.fromisoformat("2000-01-01" if undated else row["effective_from"]
+                                     ).replace(tzinfo=UTC)
+        charged = [gp.calc_price(usage, row["model"], provider_id=row["provider"],
+                                 genai_request_timestamp=day + timedelta(minutes=15 * q))
+                   for q in range(96)]
+        for field, attr in (("input", "input_price"), ("output", "output_price")):
+            mean = sum(float(getattr(c, attr)) for c in charged) / 96
+            assert row[field] == pytest.approx(mean, rel=1e-6), (row["model"], field)
 
 
 def test_genai_prices_request_fee_and_profiles(snapshot: Parsed) -> None:

@@ -16,10 +16,16 @@ record of what it read is ``snapshot_version()``). For every provider -> model -
   Non-text units (audio, image, video, web search, document pages, the 1-hour cache write) have
   no canonical field and are not carried.
 
-Rejected with a reason, never dropped silently: time-of-day prices (e.g. DeepSeek's off-peak
-windows), request-specific price variants (batch processing, routes, search modes), tiers beyond
-the first, prices with no text-token or request price (speech, documents by page) and empty
-price entries (free tiers, subscription-included models).
+Time-of-day prices (DeepSeek's standard and off-peak hours, peak-hour surcharges) are folded
+into a day-weighted price: genai-prices applies the last matching entry, so a window overrides
+the rows listed before it during its hours, and the stored price is the average over the 24 hours
+of the day (traffic spread evenly: 16 h at the standard price and 8 h at the off-peak one give
+2/3 and 1/3 of each). A window with tiered prices, or that no row precedes, is rejected instead.
+
+Rejected with a reason, never dropped silently: request-specific price variants (batch
+processing, routes, search modes), tiers beyond the first, prices with no text-token or request
+price (speech, documents by page) and empty price entries (free tiers, subscription-included
+models).
 A model with a ``context_window`` also yields a profile row; a model id listed by several
 providers gets one profile, from the provider whose own model names match it (else the first).
 """
@@ -77,21 +83,35 @@ def _model_prices(out: Parsed, provider: str, model: types.ModelInfo, url: str |
         entries = [(None, model.prices)]
     else:
         entries = [(c.constraint, c.prices) for c in model.prices]
-    for constraint, price in entries:
+    folded: set[int] = set()
+    for i, (constraint, price) in enumerate(entries):
         raw = {"provider": provider, "model": model.id, "constraint": repr(constraint),
                "prices": repr(price)}
+        if isinstance(constraint, types.TimeOfDateConstraint):
+            continue  # folded into the rows before it, below
         if isinstance(constraint, types.StartDateConstraint):
             effective_from = constraint.start_date.isoformat()
         elif constraint is None:
             effective_from = UNDATED
         else:
-            out.reject("prices", f"{type(constraint).__name__} {_window(constraint)}: a price "
-                       "for part of the day has no canonical form; the undated row keeps the "
-                       "rest of the day's price", raw)
+            out.reject("prices", f"{type(constraint).__name__}: a price under this condition "
+                       "has no canonical form", raw)
             continue
         row = _row(out, provider, model.id, effective_from, price, url, raw)
-        if row is not None:
-            out.add("prices", row)
+        if row is None:
+            continue
+        windows = [(j, c, p) for j, (c, p) in enumerate(entries)
+                   if j > i and isinstance(c, types.TimeOfDateConstraint)]
+        if windows:
+            row = _day_weighted(out, row, windows, provider, model.id, url, raw)
+            folded |= {j for j, _, _ in windows}
+        out.add("prices", row)
+    for j, (constraint, price) in enumerate(entries):
+        if isinstance(constraint, types.TimeOfDateConstraint) and j not in folded:
+            out.reject("prices", f"TimeOfDateConstraint {_window(constraint)}: no price before "
+                       "it for the rest of the day", {"provider": provider, "model": model.id,
+                                                      "constraint": repr(constraint),
+                                                      "prices": repr(price)})
     for variant in model.price_variants or ():
         out.reject("prices", f"price variant when {variant.when} (from "
                    f"{_start(variant.constraint)}): request-specific prices have no canonical "
@@ -132,6 +152,41 @@ def _row(out: Parsed, provider: str, model_id: str, effective_from: str,
     row["source_name"] = model_id
     row["evidence_url"] = url
     return row
+
+
+_DAY = 24 * 60
+_BLENDED = ("input", "cached_input", "cache_write", "output", "reasoning", "request")
+
+
+def _day_weighted(out: Parsed, row: dict, windows: list[tuple[int, Any, Any]], provider: str,
+                  model_id: str, url: str | None, raw: dict) -> dict:
+    """`row` with each price averaged over the day, the windows' prices during their hours
+    (a later window wins where two overlap, as in genai-prices)."""
+    covering: list[dict | None] = [None] * _DAY  # per minute: the window row in force, if any
+    for _, constraint, price in windows:
+        window_raw = {**raw, "constraint": repr(constraint), "prices": repr(price)}
+        window = _row(Parsed(), provider, model_id, row["effective_from"], price, url, window_raw)
+        if window is None or window["tier_threshold_tokens"] or row["tier_threshold_tokens"]:
+            out.reject("prices", f"TimeOfDateConstraint {_window(constraint)}: tiered or empty "
+                       "prices for part of the day cannot be averaged; the rest of the day's "
+                       "price is kept", window_raw)
+            continue
+        for minute in _minutes(constraint):
+            covering[minute] = window
+    blended = dict(row)
+    for field in _BLENDED:
+        if row[field] is None:
+            continue
+        total = sum(row[field] if w is None or w[field] is None else w[field] for w in covering)
+        blended[field] = round(total / _DAY, 9)
+    return blended
+
+
+def _minutes(constraint: Any) -> range | list[int]:
+    """The minutes of the day (UTC) a time-of-day window covers; it may wrap past midnight."""
+    start = constraint.start_time.hour * 60 + constraint.start_time.minute
+    end = constraint.end_time.hour * 60 + constraint.end_time.minute
+    return range(start, end) if start < end else [*range(start, _DAY), *range(0, end)]
 
 
 def _num(value: Any) -> float | None:
