@@ -41,6 +41,7 @@ KEYS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 DEFAULT_LIMITS = Limits()
 MODEL_KINDS = ("prices", "scores", "run_costs", "profiles")
+FEED_FORMATS = ("feed", "rss", "atom", "jsonfeed")
 # What a URL of each format should serve (a clearly wrong Content-Type fails the fetch).
 EXPECT = {"feed": "feed", "rss": "feed", "atom": "feed", "jsonfeed": "feed", "aider": "yaml",
           "epoch": "csv", "lmarena": "csv", "azure-trace": "csv", "litellm": "json",
@@ -91,13 +92,17 @@ def fetch_source(source: Source, previous: Validators | None,
         raise SourceError(str(exc)) from None
 
 
-def parse_bytes(source: Source, data: bytes) -> Parsed:
-    """The source's items in canonical form, by its format's adapter."""
+def parse_bytes(source: Source, data: bytes, fetched: Fetched | None = None) -> Parsed:
+    """The source's items in canonical form, by its format's adapter (a feed fetched from a URL
+    also gets the address it came from and its Content-Type)."""
     parser = FORMATS.get(source.format)
     if parser is None:
         raise SourceError(f"unknown format {source.format!r} (known: {', '.join(sorted(FORMATS))})")
     options = {"kind": source.kind, **source.options} if source.format == "canonical" else (
-        source.options)
+        dict(source.options))
+    if source.format in FEED_FORMATS and fetched is not None and fetched.final_url:
+        options.setdefault("base_url", fetched.final_url)
+        options.setdefault("content_type", fetched.content_type)
     try:
         inspect.signature(parser).bind(data, source.id, **options)
     except TypeError as exc:
@@ -263,7 +268,7 @@ def prepare(source: Source, previous: Validators | None,
     try:
         out.fetched = fetch_source(source, previous, limits)
         if out.fetched.status == "fetched":
-            parsed = parse_bytes(source, out.fetched.body)
+            parsed = parse_bytes(source, out.fetched.body, out.fetched)
             out.tables = {kind: rows_to_text_table(kind, rows)
                           for kind, rows in parsed.rows.items() if rows}
             out.rejects = parsed.rejects

@@ -430,6 +430,18 @@ def test_feeds_html_is_sanitised_with_tables_and_absolute_links_kept() -> None:
     assert 'href="https://lab.example/pricing"' in xml_entry["content_html"]  # xml:base
 
 
+def test_feeds_links_resolve_against_the_base_url_option() -> None:
+    rss = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item>'
+           b"<title>X</title><guid>g</guid><link>/news/x</link></item></channel></rss>")
+    entry = feeds.parse(rss, "x", base_url="https://lab.example/feed.xml").rows["entries"][0]
+    assert entry["link"] == "https://lab.example/news/x"
+    assert feeds.parse(rss, "x").rows["entries"][0]["link"] == "/news/x"  # no base: as given
+    doc = {"version": "https://jsonfeed.org/version/1.1", "feed_url": "https://b.example/f.json",
+           "items": [{"id": "1", "url": "posts/1"}]}
+    item = feeds.parse(json.dumps(doc).encode(), "b").rows["entries"][0]
+    assert item["link"] == "https://b.example/posts/1"
+
+
 def test_feeds_rss_bozo_is_recorded_not_fatal() -> None:
     data = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
             b"<item><title>Broken &nbsp; entity</title><guid>g1</guid>"

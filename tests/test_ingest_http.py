@@ -142,3 +142,21 @@ def test_a_value_that_returns_is_the_current_version_again(tmp_path: Path,
         versions = con.execute("SELECT count(*) FROM entries WHERE entry_id = "
                                "'https://example.invalid/news/example-2'").fetchall()[0][0]
     assert summary == "Example-2 is available in the API." and versions == 3
+
+
+RELATIVE = (b'<?xml version="1.0"?><rss version="2.0" '
+            b'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Lab</title>'
+            b"<item><title>Model X</title><guid>x</guid><link>/news/model-x</link>"
+            b'<content:encoded><![CDATA[<p>See <a href="../pricing">pricing</a>.</p>]]>'
+            b"</content:encoded></item></channel></rss>")
+
+
+def test_relative_links_are_made_absolute_against_the_feed_address(
+        tmp_path: Path, fault_server: FaultServer) -> None:
+    fault_server.state["changing"] = RELATIVE
+    db = tmp_path / "brief.duckdb"
+    assert ingest_source(db, _source(fault_server, "/changing.xml"), "run-1", NOW, LIMITS).ok
+    with duckdb.connect(str(db), read_only=True) as con:
+        link, html = con.execute("SELECT link, content_html FROM entries").fetchall()[0]
+    assert link == fault_server.url("/news/model-x")  # clickable from an email
+    assert f'href="{fault_server.url("/pricing")}"' in html

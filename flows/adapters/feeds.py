@@ -28,6 +28,7 @@ from calendar import timegm
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 import nh3
@@ -93,17 +94,24 @@ def entry_id(guid: str | None, link: str | None, title: str, date: str | None) -
     return "sha256:" + hashlib.sha256(f"{title}\n{date or ''}".encode()).hexdigest()
 
 
-def parse(data: bytes, source_id: str) -> Parsed:
-    """Parse an RSS, Atom or JSON Feed document into entries."""
+def parse(data: bytes, source_id: str, *, base_url: str | None = None,
+          content_type: str | None = None) -> Parsed:
+    """Parse an RSS, Atom or JSON Feed document into entries. `base_url` (the address the feed
+    came from; an option for a saved file) makes relative links absolute; `content_type` (the
+    HTTP header) gives the charset when the document does not."""
     if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        return parse_json_feed(data, source_id)
-    return parse_xml_feed(data, source_id)
+        return parse_json_feed(data, source_id, base_url=base_url)
+    return parse_xml_feed(data, source_id, base_url=base_url, content_type=content_type)
 
 
-def parse_xml_feed(data: bytes, source_id: str) -> Parsed:
+def parse_xml_feed(data: bytes, source_id: str, *, base_url: str | None = None,
+                   content_type: str | None = None) -> Parsed:
     """RSS 0.9x/1.0/2.0 or Atom through feedparser."""
     out = Parsed()
-    doc = feedparser.parse(io.BytesIO(data), sanitize_html=False)  # sanitised below
+    headers = {k: v for k, v in (("content-location", base_url),
+                                 ("content-type", content_type)) if v}
+    doc = feedparser.parse(io.BytesIO(data), sanitize_html=False,  # sanitised below
+                           response_headers=headers)
     bozo = bool(doc.get("bozo"))
     reason = str(doc.get("bozo_exception")) if bozo else None
     if not doc.get("version") and not doc.entries:
@@ -136,8 +144,9 @@ def _html_content(item: Any) -> str | None:
     return clean_html("\n".join(parts))
 
 
-def parse_json_feed(data: bytes, source_id: str) -> Parsed:
-    """JSON Feed 1.0 or 1.1 (jsonfeed.org)."""
+def parse_json_feed(data: bytes, source_id: str, *, base_url: str | None = None) -> Parsed:
+    """JSON Feed 1.0 or 1.1 (jsonfeed.org); item addresses are made absolute against the
+    feed's `feed_url`, else `base_url`."""
     out = Parsed()
     try:
         doc = json.loads(data.decode("utf-8-sig"))
@@ -151,13 +160,14 @@ def parse_json_feed(data: bytes, source_id: str) -> Parsed:
     bozo = not version.startswith("https://jsonfeed.org/version/")
     reason = f"unknown JSON Feed version {version!r}" if bozo else None
     feed_author = _json_author(doc)
+    base = _str(doc.get("feed_url")) or base_url
     for item in doc["items"]:
         if not isinstance(item, dict):
             out.reject("entries", "JSON Feed item is not an object", item)
             continue
         title = html_to_text(item.get("title"))
         published = _iso(item.get("date_published") or item.get("date_modified"))
-        link = item.get("url") or item.get("external_url")
+        link = _absolute(item.get("url") or item.get("external_url"), base)
         text = item.get("content_text")
         content = html_to_text(text if text else item.get("content_html"))
         out.add("entries", {
@@ -191,6 +201,12 @@ def _iso(value: Any) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat()
+
+
+def _absolute(link: Any, base: str | None) -> str | None:
+    if not isinstance(link, str) or not link.strip():
+        return None
+    return urljoin(base, link.strip()) if base else link.strip()
 
 
 def _str(value: Any) -> str | None:
