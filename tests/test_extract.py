@@ -6,7 +6,6 @@ a careful reader finds in them; the rest are small hand-written texts for single
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -220,14 +219,6 @@ def test_simple_evals_readme() -> None:
     assert "gpt-4.1-2025-04-14" in facts.models and "Gemini 1.5 Pro" in facts.models
     assert len(facts.scores) == 214
     assert facts.contexts == () and facts.prices == () and facts.claims_cheaper is False
-
-
-def test_real_files_are_fast() -> None:
-    texts = [_read(key) for key in FILES]
-    start = time.perf_counter()
-    for text in texts:
-        extract(text)
-    assert time.perf_counter() - start < 2.0
 
 
 # ---------------------------------------------------------------------------------------------
