@@ -8,6 +8,7 @@ An adapter only rejects an item it cannot map at all, and says why.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,3 +70,36 @@ def number_or_raw(value: Any) -> Any:
         except ValueError:
             continue
     return value
+
+
+def one_per_key(out: Parsed, kind: str, rows: list[dict], key: tuple[str, ...]) -> None:
+    """Add ``rows`` to ``out``, one per ``key``; reject the others, saying which row was kept.
+
+    Several entries can map to one model id (regional, dated or variant entries, or names the
+    resolver folds together). The row kept is the one whose name (its last path segment) spells
+    the model id, else the shortest name, else the first in the file: a deterministic choice,
+    where the loader would otherwise keep an arbitrary one.
+    """
+    best: dict[tuple, int] = {}
+    for i, row in enumerate(rows):
+        group = tuple(row.get(k) for k in key)
+        if group not in best or _name_rank(row, i) < _name_rank(rows[best[group]], best[group]):
+            best[group] = i
+    for row in rows:
+        kept = rows[best[tuple(row.get(k) for k in key)]]
+        if kept is row:
+            out.add(kind, row)
+        else:
+            out.reject(kind, f"same {'/'.join(key)} as {kept['source_name']!r} (model id "
+                       f"{row['model']}): one row per key, kept the entry named most like the "
+                       "model", row)
+
+
+def _name_rank(row: dict, index: int) -> tuple[bool, int, int, int]:
+    name = str(row.get("source_name") or "")
+    segment = name.rsplit("/", 1)[-1]
+
+    def norm(text: str) -> str:
+        return re.sub(r"[\s.]+", "-", text.strip().lower())
+
+    return (norm(segment) != norm(str(row.get("model"))), len(segment), len(name), index)

@@ -28,7 +28,7 @@ Each entry gives one price row or one reject: ``sample_spec`` (documentation of 
 aliases (``alias_of``), entries without a mode or with a mode other than chat, completion or
 responses (embedding, image_generation, audio, ...), entries lacking an input or output
 token price, and entries mapping to a model id and provider already priced by a better-named
-entry (regional and dated entries; see ``one_per_key``).
+entry (regional and dated entries; see ``base.one_per_key``).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flows.adapters.base import Parsed, load_json, number_or_raw
+from flows.adapters.base import Parsed, load_json, number_or_raw, one_per_key
 from signals.identity import canonical_id
 
 UNDATED = "1970-01-01"
@@ -162,36 +162,3 @@ def _tier(entry: dict, tiers: list[dict]) -> tuple[int | None, dict[str, Any]]:
             if above:
                 return int(start), above
     return None, {}
-
-
-def one_per_key(out: Parsed, kind: str, rows: list[dict], key: tuple[str, ...]) -> None:
-    """Add ``rows`` to ``out``, one per ``key``; reject the others, saying which row was kept.
-
-    Several entries can map to one model id (regional, dated or variant entries, or names the
-    resolver folds together). The row kept is the one whose name (its last path segment) spells
-    the model id, else the shortest name, else the first in the file: a deterministic choice,
-    where the loader would otherwise keep an arbitrary one.
-    """
-    best: dict[tuple, int] = {}
-    for i, row in enumerate(rows):
-        group = tuple(row.get(k) for k in key)
-        if group not in best or _name_rank(row, i) < _name_rank(rows[best[group]], best[group]):
-            best[group] = i
-    for row in rows:
-        kept = rows[best[tuple(row.get(k) for k in key)]]
-        if kept is row:
-            out.add(kind, row)
-        else:
-            out.reject(kind, f"same {'/'.join(key)} as {kept['source_name']!r} (model id "
-                       f"{row['model']}): one row per key, kept the entry named most like the "
-                       "model", row)
-
-
-def _name_rank(row: dict, index: int) -> tuple[bool, int, int, int]:
-    name = str(row.get("source_name") or "")
-    segment = name.rsplit("/", 1)[-1]
-
-    def norm(text: str) -> str:
-        return re.sub(r"[\s.]+", "-", text.strip().lower())
-
-    return (norm(segment) != norm(str(row.get("model"))), len(segment), len(name), index)

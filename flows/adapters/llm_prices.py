@@ -14,7 +14,7 @@ every history entry is accounted for (a tier with no matching base period is rej
 
 Rejected with a reason: a file that is not a vendor file, models without an id or history,
 history entries that are not objects, and entries mapping to a model id and date already
-priced by a better-named entry (see ``litellm.one_per_key``).
+priced by a better-named entry (see ``base.one_per_key``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flows.adapters.base import Parsed, load_json, number_or_raw
-from flows.adapters.litellm import one_per_key
+from flows.adapters.base import Parsed, load_json, number_or_raw, one_per_key
 from signals.identity import canonical_id
 
 UNDATED = "1970-01-01"

@@ -19,7 +19,7 @@ arena_score, 95_pct_ci, votes, organization, ...``), older ones (``Model, Arena 
 
 Rejected with a reason: rows without a model name, repeats of a model already read (the
 merged table repeats an arena row once per matching Open LLM entry) and rows whose name maps to
-a model id already scored by a better-named row (see ``litellm.one_per_key``). A non-numeric
+a model id already scored by a better-named row (see ``base.one_per_key``). A non-numeric
 score is passed on for the validator to report.
 """
 
@@ -29,8 +29,7 @@ import csv
 import io
 import re
 
-from flows.adapters.base import Parsed, number_or_raw
-from flows.adapters.litellm import one_per_key
+from flows.adapters.base import Parsed, number_or_raw, one_per_key
 from signals.identity import canonical_id
 
 DEFAULT_BENCHMARK = "lmarena-text"

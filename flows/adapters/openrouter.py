@@ -19,7 +19,7 @@ which means "depends on the model the router picks"), ``:free`` variants (rate-l
 production price), ``:batch`` variants (batch-API prices, a request-specific variant), models
 that do not output text (image, video, speech, embeddings, rerank, transcription) and text
 models with no price at all ("0" for both prompt and completion), and items mapping to a model
-id already priced by a better-named item (dated or variant ids; see ``litellm.one_per_key``).
+id already priced by a better-named item (dated or variant ids; see ``base.one_per_key``).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flows.adapters.base import Parsed, load_json, number_or_raw
-from flows.adapters.litellm import one_per_key, per_million
+from flows.adapters.base import Parsed, load_json, number_or_raw, one_per_key
+from flows.adapters.litellm import per_million
 from signals.identity import canonical_id
 
 UNDATED = "1970-01-01"
