@@ -115,8 +115,9 @@ def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = Fals
     """Make the day's Morning Brief: ingest every source, compute signals, write the draft.
 
     Exit code 0 when every source was read, 3 when some failed (the brief is still made),
-    2 for a bad configuration, 1 when the run itself failed (the store locked by another
-    process, the output folder not writable; the reason is on stderr and in `runs.error`).
+    2 for a bad configuration, 1 when the run itself failed (the store held by another
+    process, the output folder not writable): the reason is on stderr, and in `runs.error`
+    when the store could be opened.
 
     Example: brief run --date 2025-10-30
     """
