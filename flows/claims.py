@@ -84,9 +84,10 @@ def entry_claims(source_id: str, entries: list[dict]) -> list[dict]:
         if not (may_claim(title) or may_claim(text or html)):
             continue  # no number and no word about cost: nothing a claim could be made of
         facts = extract_entry(title, text, html)
+        version = row_hash("entries", e)  # once per entry: it hashes the whole text
         for r in claim_rows(facts):
             rows.append({**dict.fromkeys(COLUMNS), **r, "source_id": source_id,
-                         "entry_id": e.get("entry_id"), "entry_hash": row_hash("entries", e),
+                         "entry_id": e.get("entry_id"), "entry_hash": version,
                          "published": e.get("published")})
     return rows
 
