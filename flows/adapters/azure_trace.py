@@ -39,6 +39,7 @@ _REQUIRED = ("timestamp", "prompt_tokens", "output_tokens")
 _LONG_FRACTION = re.compile(r"(\.\d{6})\d+")
 _TRUE = {"true", "1", "yes", "ok"}
 _FALSE = {"false", "0", "no", "error", "failed"}
+_OUTCOMES = _TRUE | _FALSE
 
 
 def parse(data: bytes, source_id: str, *, workload: str) -> Parsed:
@@ -108,8 +109,10 @@ def _row(fields: list[str], index: dict[str, int], header: list[str]) -> TraceRo
     stamp = cell("timestamp")
     if not stamp:
         return f"{header[index['timestamp']]} missing"
+    # longer than "YYYY-MM-DD HH:MM:SS.ffffff": maybe nanoseconds, which Python cannot hold
+    iso = _LONG_FRACTION.sub(r"\1", stamp) if len(stamp) > 26 else stamp
     try:
-        timestamp = datetime.fromisoformat(_LONG_FRACTION.sub(r"\1", stamp))
+        timestamp = datetime.fromisoformat(iso)
     except ValueError:
         return f"{header[index['timestamp']]} {stamp!r} is not an ISO date and time"
     if timestamp.tzinfo is None:
@@ -122,7 +125,7 @@ def _row(fields: list[str], index: dict[str, int], header: list[str]) -> TraceRo
                 return f"{header[index[name]]} missing"
             counts[name] = None
             continue
-        if not re.fullmatch(r"[0-9]+", raw):
+        if not (raw.isascii() and raw.isdigit()):
             return f"{header[index[name]]} {raw!r} is not a non-negative whole number"
         counts[name] = int(raw)
     if (counts["cached_tokens"] or 0) > (counts["prompt_tokens"] or 0):
@@ -137,7 +140,7 @@ def _row(fields: list[str], index: dict[str, int], header: list[str]) -> TraceRo
             return f"latency_s {raw_latency!r} is negative"
     ok: bool | None = None
     if raw_ok := cell("ok"):
-        if raw_ok.lower() not in _TRUE | _FALSE:
+        if raw_ok.lower() not in _OUTCOMES:
             return f"outcome {raw_ok!r} is not true/false"
         ok = raw_ok.lower() in _TRUE
     return TraceRow(timestamp=timestamp, prompt_tokens=counts["prompt_tokens"] or 0,
