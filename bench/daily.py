@@ -9,7 +9,7 @@ server a backlog of state changes to write for a second or two, and a flow start
 for it. A scheduled daily run never follows another flow that closely, so neither run is made to
 pay for the one before it.
 
-Usage: .venv/bin/python bench/daily.py [--repeat 3]
+Usage: .venv/bin/python bench/daily.py [--repeat 5]
 """
 
 from __future__ import annotations
@@ -64,27 +64,32 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each (median kept)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        cfg_path = write_config(Path(tmp))
-        n_tasks = len(load_config(cfg_path).sources) + 2  # one per source, signals, render
+        filled = write_config(Path(tmp))  # the store every rerun finds filled
+        n_tasks = len(load_config(filled).sources) + 2  # one per source, signals, render
         start_workers()  # as `brief run` does, while Prefect starts
         t0 = time.perf_counter()
         bare_flow(1)  # starts the ephemeral server: not timed below
         print(f"Prefect ephemeral server start-up and first flow: {time.perf_counter() - t0:.1f} s")
-        bare_first = timed(bare_flow, n_tasks)
-        first = timed(daily_brief, edition_date=DAY, config_path=str(cfg_path))
-        bare, warm = [], []
-        for _ in range(args.repeat):  # alternate, so Prefect's background work hits both alike
+        empty_adds, rerun_adds, bare = [], [], []
+        for i in range(args.repeat):  # alternate, so drift in the machine hits both alike
+            fresh = filled  # the first run fills it
+            if i:
+                (Path(tmp) / f"empty-{i}").mkdir()
+                fresh = write_config(Path(tmp) / f"empty-{i}")
             bare.append(timed(bare_flow, n_tasks))
-            warm.append(timed(daily_brief, edition_date=DAY, config_path=str(cfg_path)))
-    b, w = statistics.median(bare), statistics.median(warm)
-    print(f"bare flow, {n_tasks} no-op tasks:        {b:6.2f} s (median of {args.repeat})")
-    print(f"daily brief, empty store (first run):   {first:6.2f} s  ratio "
-          f"{first / bare_first:5.2f}  adds {first - bare_first:5.2f} s (bare flow just before: "
-          f"{bare_first:.2f} s)")
-    print(f"daily brief, rerun on a filled store:   {w:6.2f} s  ratio {w / b:5.2f}  "
-          f"adds {w - b:5.2f} s (median of {args.repeat})")
-    print(f"target: the pipeline adds at most 3 s -> "
-          f"{'met' if first - bare_first <= 3 else 'NOT met'} on the first run")
+            empty_adds.append(timed(daily_brief, edition_date=DAY, config_path=str(fresh))
+                              - bare[-1])
+            bare.append(timed(bare_flow, n_tasks))
+            rerun_adds.append(timed(daily_brief, edition_date=DAY, config_path=str(filled))
+                              - bare[-1])
+    empty, rerun = statistics.median(empty_adds), statistics.median(rerun_adds)
+    print(f"bare flow, {n_tasks} no-op tasks:          {statistics.median(bare):5.2f} s "
+          f"(median of {len(bare)})")
+    print(f"daily brief on an empty store adds:     {empty:5.2f} s (median of {args.repeat}; "
+          f"each {', '.join(f'{x:.2f}' for x in empty_adds)}; the first is this process's "
+          "first run)")
+    print(f"daily brief rerun on a filled store adds: {rerun:5.2f} s (median of {args.repeat})")
+    print(f"target: the pipeline adds at most 3 s -> {'met' if empty <= 3 else 'NOT met'}")
 
 
 if __name__ == "__main__":
