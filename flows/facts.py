@@ -24,7 +24,9 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
 def load_facts(con: duckdb.DuckDBPyConnection) -> FactSet:
     """Every price, score, run cost and profile in the store (ordered, so results are stable)."""
     facts = FactSet()
-    for r in _rows(con, "SELECT * FROM prices_current "
+    for r in _rows(con, "SELECT model, provider, effective_from, effective_to, input, output, "
+                        "cached_input, cache_write, reasoning, request, tier_threshold_tokens, "
+                        "input_above, output_above, source_id, evidence_url FROM prices_current "
                         "ORDER BY model, provider, effective_from, source_id"):
         price = Price(
             input=r["input"], output=r["output"], cached_input=r["cached_input"],
@@ -34,17 +36,21 @@ def load_facts(con: duckdb.DuckDBPyConnection) -> FactSet:
         )
         facts.add(PriceFact(r["model"], r["provider"], r["effective_from"], price,
                             r["source_id"], r["evidence_url"], r["effective_to"]))
-    for r in _rows(con, "SELECT * FROM scores_current ORDER BY model, benchmark, as_of, source_id"):
+    for r in _rows(con, "SELECT model, benchmark, as_of, value, scale, stderr, source_id, "
+                        "evidence_url FROM scores_current "
+                        "ORDER BY model, benchmark, as_of, source_id"):
         facts.add(ScoreFact(r["model"], r["benchmark"], r["as_of"],
                             Score(r["value"], r["scale"], r["stderr"]), r["source_id"],
                             r["evidence_url"]))
-    for r in _rows(con, "SELECT * FROM run_costs_current "
+    for r in _rows(con, "SELECT model, benchmark, as_of, total_cost_usd, tasks, solved, "
+                        "source_id FROM run_costs_current "
                         "ORDER BY model, benchmark, as_of, source_id"):
         facts.add(RunCostFact(r["model"], r["benchmark"], r["as_of"], r["total_cost_usd"],
                               r["tasks"], r["solved"], r["source_id"]))
     # Per model, each profile field from the first source (by id) that gives it.
     merged: dict[str, dict] = {}
-    for r in _rows(con, "SELECT * FROM profiles_current ORDER BY model, source_id"):
+    for r in _rows(con, f"SELECT model, {', '.join(PROFILE_FIELDS)} FROM profiles_current "
+                        "ORDER BY model, source_id"):
         fields = merged.setdefault(r["model"], {})
         for k in PROFILE_FIELDS:
             if r[k] is not None:
@@ -58,14 +64,17 @@ def _load_claims(con: duckdb.DuckDBPyConnection, facts: FactSet,
                  profiles: dict[str, dict]) -> None:
     """Facts read from release text, dated by the entry's publication: they count only where no
     table gives the number (FactSet keeps them apart)."""
-    sql = """SELECT c.*, e.link FROM claims c
+    sql = """SELECT c.kind, c.model, c.benchmark, c.unit, c.value, c.input, c.output,
+                    c.cached_input, c.source_id, e.link,
+                    CAST(timezone('UTC', c.published) AS DATE) AS day  -- dates are UTC days
+             FROM claims c
              JOIN entries_current e
                ON e.source_id = c.source_id AND e.entry_id = c.entry_id
               AND e.row_hash = c.entry_hash
              WHERE c.model IS NOT NULL AND c.published IS NOT NULL
              ORDER BY c.model, c.published, c.source_id, c.claim_id"""
     for r in _rows(con, sql):
-        day = r["published"].date()
+        day = r["day"]
         if r["kind"] == "score" and r["benchmark"] and r["unit"] == "percent":
             facts.add_claim(ScoreFact(r["model"], r["benchmark"], day, Score(r["value"]),
                                       r["source_id"], r["link"], claimed=True))
