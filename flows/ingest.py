@@ -43,6 +43,9 @@ DEFAULT_LIMITS = Limits()
 MODEL_KINDS = ("prices", "scores", "run_costs", "profiles")
 FEED_FORMATS = ("feed", "rss", "atom", "jsonfeed")
 # What a URL of each format should serve (a clearly wrong Content-Type fails the fetch).
+# The readers' version: change it when an adapter reads the same bytes differently, so that the
+# next run reads every source again instead of skipping the unchanged ones.
+READER_VERSION = "2026-11-27"
 EXPECT = {"feed": "feed", "rss": "feed", "atom": "feed", "jsonfeed": "feed", "aider": "yaml",
           "epoch": "csv", "lmarena": "csv", "azure-trace": "csv", "litellm": "json",
           "openrouter": "json", "llm-prices": "json"}
@@ -280,15 +283,20 @@ def prepare(source: Source, previous: Validators | None,
     return out
 
 
+def read_with(aliases: Mapping[str, str] | None = None) -> str:
+    """How sources are read now: the readers' version and the alias file."""
+    return f"{READER_VERSION}/{fingerprint(aliases)}"
+
+
 def validators(db: Path, aliases: Mapping[str, str] | None = None) -> dict[str, Validators]:
     """What each source's last successful fetch left (ETag, Last-Modified, content hash), for
-    the sources last read under the same alias file (the others are read again in full)."""
+    the sources last read the way they are read now (same readers, same alias file); the others
+    are read again in full."""
     if not db.exists():
         return {}
     with open_store(db) as con:
         rows = con.execute("SELECT source_id, etag, last_modified, content_hash FROM source_state "
-                           "WHERE coalesce(aliases_hash, '') = ?", [fingerprint(aliases)]
-                           ).fetchall()
+                           "WHERE read_with = ?", [read_with(aliases)]).fetchall()
     return {r[0]: Validators(*r[1:]) for r in rows}
 
 
@@ -389,7 +397,7 @@ def store_sources(db: Path, items: list[tuple[Source, Prepared]], run_id: str,
             for r in rejects:
                 by_id[r["source_id"]].rejected += 1
             state = [{"source_id": src.id, **asdict(prep.fetched.validators), "last_ok_at": now,
-                      "aliases_hash": fingerprint(aliases)}
+                      "read_with": read_with(aliases)}
                      for (src, prep), r in zip(items, results, strict=True)
                      if r.ok and r.fetch_status == "fetched"]
             if state:

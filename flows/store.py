@@ -307,10 +307,11 @@ MIGRATIONS += [
         """,
     ),
     (
-        "0008_source_state_aliases",
+        "0008_source_state_read_with",
         """
-        -- The alias file a source was last read under: a changed file reads every source again.
-        ALTER TABLE source_state ADD COLUMN aliases_hash VARCHAR;
+        -- How a source was last read (the readers' version and the alias file): when either
+        -- changes, the next run reads every source again in full.
+        ALTER TABLE source_state ADD COLUMN read_with VARCHAR;
         """,
     ),
 ]

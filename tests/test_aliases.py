@@ -134,3 +134,16 @@ def test_refetch_reads_every_source_and_adds_nothing_unchanged(tmp_path: Path) -
     again = _ingest(cfg, "run-2", refetch=True)
     assert {r.fetch_status for r in again} == {"fetched"}
     assert sum(r.rows_new + r.rows_updated for r in again) == 0
+
+
+def test_new_readers_read_unchanged_sources_again(tmp_path: Path, monkeypatch) -> None:
+    from flows import ingest
+
+    cfg = _config(tmp_path, None)
+    _ingest(cfg)
+    assert {r.fetch_status for r in _ingest(cfg, "run-2")} == {"not_modified"}
+    monkeypatch.setattr(ingest, "READER_VERSION", "an adapter reads differently now")
+    again = _ingest(cfg, "run-3")
+    assert {r.fetch_status for r in again} == {"fetched"}
+    assert sum(r.rows_new + r.rows_updated for r in again) == 0  # the same facts: nothing added
+    assert {r.fetch_status for r in _ingest(cfg, "run-4")} == {"not_modified"}

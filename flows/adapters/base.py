@@ -2,7 +2,9 @@
 
 An adapter module exposes ``parse(data: bytes, source_id: str, **options) -> Parsed``.
 Rows carry raw values (strings or numbers): the loader's validator casts and checks them.
-An adapter only rejects an item it cannot map at all, and says why.
+An adapter only rejects an item it cannot map at all, and says why. A change that makes an
+adapter read the same bytes differently goes with a new ``READER_VERSION`` (``flows/ingest.py``):
+stores then read every source again once, instead of skipping the unchanged ones.
 """
 
 from __future__ import annotations
