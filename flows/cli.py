@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -290,6 +291,63 @@ def costs(
         table.add_row(model, f"{m.p:.2f}", f"${m.cost_per_success:.4g}", f"${m.daily_bill:,.0f}",
                       f"{m.p_ok:.2f}", "yes" if m.viable else "no")
     out.print(table)
+
+
+@app.command()
+def names(
+    config: ConfigOpt = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Also list the names that resolved.")]
+    = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the model names sources used that matched no known model, with the closest known id.
+
+    To join such a name to a model, map it in data/aliases.toml ("name" = "model id"); the
+    closest id is a hint to check, never applied by itself.
+
+    Example: brief names --json
+    """
+    from flows.store import open_store
+
+    cfg = config_or_exit(config)
+    try:
+        with open_store(cfg.database, read_only=True) as con:
+            rows = con.execute(
+                "SELECT source_name, model, resolved, list(DISTINCT source_id ORDER BY source_id) "
+                "FROM aliases GROUP BY source_name, model, resolved "
+                "ORDER BY lower(source_name), model").fetchall()
+    except FileNotFoundError as exc:
+        raise fail(str(exc)) from None
+    known = sorted({model for _, model, resolved, _ in rows if resolved})
+    listed = [{"name": name, "model": model, "resolved": resolved, "sources": sources,
+               "closest_known": None if resolved else _closest(model, known)}
+              for name, model, resolved, sources in rows if show_all or not resolved]
+    if as_json:
+        out.print_json(json.dumps(listed))
+        return
+    table = Table("name", "stored as", "sources", "closest known id" if not show_all else
+                  "resolved / closest known id",
+                  title=f"{'Model names' if show_all else 'Unresolved model names'} "
+                        f"({len(listed)})")
+    for n in listed:
+        hint = "resolved" if n["resolved"] else (n["closest_known"] or "")
+        table.add_row(n["name"], n["model"], ", ".join(n["sources"]), hint)
+    out.print(table)
+    if not show_all and listed:
+        out.print(f"Map a name in {cfg.aliases_file} to join it to a model, for example "
+                  f'"{listed[0]["name"]}" = "<model id>".', highlight=False, soft_wrap=True)
+
+
+_NUMBERS = re.compile(r"(?<![a-z])\d+(?:\.\d+)?")
+
+
+def _closest(model: str, known: list[str]) -> str | None:
+    """The known id most like `model` among those with the same numbers (versions and sizes:
+    Llama 3.3 70B is not Llama 3.1 405B however alike the rest reads)."""
+    numbers = _NUMBERS.findall(model)
+    same = [k for k in known if _NUMBERS.findall(k) == numbers]
+    close = difflib.get_close_matches(model, same, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ from flows.fetch import Fetched, FetchError, Limits, Validators, fetch_path, fet
 from flows.store import held_open, insert_rows, open_store, run
 from flows.validate import SPECS, check, rows_to_text_table
 from flows.workers import submit
-from signals.identity import price_model, resolve
+from signals.identity import is_catalogue_id, price_model, resolve
 
 # Per table: the key of one fact (its versions share it), and which duplicate of a batch is kept
 # (the others go to rejects).
@@ -45,7 +45,7 @@ FEED_FORMATS = ("feed", "rss", "atom", "jsonfeed")
 # What a URL of each format should serve (a clearly wrong Content-Type fails the fetch).
 # The readers' version: change it when an adapter reads the same bytes differently, so that the
 # next run reads every source again instead of skipping the unchanged ones.
-READER_VERSION = "2026-11-27"
+READER_VERSION = "2026-11-27.2"
 EXPECT = {"feed": "feed", "rss": "feed", "atom": "feed", "jsonfeed": "feed", "aider": "yaml",
           "epoch": "csv", "lmarena": "csv", "azure-trace": "csv", "litellm": "json",
           "openrouter": "json", "llm-prices": "json"}
@@ -217,20 +217,23 @@ def record_aliases(con: duckdb.DuckDBPyConnection, good: pa.Table, defines_ids: 
     triples = sorted(set(zip(good.column("source_id").to_pylist(),
                              good.column("source_name").to_pylist(),
                              good.column("model").to_pylist(), strict=True)))
-    rows = [{"source_id": sid, "source_name": name or model, "model": model,
-             "resolved": sid in defines_ids or _known(name or model, model)
-             or model in targets or mapped(name, None, aliases) is not None,
-             "first_run_id": run_id}
-            for sid, name, model in triples]
+    rows: dict[tuple[str, str], dict] = {}  # one per (source, name): the key of `aliases`
+    for sid, name, model in triples:
+        rows.setdefault((sid, name or model), {
+            "source_id": sid, "source_name": name or model, "model": model,
+            "resolved": sid in defines_ids or _known(name or model, model)
+            or model in targets or mapped(name, None, aliases) is not None,
+            "first_run_id": run_id})
     if not rows:
         return {}
-    con.register("_alias", pa.Table.from_pylist(rows))
-    try:
-        run(con, "INSERT INTO aliases BY NAME SELECT * FROM _alias ON CONFLICT DO NOTHING")
+    con.register("_alias", pa.Table.from_pylist(list(rows.values())))
+    try:  # a name read again takes today's id and resolution (better rules, the alias file)
+        run(con, "INSERT INTO aliases BY NAME SELECT * FROM _alias ON CONFLICT DO UPDATE SET "
+                 "model = excluded.model, resolved = excluded.resolved")
     finally:
         con.unregister("_alias")
     out: dict[str, set[str]] = {}
-    for r in rows:
+    for r in rows.values():
         if not r["resolved"]:
             out.setdefault(r["source_id"], set()).add(r["source_name"])
     return {sid: sorted(names) for sid, names in out.items()}
@@ -239,7 +242,8 @@ def record_aliases(con: duckdb.DuckDBPyConnection, good: pa.Table, defines_ids: 
 def _known(name: str, model: str) -> bool:
     """Whether a source's name, or the id its adapter gave the row (a leaderboard label such as
     "DeepSeek R1 (0528)" comes with a model id of its own), is a model genai-prices knows."""
-    return resolve(name) is not None or resolve(price_model(model)) is not None
+    return (resolve(name) is not None or resolve(price_model(model)) is not None
+            or is_catalogue_id(price_model(model)))
 
 
 def _dump(row: dict) -> str:

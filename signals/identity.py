@@ -189,3 +189,14 @@ def price_model(model_id: str) -> str:
     if sep and head and _EFFORT_ONLY_RE.match(tail):
         return head
     return model_id
+
+
+@lru_cache(maxsize=1)
+def _catalogue_ids() -> frozenset[str]:
+    return frozenset(m.id for p in data_snapshot.get_snapshot().providers for m in p.models)
+
+
+def is_catalogue_id(model_id: str) -> bool:
+    """Whether ``model_id`` is exactly the id of a model in genai-prices (any provider): a row
+    under it meets that model's prices whatever the matcher makes of the name."""
+    return model_id in _catalogue_ids()

@@ -61,8 +61,7 @@ def _models(db: Path) -> dict[str, set[str]]:
 def test_without_aliases_two_spellings_stay_two_models(tmp_path: Path) -> None:
     cfg = _config(tmp_path, None)
     assert load_config(cfg).aliases == {}  # no file named, none in the folder: no aliases
-    results = _ingest(cfg)
-    assert {r.source_id: r.unresolved for r in results}["scores-a"] == ["Gemma-3-27B-IT"]
+    _ingest(cfg)
     assert _models(tmp_path / "brief.duckdb") == {"gemma-3-27b-it": {"gpqa-diamond"},
                                                   "google/gemma-3-27b-it": {"livebench"}}
 
@@ -147,3 +146,15 @@ def test_new_readers_read_unchanged_sources_again(tmp_path: Path, monkeypatch) -
     assert {r.fetch_status for r in again} == {"fetched"}
     assert sum(r.rows_new + r.rows_updated for r in again) == 0  # the same facts: nothing added
     assert {r.fetch_status for r in _ingest(cfg, "run-4")} == {"not_modified"}
+
+
+def test_a_name_read_again_takes_its_new_id_in_the_alias_table(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, None)
+    _ingest(cfg)
+    (tmp_path / "aliases.toml").write_text(
+        '[aliases]\n"Gemma-3-27B-IT" = "google/gemma-3-27b-it"\n')
+    _ingest(cfg, "run-2")
+    with duckdb.connect(str(tmp_path / "brief.duckdb"), read_only=True) as con:
+        row = con.execute("SELECT model, resolved, first_run_id FROM aliases "
+                          "WHERE source_id = 'scores-a'").fetchall()
+    assert row == [("google/gemma-3-27b-it", True, "run-1")]  # first seen in run-1

@@ -37,7 +37,7 @@ def invoke(*args: str):
     return runner.invoke(app, list(args))
 
 
-@pytest.mark.parametrize("command", ["run", "ingest", "compare", "costs"])
+@pytest.mark.parametrize("command", ["run", "ingest", "compare", "costs", "names"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     result = invoke(command, "--help")
     assert result.exit_code == 0
@@ -165,3 +165,20 @@ def test_run_exits_1_with_the_reason_when_another_process_holds_the_store(
     text = " ".join(result.output.split())
     assert "cannot be opened for writing" in text and "lock" in text.lower()
     assert "Traceback" not in text
+
+
+def test_names_lists_the_unresolved_with_a_hint(store: Path) -> None:
+    result = invoke("names", "--json", "--config", str(store))
+    assert result.exit_code == 0, result.output
+    listed = {n["name"]: n for n in json.loads(result.output)}
+    eurus = listed["Eurus-2-7B-PRIME"]
+    assert eurus["model"] == "eurus-2-7b-prime" and eurus["sources"] == ["epoch-gpqa-diamond"]
+    assert eurus["closest_known"] is None  # nothing alike with the same numbers
+    # a hint keeps versions and sizes: Llama 3.3 70B, not Llama 3.1 405B
+    assert listed["Llama-3.3-70B-Instruct"]["closest_known"] == "meta-llama/llama-3.3-70b-instruct"
+    assert all(not n["resolved"] for n in listed.values())
+    everything = json.loads(invoke("names", "--all", "--json", "--config", str(store)).output)
+    assert any(n["resolved"] and n["model"] == "gpt-5" for n in everything)
+    assert len(everything) > len(listed)
+    table = invoke("names", "--config", str(store))
+    assert "Unresolved model names" in table.output and "aliases.toml" in table.output
