@@ -125,7 +125,7 @@ def _reject_id(source_id: str, kind: str, reason: str, raw: str) -> str:
 def store_rejects(con: duckdb.DuckDBPyConnection, rejects: list[dict], run_id: str,
                   now: datetime) -> None:
     """Record rejects ({"source_id", "kind", "reason", "raw"}) once each: a rerun seeing the
-    same bad row adds nothing."""
+    same bad row adds nothing (it only becomes the row's last run)."""
     if not rejects:
         return
     tbl = pa.table({
@@ -137,9 +137,11 @@ def store_rejects(con: duckdb.DuckDBPyConnection, rejects: list[dict], run_id: s
         "raw": [str(r["raw"]) for r in rejects],
     })
     con.register("_rej", tbl)
-    try:
-        run(con, "INSERT INTO rejects SELECT DISTINCT ON (reject_id) *, ?, ? FROM _rej "
-                 "ON CONFLICT DO NOTHING", [run_id, now])
+    try:  # a reject seen again keeps when it was first seen and records this run as its last
+        run(con, "INSERT INTO rejects (reject_id, source_id, kind, reason, raw, first_run_id, "
+                 "first_seen, last_run_id) SELECT DISTINCT ON (reject_id) *, ?, ?, ? FROM _rej "
+                 "ON CONFLICT DO UPDATE SET last_run_id = excluded.last_run_id",
+            [run_id, now, run_id])
     finally:
         con.unregister("_rej")
 

@@ -84,7 +84,13 @@ def statuses(con: duckdb.DuckDBPyConnection, results: list[SourceResult]) -> lis
             f"SELECT source_id, count(*) AS n FROM {t}_current GROUP BY ALL"
             for t in FACT_TABLES) +
         ") GROUP BY ALL").fetchall())
-    rejected = dict(con.execute("SELECT source_id, count(*) FROM rejects GROUP BY ALL").fetchall())
+    # rows set aside by each source's latest full read (an unchanged source's stay current)
+    rejected = dict(con.execute(
+        "WITH last_read AS (SELECT source_id, run_id FROM source_runs "
+        "WHERE ok AND fetch_status = 'fetched' QUALIFY row_number() OVER ("
+        "PARTITION BY source_id ORDER BY fetched_at DESC, run_id DESC) = 1) "
+        "SELECT r.source_id, count(*) FROM rejects r JOIN last_read l "
+        "ON l.source_id = r.source_id AND l.run_id = r.last_run_id GROUP BY ALL").fetchall())
     return [SourceStatus(source_id=r.source_id, kind=r.kind, ok=r.ok,
                          rows=int(held.get(r.source_id, 0)),
                          rejected=int(rejected.get(r.source_id, 0)), reason=r.reason)

@@ -314,6 +314,15 @@ MIGRATIONS += [
         ALTER TABLE source_state ADD COLUMN read_with VARCHAR;
         """,
     ),
+    (
+        "0009_rejects_last_seen",
+        """
+        -- The last run whose read of the source still set the row aside: a reject that a later
+        -- full read no longer produces (a fixed row, a better reader) is history, not news.
+        ALTER TABLE rejects ADD COLUMN last_run_id VARCHAR;
+        UPDATE rejects SET last_run_id = first_run_id;
+        """,
+    ),
 ]
 
 FACT_TABLES = ("prices", "scores", "run_costs", "profiles", "entries")
