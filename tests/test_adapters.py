@@ -17,7 +17,7 @@ from genai_prices.data import providers as gp_providers
 
 from flows.adapters import FORMATS, aider, epoch, feeds, genai_prices
 from flows.adapters.base import Parsed
-from tests.conftest import REAL, file_ids, real_files
+from tests.conftest import REAL, check_contract, file_ids, one_named, real_files
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "data" / "sources"
@@ -30,18 +30,6 @@ def _yaml(data: bytes):
     return yaml.load(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-def _check_contract(parsed: Parsed) -> None:
-    assert isinstance(parsed, Parsed)
-    assert set(parsed.rows) <= {"prices", "scores", "run_costs", "profiles", "entries"}
-    for reject in parsed.rejects:
-        assert set(reject) == {"kind", "reason", "raw"}
-        assert reject["reason"] and isinstance(reject["raw"], str)
-
-
-def _by_source_name(rows: list[dict], name: str) -> dict:
-    matches = [r for r in rows if r["source_name"] == name]
-    assert len(matches) == 1, (name, matches)
-    return matches[0]
 
 
 # -- registry -------------------------------------------------------------------------------
@@ -66,7 +54,7 @@ def polyglot(real: Path) -> Parsed:
 def test_aider_every_leaderboard_file_is_accounted_for(path: Path) -> None:
     items = _yaml(path.read_bytes())
     parsed = aider.parse(path.read_bytes(), "aider")
-    _check_contract(parsed)
+    check_contract(parsed)
     # every run is a score or a reject; run costs only come with a score
     assert parsed.count("scores") + len(parsed.rejects) == len(items)
     assert parsed.count("run_costs") <= parsed.count("scores")
@@ -85,19 +73,19 @@ def test_aider_polyglot_counts(polyglot: Parsed, real: Path) -> None:
 
 
 def test_aider_known_entry(polyglot: Parsed) -> None:
-    score = _by_source_name(polyglot.rows["scores"], "gpt-4o-mini-2024-07-18")
+    score = one_named(polyglot.rows["scores"], "gpt-4o-mini-2024-07-18")
     assert score == {
         "model": "gpt-4o-mini", "benchmark": "aider-polyglot", "as_of": "2024-12-21",
         "value": 3.6, "scale": "percent", "stderr": None, "version": "0.69.2.dev",
         "source_name": "gpt-4o-mini-2024-07-18", "evidence_url": AIDER_URL,
     }
-    cost = _by_source_name(polyglot.rows["run_costs"], "gpt-4o-mini-2024-07-18")
+    cost = one_named(polyglot.rows["run_costs"], "gpt-4o-mini-2024-07-18")
     assert (cost["total_cost_usd"], cost["tasks"], cost["solved"]) == (0.3236, 225, 8)
     assert cost["as_of"] == "2024-12-21" and cost["model"] == "gpt-4o-mini"
 
 
 def test_aider_zero_cost_keeps_the_score_only(polyglot: Parsed) -> None:
-    score = _by_source_name(polyglot.rows["scores"], "Gemini 2.0 Pro exp-02-05")
+    score = one_named(polyglot.rows["scores"], "Gemini 2.0 Pro exp-02-05")
     assert score["value"] == 35.6
     # the --model argument names the model; it is not in genai-prices, so it stays normalised
     assert score["model"] == "gemini-2.0-pro-exp-02-05"
@@ -107,13 +95,13 @@ def test_aider_zero_cost_keeps_the_score_only(polyglot: Parsed) -> None:
 
 def test_aider_reasoning_settings_become_efforts(polyglot: Parsed) -> None:
     rows = polyglot.rows["scores"]
-    assert _by_source_name(rows, "gpt-5 (high)")["model"] == "gpt-5:high"
-    assert _by_source_name(rows, "gpt-5 (low)")["model"] == "gpt-5:low"
-    thinking = _by_source_name(rows, "claude-sonnet-4-20250514 (32k thinking)")["model"]
-    plain = _by_source_name(rows, "claude-sonnet-4-20250514 (no thinking)")["model"]
+    assert one_named(rows, "gpt-5 (high)")["model"] == "gpt-5:high"
+    assert one_named(rows, "gpt-5 (low)")["model"] == "gpt-5:low"
+    thinking = one_named(rows, "claude-sonnet-4-20250514 (32k thinking)")["model"]
+    plain = one_named(rows, "claude-sonnet-4-20250514 (no thinking)")["model"]
     assert thinking == plain + ":32k"
     # `--model sonnet` is an Aider alias: the leaderboard label names the model instead
-    alias = _by_source_name(rows, "claude-3-7-sonnet-20250219 (no thinking)")["model"]
+    alias = one_named(rows, "claude-3-7-sonnet-20250219 (no thinking)")["model"]
     assert alias.startswith("claude-3-7-sonnet")
 
 
@@ -149,7 +137,7 @@ def _csv_rows(path: Path) -> int:
                          ids=file_ids(real_files("benchmarks/epoch_ai/*.csv")))
 def test_epoch_every_csv_is_accounted_for(path: Path) -> None:
     parsed = epoch.parse(path.read_bytes(), "epoch", benchmark=path.stem)
-    _check_contract(parsed)
+    check_contract(parsed)
     assert parsed.count("scores") + len(parsed.rejects) == _csv_rows(path)
     for row in parsed.rows.get("scores", []):
         assert row["scale"] in ("percent", "rating")
@@ -160,7 +148,7 @@ def test_epoch_gpqa_internal_run_in_percent(real: Path) -> None:
     path = real / "benchmarks/epoch_ai/gpqa_diamond.csv"
     parsed = epoch.parse(path.read_bytes(), "epoch", benchmark="gpqa-diamond")
     assert parsed.count("scores") == _csv_rows(path) == 130 and not parsed.rejects
-    row = _by_source_name(parsed.rows["scores"], "gpt-5-nano-2025-08-07_high")
+    row = one_named(parsed.rows["scores"], "gpt-5-nano-2025-08-07_high")
     assert row["model"] == "gpt-5-nano:high"
     assert row["value"] == pytest.approx(69.44444444444444)
     assert row["stderr"] == pytest.approx(2.7594508998251045)
@@ -225,7 +213,7 @@ def snapshot() -> Parsed:
 
 
 def test_genai_prices_every_price_entry_is_accounted_for(snapshot: Parsed) -> None:
-    _check_contract(snapshot)
+    check_contract(snapshot)
     entries = variants = 0
     for provider in gp_providers:
         for model in provider.models:
@@ -325,7 +313,7 @@ def _expected_entries(path: Path) -> int:
 @pytest.mark.parametrize("path", _feed_files(), ids=file_ids(_feed_files()))
 def test_feeds_every_real_feed(path: Path) -> None:
     parsed = feeds.parse(path.read_bytes(), path.stem)
-    _check_contract(parsed)
+    check_contract(parsed)
     entries = parsed.rows.get("entries", [])
     assert len(entries) == _expected_entries(path)
     assert not parsed.rejects

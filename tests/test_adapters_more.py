@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from flows.adapters import FORMATS, azure_trace, litellm, llm_prices, lmarena, openrouter
-from flows.adapters.base import KINDS, Parsed
+from flows.adapters.base import Parsed
 from signals.trace import TraceRow, percentile_nearest_rank, summarise
-from tests.conftest import file_ids, real_files
+from tests.conftest import check_contract, file_ids, one_named, real_files
 
 LITELLM = "pricing/litellm_model_prices_and_context_window.json"
 OPENROUTER = "pricing/openrouter_api_v1_models_all.json"
@@ -24,18 +24,6 @@ TEXT_MODES = {"chat", "completion", "responses"}
 
 
 
-def _check_contract(parsed: Parsed) -> None:
-    assert isinstance(parsed, Parsed)
-    assert set(parsed.rows) <= {*KINDS, azure_trace.KIND}
-    for reject in parsed.rejects:
-        assert set(reject) == {"kind", "reason", "raw"}
-        assert reject["reason"] and isinstance(reject["raw"], str)
-
-
-def _one(rows: list[dict], source_name: str) -> dict:
-    matches = [r for r in rows if r["source_name"] == source_name]
-    assert len(matches) == 1, (source_name, matches)
-    return matches[0]
 
 
 def _csv_records(path: Path) -> list[dict]:
@@ -65,7 +53,7 @@ def litellm_parsed(real: Path) -> Parsed:
 
 def test_litellm_every_entry_is_a_price_or_a_reject(litellm_parsed: Parsed,
                                                     litellm_doc: dict) -> None:
-    _check_contract(litellm_parsed)
+    check_contract(litellm_parsed)
     assert len(litellm_doc) == 4878
     assert litellm_parsed.count("prices") + len(litellm_parsed.rejects) == len(litellm_doc)
     assert {r["kind"] for r in litellm_parsed.rejects} == {"prices"}
@@ -83,21 +71,21 @@ def test_litellm_every_entry_is_a_price_or_a_reject(litellm_parsed: Parsed,
 
 def test_litellm_known_prices(litellm_parsed: Parsed) -> None:
     rows = litellm_parsed.rows["prices"]
-    gpt4o = _one(rows, "gpt-4o")
+    gpt4o = one_named(rows, "gpt-4o")
     assert (gpt4o["model"], gpt4o["provider"], gpt4o["effective_from"]) == (
         "gpt-4o", "openai", "1970-01-01")
     assert (gpt4o["input"], gpt4o["output"], gpt4o["cached_input"]) == (2.5, 10.0, 1.25)
     assert gpt4o["tier_threshold_tokens"] is None and gpt4o["input_above"] is None
-    gemini = _one(rows, "gemini/gemini-2.5-pro")
+    gemini = one_named(rows, "gemini/gemini-2.5-pro")
     assert (gemini["input"], gemini["output"], gemini["cached_input"]) == (1.25, 10.0, 0.125)
     assert (gemini["tier_threshold_tokens"], gemini["input_above"],
             gemini["output_above"]) == (200000, 2.5, 15.0)
     # a `tiered_pricing` list: the base from the first range, the tier from the second
-    qwen = _one(rows, "dashscope/qwen3-coder-flash")
+    qwen = one_named(rows, "dashscope/qwen3-coder-flash")
     assert (qwen["input"], qwen["output"], qwen["tier_threshold_tokens"],
             qwen["input_above"], qwen["output_above"]) == (0.3, 1.5, 32000, 0.5, 2.5)
-    assert _one(rows, "perplexity/pplx-70b-online")["request"] == 0.005
-    assert _one(litellm_parsed.rows["profiles"], "gpt-4o")["context_window"] == 128000
+    assert one_named(rows, "perplexity/pplx-70b-online")["request"] == 0.005
+    assert one_named(litellm_parsed.rows["profiles"], "gpt-4o")["context_window"] == 128000
 
 
 def test_litellm_prices_carry_no_float_noise(litellm_parsed: Parsed) -> None:
@@ -116,7 +104,7 @@ def test_litellm_one_row_per_model_and_provider(litellm_parsed: Parsed) -> None:
     rows = litellm_parsed.rows["prices"]
     keys = [(r["model"], r["provider"], r["effective_from"]) for r in rows]
     assert len(keys) == len(set(keys))
-    assert _one(rows, "azure/o4-mini")["input"] == 1.1  # not the regional azure/us/o4-mini
+    assert one_named(rows, "azure/o4-mini")["input"] == 1.1  # not the regional azure/us/o4-mini
     assert not [r for r in rows if r["source_name"] == "azure/us/o4-mini"]
     assert any("'azure/o4-mini'" in r["reason"] for r in litellm_parsed.rejects)
 
@@ -150,7 +138,7 @@ def openrouter_parsed(real: Path) -> Parsed:
 
 def test_openrouter_every_model_is_a_price_or_a_reject(openrouter_parsed: Parsed,
                                                        openrouter_doc: dict) -> None:
-    _check_contract(openrouter_parsed)
+    check_contract(openrouter_parsed)
     items = openrouter_doc["data"]
     assert len(items) == 549
     assert openrouter_parsed.count("prices") + len(openrouter_parsed.rejects) == len(items)
@@ -167,15 +155,16 @@ def test_openrouter_every_model_is_a_price_or_a_reject(openrouter_parsed: Parsed
 
 def test_openrouter_known_prices(openrouter_parsed: Parsed) -> None:
     rows = openrouter_parsed.rows["prices"]
-    gpt4o = _one(rows, "openai/gpt-4o")
+    gpt4o = one_named(rows, "openai/gpt-4o")
     assert (gpt4o["model"], gpt4o["input"], gpt4o["output"], gpt4o["cached_input"]) == (
         "gpt-4o", 2.5, 10.0, 1.25)
     assert (gpt4o["effective_from"], gpt4o["created"]) == ("1970-01-01", "2024-05-13")
-    sonnet = _one(rows, "anthropic/claude-sonnet-4")
+    sonnet = one_named(rows, "anthropic/claude-sonnet-4")
     assert (sonnet["input"], sonnet["output"], sonnet["cache_write"]) == (3.0, 15.0, 3.75)
     assert (sonnet["tier_threshold_tokens"], sonnet["input_above"],
             sonnet["output_above"]) == (200000, 6.0, 22.5)
-    assert _one(openrouter_parsed.rows["profiles"], "openai/gpt-4o")["context_window"] == 128000
+    gpt4o = one_named(openrouter_parsed.rows["profiles"], "openai/gpt-4o")
+    assert gpt4o["context_window"] == 128000
     # the "-fast" variant maps to the same model id; the plainly named entry is kept
     opus = [r for r in rows if r["model"] == "claude-opus-4-7"]
     assert [(r["source_name"], r["input"]) for r in opus] == [("anthropic/claude-opus-4.7", 5.0)]
@@ -208,7 +197,7 @@ def test_openrouter_as_of_and_rejects() -> None:
 def test_llm_prices_every_history_entry_is_accounted_for(path: Path) -> None:
     doc = json.loads(path.read_bytes())
     parsed = llm_prices.parse(path.read_bytes(), "llm-prices")
-    _check_contract(parsed)
+    check_contract(parsed)
     entries = sum(len(m["price_history"]) for m in doc["models"])
     assert parsed.count("prices") + len(parsed.rejects) == entries
     for row in parsed.rows.get("prices", []):
@@ -258,12 +247,12 @@ def test_llm_prices_rejects() -> None:
 def test_lmarena_every_csv_is_accounted_for(path: Path) -> None:
     records = _csv_records(path)
     undated = lmarena.parse(path.read_bytes(), "arena")
-    _check_contract(undated)
+    check_contract(undated)
     assert undated.count("scores") == 0 and len(undated.rejects) == len(records) > 0
     assert {r["reason"] for r in undated.rejects} == {
         "no date: pass as_of (the export has no date column)"}
     dated = lmarena.parse(path.read_bytes(), "arena", as_of="2025-08-01", benchmark="arena-x")
-    _check_contract(dated)
+    check_contract(dated)
     assert dated.count("scores") + len(dated.rejects) == len(records)
     assert dated.count("scores") > 0.75 * len(records)
     for row in dated.rows["scores"]:
@@ -296,7 +285,7 @@ def test_lmarena_merged_table_repeats_are_rejected(real: Path) -> None:
     assert repeats == 9
     assert sum("repeats 'Phi-4' of line" in r["reason"] for r in parsed.rejects) == 2
     assert sum(" repeats " in r["reason"] for r in parsed.rejects) == repeats
-    assert _one(parsed.rows["scores"], "Phi-4")["value"] == 1214
+    assert one_named(parsed.rows["scores"], "Phi-4")["value"] == 1214
 
 
 def test_lmarena_other_layouts_and_ci_forms() -> None:
@@ -360,7 +349,7 @@ def test_azure_trace_summary_matches_the_code_assistant_workload(real: Path) -> 
     path = real / TRACE
     requests = len(_csv_records(path))
     parsed = azure_trace.parse(path.read_bytes(), "azure-code", workload="code_assistant")
-    _check_contract(parsed)
+    check_contract(parsed)
     assert not parsed.rejects
     (row,) = parsed.rows["trace_summaries"]
     assert set(row) == {
