@@ -192,7 +192,7 @@ def _facts(cfg: Config):
     try:
         with open_store(cfg.database, read_only=True) as con:
             cfg = cfg.model_copy(update={"workloads": measured_workloads(con, cfg)})
-            return cfg, load_facts(con)
+            return cfg, load_facts(con, cfg)
     except FileNotFoundError as exc:
         raise fail(str(exc)) from None
 
@@ -273,6 +273,7 @@ def costs(
 
     Example: brief costs --workload code_assistant --date 2025-10-30
     """
+    from signals.compare import basis
     from signals.daily import estimates_on
 
     _, day, wl, facts = _workload_context(config, date_, workload)
@@ -280,17 +281,57 @@ def costs(
     if not est:
         raise fail(f"no model has both a price and a score for workload {wl.name!r} on "
                    f"{day.isoformat()}")
-    rows = sorted(est.items(), key=lambda kv: (kv[1].cost_per_success, kv[0]))
+    rows = []
+    for model, m in sorted(est.items(), key=lambda kv: (kv[1].cost_per_success, kv[0])):
+        quote = facts.price_on(model, day)
+        rows.append({"model": model, **m.to_dict(), **basis(wl, facts.side(model, day, wl), None),
+                     "price_known_from": quote.known_from.isoformat(),
+                     "price_provider": quote.provider, "price_source": quote.fact.source_id})
     if as_json:
         out.print_json(json.dumps({"as_of": day.isoformat(), "workload": wl.name,
-                                   "models": [{"model": m, **x.to_dict()} for m, x in rows]}))
+                                   "models": rows}))
         return
-    table = Table("model", "p", "cost/success", "daily bill", "p_ok", "viable",
-                  title=f"{wl.label} as of {day.isoformat()}")
-    for model, m in rows:
-        table.add_row(model, f"{m.p:.2f}", f"${m.cost_per_success:.4g}", f"${m.daily_bill:,.0f}",
-                      f"{m.p_ok:.2f}", "yes" if m.viable else "no")
+    table = Table("model", "p", "tokens out+reasoning", "basis", "cost/success", "daily bill",
+                  "viable", title=f"{wl.label} as of {day.isoformat()}")
+    for r in rows:
+        table.add_row(r["model"], f"{r['p']:.2f}",
+                      f"{r['output_tokens']:,.0f}+{r['reasoning_tokens']:,.0f}",
+                      r["tokens_basis"], f"${r['cost_per_success']:.4g}",
+                      f"${r['daily_bill']:,.0f}", "yes" if r["viable"] else "no")
     out.print(table)
+
+
+@app.command()
+def show(
+    date_: Annotated[str, typer.Argument(help="Edition date, YYYY-MM-DD.")],
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the stored edition of a date: its items, pending releases and sources.
+
+    `--json` prints the edition shape of the signal model (section 8).
+
+    Example: brief show 2025-08-08 --json
+    """
+    from flows.content import Edition
+    from flows.store import open_store
+
+    cfg = config_or_exit(config)
+    day = parse_day(date_)
+    try:
+        with open_store(cfg.database, read_only=True) as con:
+            rows = con.execute("SELECT content, status, markdown FROM editions "
+                               "WHERE edition_date = ?", [day]).fetchall()
+    except FileNotFoundError as exc:
+        raise fail(str(exc)) from None
+    if not rows:
+        raise fail(f"no edition for {day.isoformat()}: make it with `brief run --date "
+                   f"{day.isoformat()}`")
+    edition = Edition.model_validate_json(rows[0][0]).model_copy(update={"status": rows[0][1]})
+    if as_json:
+        out.print_json(json.dumps(edition.to_json()))
+    else:
+        out.print(rows[0][2], markup=False, highlight=False)
 
 
 @app.command()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import date
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,6 +36,11 @@ class Source(BaseModel):
     url: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)
     label: str | None = None
+    # The day of the snapshot this source is: a row that gives no date of its own is known from
+    # it (signal-model section 6). Without it, the day the source is read.
+    as_of: date | None = None
+    # A price list read as a cross-check: compared with the primary prices, never used to price.
+    role: Literal["primary", "cross-check"] = "primary"
 
     @model_validator(mode="after")
     def _one_location(self) -> Source:
@@ -55,6 +62,36 @@ class EditionSettings(BaseModel):
 
     lookback_days: int = Field(default=7, ge=1, le=3660)
     max_items: int = Field(default=6, ge=1, le=100)
+    # an incumbent must have been known this many days before the edition's window opens
+    incumbent_min_age_days: int = Field(default=14, ge=0, le=3660)
+    # where readers find the method page (a web address); without one the brief names the page
+    method_url: str | None = Field(default=None, pattern=r"^https?://")
+
+
+class Defaults(BaseModel):
+    """Figures assumed where no source measures them; every use is marked `assumed`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # reasoning tokens per request by effort class (a thinking budget maps to a class, capped at
+    # the budget); used for reasoning models and effort variants with no measurement
+    reasoning_tokens: dict[str, float] = Field(default_factory=dict)
+    # model id patterns (shell-style) of reasoning models: without an effort suffix they count
+    # as `medium`
+    reasoning_models: list[str] = Field(default_factory=list)
+    ttft_s: float | None = Field(default=None, ge=0)
+    output_tps: float | None = Field(default=None, gt=0)
+    # model id patterns of models no lab serves itself (open weights): priced at the median of
+    # their hosts
+    hosted_only: list[str] = Field(default_factory=list)
+    # price lists disagreeing by more than this share on the same day are listed in the summary
+    price_tolerance: float = Field(default=0.25, gt=0)
+
+    def is_reasoning(self, model: str) -> bool:
+        return any(fnmatch(model, pat) for pat in self.reasoning_models)
+
+    def is_hosted_only(self, model: str) -> bool:
+        return any(fnmatch(model, pat) for pat in self.hosted_only)
 
 
 class FetchSettings(BaseModel):
@@ -118,6 +155,8 @@ class Config(BaseModel):
     aliases_file: Path
     edition: EditionSettings
     fetch: FetchSettings
+    defaults: Defaults = Field(default_factory=Defaults)
+    lineage: dict[str, str] = Field(default_factory=dict)  # model id -> its predecessor's id
     sources: list[Source]
     workloads: dict[str, Workload]
     workload_traces: dict[str, str]  # workload -> the trace source measuring it
@@ -186,6 +225,18 @@ def _read_aliases(path: Path, required: bool) -> dict[str, str]:
     return out
 
 
+def _read_lineage(path: Path, required: bool) -> dict[str, str]:
+    """The `[predecessors]` table of the lineage file: model id -> the model it succeeds."""
+    if not path.exists() and not required:
+        return {}
+    table = _read_toml(path).get("predecessors", {})
+    if not isinstance(table, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in table.items()):
+        raise ConfigError(f"{path}: [predecessors] must be a table of \"model id\" = "
+                          "\"predecessor id\"")
+    return {k.strip(): v.strip() for k, v in table.items()}
+
+
 def _explain(exc: ValidationError, where: str) -> ConfigError:
     lines = [f"{where}: invalid configuration"]
     for err in exc.errors():
@@ -228,7 +279,7 @@ def _parse_config(cfg_path: Path) -> Config:
     raw = _read_toml(cfg_path)
     base = cfg_path.parent
     known = {"database", "workloads", "capabilities", "aliases", "output", "edition", "fetch",
-             "sources"}
+             "sources", "defaults", "lineage"}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"{cfg_path}: unknown keys {sorted(unknown)} (known: {sorted(known)})")
@@ -240,6 +291,7 @@ def _parse_config(cfg_path: Path) -> Config:
         sources = [Source.model_validate(s) for s in raw.get("sources", [])]
         edition = EditionSettings.model_validate(raw.get("edition", {}))
         fetch = FetchSettings.model_validate(raw.get("fetch", {}))
+        defaults = Defaults.model_validate(raw.get("defaults", {}))
     except ValidationError as exc:
         raise _explain(exc, str(cfg_path)) from None
     ids = [s.id for s in sources]
@@ -270,6 +322,8 @@ def _parse_config(cfg_path: Path) -> Config:
         raise ConfigError(f"{workloads_file}: no [workloads.NAME] tables")
     aliases_file = resolve(raw.get("aliases"), "aliases.toml")
     aliases = _read_aliases(aliases_file, required="aliases" in raw)
+    lineage = _read_lineage(resolve(raw.get("lineage"), "lineage.toml"),
+                            required="lineage" in raw)
 
     return Config(
         path=cfg_path,
@@ -281,6 +335,8 @@ def _parse_config(cfg_path: Path) -> Config:
         aliases=aliases,
         edition=edition,
         fetch=fetch,
+        defaults=defaults,
+        lineage=lineage,
         sources=sources,
         workloads=workloads,
         workload_traces=traces,

@@ -35,18 +35,26 @@ class WorkloadLine(BaseModel):
     candidate_claimed: bool = False  # the candidate's score is read from its release text
     baseline_claimed: bool = False
     price_claimed: bool = False  # the candidate's price is read from its release text
+    baseline_role: str = "incumbent"  # incumbent | predecessor | previous_price
+    candidate_label: str = ""  # the variant compared (efforts of one model share an item)
+    price_basis: str | None = None  # e.g. "median of 5 hosts", "thinking rate"
+    candidate_price_from: datetime.date | None = None  # the day the price used was known
+    baseline_price_from: datetime.date | None = None
 
 
 class SignalItem(BaseModel):
-    """One release that carries a signal; its lead workload first, the others as sub-lines."""
+    """One piece of news that carries a signal (a release, a repricing or a newly published
+    score); its lead workload first, the others as sub-lines."""
 
     rank: int
+    kind: str = "release"  # release | repricing | score
     model: str
     model_label: str
     headline: str  # e.g. "Claude Haiku 4.5 cuts the bill for support chat"
     verdict: str
     verdict_words: str  # e.g. "cheaper per task"
     strength: str
+    buyer_behaviour: str = "hold"
     lines: list[WorkloadLine]
     sources: list[Link] = Field(default_factory=list)
 
@@ -61,6 +69,18 @@ class PendingRelease(BaseModel):
     sources: list[Link] = Field(default_factory=list)
 
 
+class PriceCheck(BaseModel):
+    """Two price lists disagreeing by more than the tolerance on the same day."""
+
+    model: str
+    model_label: str
+    field: str  # input | output
+    used: float
+    used_source: str
+    other: float
+    other_source: str
+
+
 class SourceStatus(BaseModel):
     """How one configured source fared in this run."""
 
@@ -70,6 +90,7 @@ class SourceStatus(BaseModel):
     rows: int = 0
     rejected: int = 0
     reason: str | None = None
+    fetch_status: str = "fetched"  # fetched | unchanged | failed
 
 
 class ChartPoint(BaseModel):
@@ -93,6 +114,9 @@ class Edition(BaseModel):
     """One edition of the Morning Brief section, as stored and rendered."""
 
     edition_date: date
+    window_from: date | None = None  # the window is (window_from, edition_date]
+    status: str = "draft"
+    revision: int = 1
     title: str
     tagline: str = "Score is the grade. Production cost is the bill."
     items: list[SignalItem]
@@ -100,3 +124,30 @@ class Edition(BaseModel):
     sources: list[SourceStatus]
     chart: Chart | None = None
     method_note: str
+    method_url: str | None = None
+    warnings: list[str] = Field(default_factory=list)  # e.g. the date is past the newest data
+    price_checks: list[PriceCheck] = Field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The edition as `brief show DATE --json` prints it (signal-model section 8)."""
+        return {
+            "edition_date": self.edition_date.isoformat(),
+            "status": self.status,
+            "revision": self.revision,
+            "window": {"from": self.window_from.isoformat() if self.window_from else None,
+                       "to": self.edition_date.isoformat()},
+            "items": [{
+                "kind": i.kind, "model": i.model, "headline": i.headline, "verdict": i.verdict,
+                "strength": i.strength, "buyer_behaviour": i.buyer_behaviour,
+                "comparisons": [ln.comparison for ln in i.lines],
+                "sources": [{"label": s.label, "url": s.url,
+                             "date": s.date.isoformat() if s.date else None}
+                            for s in i.sources],
+            } for i in sorted(self.items, key=lambda i: i.rank)],
+            "pending": [{"model": p.model, "missing": p.missing} for p in self.pending],
+            "sources": [{"id": s.source_id,
+                         "status": "failed" if not s.ok else s.fetch_status,
+                         "reason": s.reason} for s in self.sources],
+            "warnings": self.warnings,
+            "price_checks": [c.model_dump() for c in self.price_checks],
+        }

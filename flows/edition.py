@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from datetime import date
-from functools import lru_cache
+from datetime import date, timedelta
 
 from flows.config import Config
 from flows.content import (
@@ -13,47 +13,41 @@ from flows.content import (
     Edition,
     Link,
     PendingRelease,
+    PriceCheck,
     SignalItem,
     SourceStatus,
     WorkloadLine,
 )
+from flows.names import display_name, model_label
 from flows.render import FACTOR_WORDS, VERDICT_WORDS
 from signals.compare import Comparison, Side, success_benchmark
-from signals.daily import DaySignals, FactSet, Pending, ScoreFact, group_items
-from signals.identity import price_model, resolve
+from signals.daily import REPRICING, SCORE, DaySignals, Item, Pending
+from signals.facts import CROSS_CHECK, FactSet, ScoreFact
+from signals.identity import price_model
 
 METHOD_NOTE = (
     "How we compute it: per workload, cost per successful task = cost per attempt / success rate, "
-    "where the success rate is the model's score on the workload's benchmark; prices as in force "
-    "on the day, scores as published by the day (no look-ahead). The baseline is each workload's "
-    "incumbent: the viable model with the lowest cost per successful task the day before. "
-    "The change is split by Shapley value over price, generated tokens, reasoning tokens and "
-    "retries. Workload figures and their sources are listed in workloads.toml."
+    "where both sides' success rates come from the same benchmark; prices as in force and "
+    "known on the day, scores as published by the day (no look-ahead). The baseline is each "
+    "workload's incumbent: the generally available model, known for at least two weeks, with "
+    "the lowest cost per successful task the day before. Tokens per request are measured where "
+    "a benchmark run publishes them, else assumed per effort setting and marked so. The change "
+    "is split by Shapley value over price, generated tokens, reasoning tokens and retries."
 )
-
-
-@lru_cache(maxsize=4096)
-def model_label(model: str) -> str:
-    """A readable model name: the price list's display name, with any effort setting."""
-    base = price_model(model)
-    effort = model[len(base) + 1:] if model != base else None
-    found = resolve(base)
-    name = found.display_name if found else base
-    return f"{name} ({effort})" if effort else name
-
-
 def _factor_fact(c: Comparison, cand: Side, base: Side) -> str:
     """The fact behind the largest Shapley factor, side by side."""
     factor = max(c.attribution, key=lambda f: abs(c.attribution[f]))
+    cb, bb = c.candidate_basis, c.baseline_basis
     if factor == "price":
-        return (f"${cand.price.input:g} in / ${cand.price.output:g} out per 1M tokens vs "
-                f"${base.price.input:g} / ${base.price.output:g}")
+        cp, bp = cb["prices"], bb["prices"]
+        return (f"${cp['input']:.3g} in / ${cp['output']:.3g} out per 1M tokens vs "
+                f"${bp['input']:.3g} / ${bp['output']:.3g}")
     if factor == "output":
-        return (f"{cand.profile.verbosity:g}x the workload's reference output vs "
-                f"{base.profile.verbosity:g}x")
+        return (f"{cb['output_tokens']:,.0f} output tokens a request vs "
+                f"{bb['output_tokens']:,.0f}")
     if factor == "reasoning":
-        return (f"{cand.profile.reasoning_tokens:,.0f} reasoning tokens a request vs "
-                f"{base.profile.reasoning_tokens:,.0f}")
+        return (f"{cb['reasoning_tokens']:,.0f} reasoning tokens a request "
+                f"({cb['tokens_basis']}) vs {bb['reasoning_tokens']:,.0f} ({bb['tokens_basis']})")
     return (f"success rate {c.candidate_metrics.p:.0%} vs {c.baseline_metrics.p:.0%} "
             f"({FACTOR_WORDS[factor]})")
 
@@ -72,8 +66,12 @@ def _driver_detail(c: Comparison, cand: Side, base: Side) -> str:
     return _factor_fact(c, cand, base)
 
 
-def _headline(label: str, c: Comparison, workload_label: str) -> str:
+def _headline(label: str, kind: str, c: Comparison, workload_label: str) -> str:
     wl = workload_label.lower()
+    if kind == REPRICING:
+        move, bill = {"down": ("cuts", "falls"), "up": ("raises", "rises")}.get(
+            c.reads.workload_cost, ("changes", "barely moves"))
+        return f"{label} {move} its price: the bill for {wl} {bill}"
     return {
         "unlocks_workload": f"{label} unlocks {wl}",
         "cheaper_per_task": f"{label} cuts the bill for {wl}",
@@ -84,18 +82,29 @@ def _headline(label: str, c: Comparison, workload_label: str) -> str:
     }.get(c.verdict, f"{label} on {wl}")
 
 
-def _line(cfg: Config, facts: FactSet, c: Comparison, day: date) -> WorkloadLine:
+def _line(cfg: Config, facts: FactSet, c: Comparison, day: date, window_start: date
+          ) -> WorkloadLine:
     wl = cfg.workloads[c.workload]
     cand = facts.side(c.candidate, day, wl)
-    base = facts.side(c.baseline, day, wl)
+    old_price = c.baseline_role == "previous_price"
+    base = facts.side(c.baseline, day, wl, price_day=window_start if old_price else None)
     if cand is None or base is None:
         raise ValueError(f"{c.candidate} or {c.baseline} has no price on {day}")
     bench = c.benchmark or success_benchmark(wl, cand)
     cand_score = cand.scores[bench].value if bench in cand.scores else None
     base_score = base.scores[bench].value if bench in base.scores else None
+    quote = facts.price_on(c.candidate, day)
+    base_quote = facts.price_on(c.baseline, window_start if old_price else day)
+    basis = None
+    if quote is not None and quote.hosts > 1:
+        basis = quote.provider
+    elif quote is not None and quote.thinking_rate:
+        basis = "its thinking rate"
     return WorkloadLine(
         workload=wl.name, workload_label=wl.label, requests_per_day=wl.requests_per_day,
-        baseline=c.baseline, baseline_label=model_label(c.baseline),
+        baseline=c.baseline,
+        baseline_label=(f"{model_label(c.baseline)} at its previous price" if old_price
+                        else model_label(c.baseline)),
         benchmark=bench, benchmark_label=cfg.benchmark_label(bench) if bench else None,
         candidate_score=cand_score,
         baseline_score=base_score if c.benchmark else None,
@@ -103,7 +112,11 @@ def _line(cfg: Config, facts: FactSet, c: Comparison, day: date) -> WorkloadLine
         comparison=c.to_json(), driver_detail=_driver_detail(c, cand, base),
         candidate_claimed=_claimed(facts, c.candidate, bench, day),
         baseline_claimed=_claimed(facts, c.baseline, bench, day),
-        price_claimed=bool((p := facts.price_on(c.candidate, day)) and p.claimed),
+        price_claimed=bool(quote and quote.claimed),
+        baseline_role=c.baseline_role, candidate_label=model_label(c.candidate),
+        price_basis=basis,
+        candidate_price_from=quote.valid_from if quote else None,
+        baseline_price_from=base_quote.valid_from if base_quote else None,
     )
 
 
@@ -118,43 +131,58 @@ def _score_label(cfg: Config, fact: ScoreFact) -> str:
     return title if bench.lower() in title.lower() else f"{title}: {bench}"
 
 
-def _source_links(cfg: Config, facts: FactSet, model: str, day: date,
-                  benchmarks: Iterable[str]) -> list[Link]:
-    links: list[Link] = []
-    scores = facts.scores_on(model, day)
+def _web(url: str | None) -> str | None:
+    """Only web addresses are links: never a local path or another scheme."""
+    return url if url and re.match(r"^https?://", url, re.IGNORECASE) else None
+
+
+def _source_links(cfg: Config, facts: FactSet, models: Iterable[str], day: date,
+                  benchmarks: Iterable[str], release: Link | None) -> list[Link]:
+    links: list[Link] = [release] if release else []
+    models = list(dict.fromkeys(models))
     for bench in dict.fromkeys(benchmarks):
-        f = scores.get(bench)
-        if f is not None:
-            links.append(Link(label=_score_label(cfg, f), url=f.evidence_url, date=f.as_of))
-    price = facts.price_on(model, day)
-    if price is not None:
-        links.append(Link(label=f"{cfg.source(price.source_id).title}: price",
-                          url=price.evidence_url,
-                          date=None if price.effective_from.year <= 1970 else price.effective_from))
-    return links
+        for model in models:
+            f = facts.scores_on(model, day).get(bench)
+            if f is not None:
+                links.append(Link(label=_score_label(cfg, f), url=_web(f.evidence_url),
+                                  date=f.published))
+                break
+    quote = facts.price_on(models[0], day) if models else None
+    if quote is not None:
+        f = quote.fact
+        label = cfg.source(f.source_id).title if f.source_id in {
+            s.id for s in cfg.sources} else f.source_id
+        what = "price" if quote.hosts == 1 else f"prices of {quote.hosts} hosts (median)"
+        links.append(Link(label=f"{label}: {what}", url=_web(f.evidence_url),
+                          date=quote.known_from))
+    seen: set[tuple] = set()
+    return [ln for ln in links if not ((ln.label, ln.url) in seen or seen.add((ln.label, ln.url)))]
 
 
 def _pending(cfg: Config, p: Pending) -> PendingRelease:
     claims = [f"{cfg.benchmark_label(f.benchmark)} {f.score.value:.1f}"
               f"{'%' if f.score.scale == 'percent' else ' (rating)'}"
               f"{' (claimed in the release)' if f.claimed else ''}" for f in p.claims]
-    links = [Link(label=_score_label(cfg, f),
-                  url=f.evidence_url, date=f.as_of) for f in p.claims]
+    links = [Link(label=_score_label(cfg, f), url=_web(f.evidence_url), date=f.published)
+             for f in p.claims]
     return PendingRelease(model=p.model, model_label=model_label(p.model), claims=claims,
                           missing=list(p.missing), sources=links)
 
 
 def _chart(cfg: Config, facts: FactSet, sig: DaySignals, lead: Comparison) -> Chart | None:
     wl = cfg.workloads[lead.workload]
-    lead_side = facts.side(lead.candidate, sig.day, wl)
-    bench = success_benchmark(wl, lead_side) if lead_side else None
+    bench = lead.benchmark
     if bench is None:
         return None
     points = []
-    for model, m in sorted(sig.estimates[wl.name].items()):
+    for model in sorted(sig.estimates[wl.name]):
         side = facts.side(model, sig.day, wl)
-        if side is None or success_benchmark(wl, side) != bench:
+        if side is None or bench not in side.scores or side.scores[bench].scale != "percent":
             continue
+        m = sig.estimates[wl.name][model]
+        if success_benchmark(wl, side) != bench:
+            from signals.compare import estimate_side
+            m = estimate_side(wl, side, bench)
         role = ("candidate" if model in sig.candidates
                 else "incumbent" if model == lead.baseline else "other")
         points.append(ChartPoint(model_label=model_label(model), score=side.scores[bench].value,
@@ -165,30 +193,82 @@ def _chart(cfg: Config, facts: FactSet, sig: DaySignals, lead: Comparison) -> Ch
                  benchmark_label=cfg.benchmark_label(bench), points=points)
 
 
+def _release_link(facts: FactSet, releases: dict[str, Link], model: str) -> Link | None:
+    return releases.get(price_model(model))
+
+
+def price_checks(cfg: Config, facts: FactSet, models: Iterable[str], day: date
+                 ) -> list[PriceCheck]:
+    """Price lists that disagree with the price used by more than the tolerance on `day`."""
+    tol = cfg.defaults.price_tolerance
+    out = []
+    for model in sorted({price_model(m) for m in models}):
+        used = facts.price_on(model, day)
+        other = facts.price_on(model, day, role=CROSS_CHECK)
+        if used is None or other is None or used.claimed:
+            continue
+        for field in ("input", "output"):
+            a, b = getattr(used.price, field), getattr(other.price, field)
+            if max(a, b) > 0 and abs(a - b) / max(a, b) > tol:
+                out.append(PriceCheck(model=model, model_label=model_label(model), field=field,
+                                      used=a, used_source=used.fact.source_id, other=b,
+                                      other_source=other.fact.source_id))
+    return out
+
+
+def newest_data(facts: FactSet) -> date | None:
+    """The newest day any price or score table knew something."""
+    days = [f.published for fs in facts.scores.values() for f in fs]
+    days += [f.known_from or f.valid_from for fs in facts.prices.values() for f in fs]
+    return max(days, default=None)
+
+
 def build_edition(cfg: Config, facts: FactSet, sig: DaySignals,
-                  statuses: list[SourceStatus]) -> Edition:
-    """The edition of `sig.day`: ranked items (one per release), pending releases, sources."""
-    groups = group_items(sig.comparisons)[: cfg.edition.max_items]
+                  statuses: list[SourceStatus], releases: dict[str, Link] | None = None
+                  ) -> Edition:
+    """The edition of `sig.day`: ranked items (one per model and kind of news), the releases
+    without a comparable grade yet, the sources read."""
+    releases = releases or {}
     items = []
-    for rank, group in enumerate(groups, start=1):
-        lead = group[0]
-        label = model_label(lead.candidate)
-        lines = [_line(cfg, facts, c, sig.day) for c in group]
-        benches = [ln.benchmark for ln in lines if ln.benchmark]
-        items.append(SignalItem(
-            rank=rank, model=lead.candidate, model_label=label,
-            headline=_headline(label, lead, cfg.workloads[lead.workload].label),
-            verdict=lead.verdict, verdict_words=VERDICT_WORDS[lead.verdict],
-            strength=lead.strength, lines=lines,
-            sources=_source_links(cfg, facts, lead.candidate, sig.day, benches),
-        ))
-    chart = _chart(cfg, facts, sig, groups[0][0]) if groups else None
+    for rank, item in enumerate(sig.items[: cfg.edition.max_items], start=1):
+        items.append(_item(cfg, facts, sig, item, rank, releases))
+    chart = _chart(cfg, facts, sig, sig.items[0].lead) if sig.items else None
+    warnings = []
+    newest = newest_data(facts)
+    if newest is not None and sig.day > newest + timedelta(days=7):
+        warnings.append(f"The newest price or score in the store is from {newest:%-d %B %Y}: "
+                        "this edition may miss news after that day.")
+    used = {c.candidate for c in sig.comparisons} | {c.baseline for c in sig.comparisons}
     return Edition(
         edition_date=sig.day,
+        window_from=sig.window_start,
         title="Morning Brief · Model costs",
         items=items,
         pending=[_pending(cfg, p) for p in sig.pending],
         sources=statuses,
         chart=chart,
         method_note=METHOD_NOTE,
+        method_url=cfg.edition.method_url,
+        warnings=warnings,
+        price_checks=price_checks(cfg, facts, used, sig.day),
+    )
+
+
+def _item(cfg: Config, facts: FactSet, sig: DaySignals, item: Item, rank: int,
+          releases: dict[str, Link]) -> SignalItem:
+    lead = item.lead
+    label = display_name(item.model)
+    lines = [_line(cfg, facts, c, sig.day, sig.window_start) for c in item.lines]
+    benches = [ln.benchmark for ln in lines if ln.benchmark]
+    headline = _headline(label if item.kind == REPRICING else model_label(lead.candidate)
+                         if len({c.candidate for c in item.lines}) == 1 else label,
+                         item.kind, lead, cfg.workloads[lead.workload].label)
+    if item.kind == SCORE:
+        headline += " (newly published score)"
+    return SignalItem(
+        rank=rank, kind=item.kind, model=item.model, model_label=label, headline=headline,
+        verdict=lead.verdict, verdict_words=VERDICT_WORDS[lead.verdict],
+        strength=lead.strength, buyer_behaviour=lead.buyer_behaviour, lines=lines,
+        sources=_source_links(cfg, facts, [c.candidate for c in item.lines], sig.day, benches,
+                              _release_link(facts, releases, item.model)),
     )

@@ -12,7 +12,16 @@ from flows.config import Config
 from flows.store import insert_rows, run
 from signals.compare import Comparison, Score, success_benchmark
 from signals.costmodel import Price, Profile, Workload
-from signals.daily import DaySignals, FactSet, PriceFact, RunCostFact, ScoreFact
+from signals.daily import DaySignals
+from signals.facts import (
+    CROSS_CHECK,
+    PRIMARY,
+    FactSet,
+    Judgement,
+    PriceFact,
+    RunCostFact,
+    ScoreFact,
+)
 
 PROFILE_FIELDS = ("verbosity", "reasoning_tokens", "ttft_s", "output_tps", "context_window")
 
@@ -21,12 +30,23 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
     return con.sql(sql).to_arrow_table().to_pylist()
 
 
-def load_facts(con: duckdb.DuckDBPyConnection) -> FactSet:
-    """Every price, score, run cost and profile in the store (ordered, so results are stable)."""
-    facts = FactSet()
+def judgement(cfg: Config) -> Judgement:
+    """The configuration's settings for the judgement layer (signal-model section 7)."""
+    d = cfg.defaults
+    return Judgement(reasoning_tokens=dict(d.reasoning_tokens), is_reasoning=d.is_reasoning,
+                     is_hosted_only=d.is_hosted_only, ttft_s=d.ttft_s, output_tps=d.output_tps,
+                     source_rank={s.id: i for i, s in enumerate(cfg.sources)})
+
+
+def load_facts(con: duckdb.DuckDBPyConnection, cfg: Config | None = None) -> FactSet:
+    """Every price, score, run cost and profile in the store (ordered, so results are stable).
+    Prices of sources configured as cross-checks are kept apart: they never price a model."""
+    facts = FactSet(judgement=judgement(cfg) if cfg else Judgement())
+    roles = {s.id: s.role for s in cfg.sources} if cfg else {}
     for r in _rows(con, "SELECT model, provider, effective_from, effective_to, input, output, "
                         "cached_input, cache_write, reasoning, request, tier_threshold_tokens, "
-                        "input_above, output_above, source_id, evidence_url FROM prices_current "
+                        "input_above, output_above, source_id, evidence_url, known_from "
+                        "FROM prices_current "
                         "ORDER BY model, provider, effective_from, source_id"):
         price = Price(
             input=r["input"], output=r["output"], cached_input=r["cached_input"],
@@ -34,19 +54,22 @@ def load_facts(con: duckdb.DuckDBPyConnection) -> FactSet:
             tier_threshold_tokens=r["tier_threshold_tokens"], input_above=r["input_above"],
             output_above=r["output_above"],
         )
+        role = CROSS_CHECK if roles.get(r["source_id"]) == CROSS_CHECK else PRIMARY
         facts.add(PriceFact(r["model"], r["provider"], r["effective_from"], price,
-                            r["source_id"], r["evidence_url"], r["effective_to"]))
+                            r["source_id"], r["evidence_url"], r["effective_to"],
+                            known_from=r["known_from"], role=role))
     for r in _rows(con, "SELECT model, benchmark, as_of, value, scale, stderr, source_id, "
-                        "evidence_url FROM scores_current "
+                        "evidence_url, known_from FROM scores_current "
                         "ORDER BY model, benchmark, as_of, source_id"):
         facts.add(ScoreFact(r["model"], r["benchmark"], r["as_of"],
                             Score(r["value"], r["scale"], r["stderr"]), r["source_id"],
-                            r["evidence_url"]))
+                            r["evidence_url"], known_from=r["known_from"]))
     for r in _rows(con, "SELECT model, benchmark, as_of, total_cost_usd, tasks, solved, "
-                        "source_id FROM run_costs_current "
-                        "ORDER BY model, benchmark, as_of, source_id"):
+                        "source_id, known_from, prompt_tokens, completion_tokens "
+                        "FROM run_costs_current ORDER BY model, benchmark, as_of, source_id"):
         facts.add(RunCostFact(r["model"], r["benchmark"], r["as_of"], r["total_cost_usd"],
-                              r["tasks"], r["solved"], r["source_id"]))
+                              r["tasks"], r["solved"], r["source_id"], r["known_from"],
+                              r["prompt_tokens"], r["completion_tokens"]))
     # Per model, each profile field from the first source (by id) that gives it.
     merged: dict[str, dict] = {}
     for r in _rows(con, f"SELECT model, {', '.join(PROFILE_FIELDS)} FROM profiles_current "
@@ -55,6 +78,8 @@ def load_facts(con: duckdb.DuckDBPyConnection) -> FactSet:
         for k in PROFILE_FIELDS:
             if r[k] is not None:
                 fields.setdefault(k, r[k])
+        if r["verbosity"] is not None or r["reasoning_tokens"] is not None:
+            facts.token_profiles.add(r["model"])
     _load_claims(con, facts, merged)
     facts.profiles.update({m: Profile(**f) for m, f in merged.items()})
     return facts
@@ -77,13 +102,35 @@ def _load_claims(con: duckdb.DuckDBPyConnection, facts: FactSet,
         day = r["day"]
         if r["kind"] == "score" and r["benchmark"] and r["unit"] == "percent":
             facts.add_claim(ScoreFact(r["model"], r["benchmark"], day, Score(r["value"]),
-                                      r["source_id"], r["link"], claimed=True))
+                                      r["source_id"], r["link"], claimed=True, known_from=day))
         elif r["kind"] == "price" and r["input"] is not None and r["output"] is not None:
             price = Price(input=r["input"], output=r["output"], cached_input=r["cached_input"])
             facts.add_claim(PriceFact(r["model"], "claimed", day, price, r["source_id"],
-                                      r["link"], claimed=True))
+                                      r["link"], claimed=True, known_from=day))
         elif r["kind"] == "context_window" and r["value"]:
             profiles.setdefault(r["model"], {}).setdefault("context_window", int(r["value"]))
+
+
+def release_posts(con: duckdb.DuckDBPyConnection, start: date, end: date) -> dict:
+    """Per model id (without effort), the feed entry or release document published in the
+    window (start, end] that names it first: the release post an item links to."""
+    from flows.content import Link
+    from signals.identity import price_model
+
+    rows = con.execute(
+        "SELECT c.model, e.title, e.link, CAST(timezone('UTC', e.published) AS DATE) AS day "
+        "FROM claims c JOIN entries_current e ON e.source_id = c.source_id "
+        "AND e.entry_id = c.entry_id AND e.row_hash = c.entry_hash "
+        "WHERE c.model IS NOT NULL AND e.published IS NOT NULL "
+        "AND CAST(timezone('UTC', e.published) AS DATE) > ? "
+        "AND CAST(timezone('UTC', e.published) AS DATE) <= ? "
+        "ORDER BY e.published, e.source_id, e.entry_id", [start, end]).fetchall()
+    out: dict[str, Link] = {}
+    for model, title, link, day in rows:
+        if link and link.lower().startswith(("http://", "https://")):
+            out.setdefault(price_model(model), Link(label=title or "release post", url=link,
+                                                    date=day))
+    return out
 
 
 def cheaper_claims(con: duckdb.DuckDBPyConnection) -> dict[str, bool]:
@@ -132,7 +179,8 @@ def save_signals(con: duckdb.DuckDBPyConnection, day: date, comparisons: list[Co
     """Replace the day's signals, every comparison made (no_signal included) for analysts."""
     rows = [{
         "edition_date": day, "model": c.candidate, "workload": c.workload,
-        "baseline": c.baseline, "verdict": c.verdict, "strength": c.strength,
+        "baseline": c.baseline, "baseline_role": c.baseline_role, "benchmark": c.benchmark,
+        "comparable": c.comparable, "verdict": c.verdict, "strength": c.strength,
         "cost_driver": c.cost_driver, "buyer_behaviour": c.buyer_behaviour,
         "delta_score": c.delta_score, "cost_ratio": c.cost_ratio,
         "claim_contradicted": c.claim_contradicted,

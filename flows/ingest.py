@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -45,7 +45,7 @@ FEED_FORMATS = ("feed", "rss", "atom", "jsonfeed")
 # What a URL of each format should serve (a clearly wrong Content-Type fails the fetch).
 # The readers' version: change it when an adapter reads the same bytes differently, so that the
 # next run reads every source again instead of skipping the unchanged ones.
-READER_VERSION = "2026-11-27.2"
+READER_VERSION = "2026-12-01.1"
 EXPECT = {"feed": "feed", "rss": "feed", "atom": "feed", "jsonfeed": "feed", "aider": "yaml",
           "epoch": "csv", "lmarena": "csv", "azure-trace": "csv", "litellm": "json",
           "openrouter": "json", "llm-prices": "json"}
@@ -103,6 +103,8 @@ def parse_bytes(source: Source, data: bytes, fetched: Fetched | None = None) -> 
         raise SourceError(f"unknown format {source.format!r} (known: {', '.join(sorted(FORMATS))})")
     options = {"kind": source.kind, **source.options} if source.format == "canonical" else (
         dict(source.options))
+    if source.as_of is not None and "as_of" in inspect.signature(parser).parameters:
+        options.setdefault("as_of", source.as_of.isoformat())  # the snapshot's day dates its rows
     if source.format in FEED_FORMATS and fetched is not None and fetched.final_url:
         options.setdefault("base_url", fetched.final_url)
         options.setdefault("content_type", fetched.content_type)
@@ -252,6 +254,25 @@ def _dump(row: dict) -> str:
     return json.dumps(row, default=str, sort_keys=True, ensure_ascii=False)
 
 
+DATED_KINDS = ("prices", "scores", "run_costs")
+
+
+def snapshot_day(source: Source, today: date | None = None) -> str:
+    """The day a row without a date of its own counts as known from: the source's `as_of`
+    (the day of the snapshot a bundled file is), else the day it is read (UTC)."""
+    if source.as_of is not None:
+        return source.as_of.isoformat()
+    return (today or datetime.now(UTC).date()).isoformat()
+
+
+def stamp_known_from(parsed: Parsed, day: str) -> None:
+    """Give every price, score and run cost that carries no `known_from` the snapshot's day."""
+    for kind in DATED_KINDS:
+        for row in parsed.rows.get(kind, ()):
+            if not row.get("known_from"):
+                row["known_from"] = day
+
+
 def _location(source: Source) -> str:
     return str(source.path or source.url or f"{source.format} package data")
 
@@ -278,6 +299,7 @@ def prepare(source: Source, previous: Validators | None,
         out.fetched = fetch_source(source, previous, limits)
         if out.fetched.status == "fetched":
             parsed = parse_bytes(source, out.fetched.body, out.fetched)
+            stamp_known_from(parsed, snapshot_day(source))
             out.tables = {kind: rows_to_text_table(kind, rows)
                           for kind, rows in parsed.rows.items() if rows}
             out.rejects = parsed.rejects

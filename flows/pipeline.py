@@ -15,6 +15,7 @@ from flows.facts import (
     last_edition_before,
     load_facts,
     measured_workloads,
+    release_posts,
     save_estimates,
     save_signals,
 )
@@ -92,6 +93,8 @@ def statuses(con: duckdb.DuckDBPyConnection, results: list[SourceResult]) -> lis
         "SELECT r.source_id, count(*) FROM rejects r JOIN last_read l "
         "ON l.source_id = r.source_id AND l.run_id = r.last_run_id GROUP BY ALL").fetchall())
     return [SourceStatus(source_id=r.source_id, kind=r.kind, ok=r.ok,
+                         fetch_status={"not_modified": "unchanged"}.get(r.fetch_status,
+                                                                        r.fetch_status),
                          rows=int(held.get(r.source_id, 0)),
                          rejected=int(rejected.get(r.source_id, 0)), reason=r.reason)
             for r in results]
@@ -102,19 +105,21 @@ def compute_edition(cfg: Config, day: date, run_id: str,
     """Estimates, signals and the edition for `day`; stores estimates and signals."""
     with open_store(cfg.database) as con:
         cfg = cfg.model_copy(update={"workloads": measured_workloads(con, cfg)})
-        facts = load_facts(con)
+        facts = load_facts(con, cfg)
         last = last_edition_before(con, day)
         window_start = last or day - timedelta(days=cfg.edition.lookback_days)
         sig = day_signals(
             facts, cfg.workloads, day, window_start, cfg.capability_words(), cfg.noise_floors(),
-            claims_cheaper=cheaper_claims(con),
+            claims_cheaper=cheaper_claims(con), lineage=cfg.lineage,
+            min_age_days=cfg.edition.incumbent_min_age_days,
         )
         run(con, "BEGIN TRANSACTION")
         n_est = save_estimates(con, sig, facts, cfg.workloads, run_id)
         n_sig = save_signals(con, day, sig.comparisons, run_id)
         run(con, "COMMIT")
         sources = statuses(con, results)
-    edition = build_edition(cfg, facts, sig, sources)
+        posts = release_posts(con, window_start, day)
+    edition = build_edition(cfg, facts, sig, sources, posts)
     return edition, n_est, n_sig, len(sig.comparisons)
 
 

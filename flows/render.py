@@ -256,6 +256,9 @@ def make_env() -> jinja2.Environment:
     )
     env.filters.update(FILTERS)
     env.globals.update(largest_factor=largest_factor, change_ratio=change_ratio)
+    from flows.names import model_label
+
+    env.filters["model_label"] = model_label
     return env
 
 

@@ -325,6 +325,84 @@ MIGRATIONS += [
     ),
 ]
 
+MIGRATIONS += [
+    (
+        "0010_known_from_and_run_tokens",
+        """
+        -- Two clocks (signal-model section 6): `known_from` is the first day this pipeline could
+        -- have known the fact (the source's own date for the row, else its snapshot day). A
+        -- price's `effective_from` of 1970-01-01 means the source gave no date: it then holds
+        -- from `known_from`, never earlier.
+        ALTER TABLE prices ADD COLUMN known_from DATE;
+        ALTER TABLE scores ADD COLUMN known_from DATE;
+        ALTER TABLE run_costs ADD COLUMN known_from DATE;
+        UPDATE prices SET known_from = CAST(fetched_at AS DATE);
+        UPDATE scores SET known_from = CAST(fetched_at AS DATE);
+        UPDATE run_costs SET known_from = CAST(fetched_at AS DATE);
+        -- Tokens a benchmark run used (Aider publishes them): measured tokens per request.
+        ALTER TABLE run_costs ADD COLUMN prompt_tokens BIGINT;
+        ALTER TABLE run_costs ADD COLUMN completion_tokens BIGINT;
+        CREATE OR REPLACE VIEW prices_current AS SELECT * FROM prices QUALIFY row_number() OVER (
+            PARTITION BY model, provider, effective_from, source_id
+            ORDER BY fetched_at DESC, row_hash) = 1;
+        CREATE OR REPLACE VIEW scores_current AS SELECT * FROM scores QUALIFY row_number() OVER (
+            PARTITION BY model, benchmark, as_of, source_id ORDER BY fetched_at DESC, row_hash) = 1;
+        CREATE OR REPLACE VIEW run_costs_current AS SELECT * FROM run_costs
+            QUALIFY row_number() OVER (PARTITION BY model, benchmark, as_of, source_id
+                                       ORDER BY fetched_at DESC, row_hash) = 1;
+        -- Price history on both clocks: `valid_from` (the source's date, else the day it was
+        -- known) and `effective_until` (the source's own end, else the next change's start).
+        CREATE OR REPLACE VIEW price_history AS
+            SELECT *, CASE WHEN effective_from = DATE '1970-01-01' THEN known_from
+                           ELSE effective_from END AS valid_from,
+                   coalesce(effective_to, lead(CASE WHEN effective_from = DATE '1970-01-01'
+                                                    THEN known_from ELSE effective_from END)
+                       OVER (PARTITION BY model, provider, source_id
+                             ORDER BY CASE WHEN effective_from = DATE '1970-01-01' THEN known_from
+                                           ELSE effective_from END)) AS effective_until
+            FROM prices_current;
+        -- The prices in force and known on a day: SELECT * FROM prices_on(DATE '2025-08-08').
+        CREATE OR REPLACE MACRO prices_on(day) AS TABLE SELECT * FROM price_history
+            WHERE valid_from <= day AND known_from <= day
+              AND (effective_until IS NULL OR effective_until > day);
+        """,
+    ),
+]
+
+MIGRATIONS += [
+    (
+        "0011_signals_per_baseline",
+        """
+        -- A release is judged against the incumbent and its predecessor, a repricing against
+        -- the model at its old price: one row per (model, workload, baseline, baseline_role).
+        CREATE TABLE signals_v2 (
+            edition_date DATE NOT NULL,
+            model        VARCHAR NOT NULL,
+            workload     VARCHAR NOT NULL,
+            baseline     VARCHAR NOT NULL,
+            baseline_role VARCHAR NOT NULL,  -- incumbent | predecessor | previous_price | given
+            benchmark    VARCHAR,            -- the one both sides are graded on (null: none)
+            comparable   BOOLEAN NOT NULL,
+            verdict      VARCHAR NOT NULL,
+            strength     VARCHAR NOT NULL,
+            cost_driver  VARCHAR NOT NULL,
+            buyer_behaviour VARCHAR NOT NULL,
+            delta_score  DOUBLE,
+            cost_ratio   DOUBLE,
+            claim_contradicted BOOLEAN NOT NULL,
+            comparison   JSON NOT NULL,
+            run_id       VARCHAR NOT NULL,
+            PRIMARY KEY (edition_date, model, workload, baseline, baseline_role)
+        );
+        INSERT INTO signals_v2 SELECT edition_date, model, workload, baseline, 'incumbent',
+            NULL, delta_score IS NOT NULL, verdict, strength, cost_driver, buyer_behaviour,
+            delta_score, cost_ratio, claim_contradicted, comparison, run_id FROM signals;
+        DROP TABLE signals;
+        ALTER TABLE signals_v2 RENAME TO signals;
+        """,
+    ),
+]
+
 FACT_TABLES = ("prices", "scores", "run_costs", "profiles", "entries")
 
 

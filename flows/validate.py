@@ -50,6 +50,7 @@ SPECS: dict[str, tuple[Field, ...]] = {
         Field("input_above", "DOUBLE", False, _PRICE),
         Field("output_above", "DOUBLE", False, _PRICE),
         Field("effective_to", "DATE"),
+        Field("known_from", "DATE"),
         *_PROV,
     ),
     "scores": (
@@ -61,6 +62,7 @@ SPECS: dict[str, tuple[Field, ...]] = {
                                            "must be 'percent' or 'rating'"),), "'percent'"),
         Field("stderr", "DOUBLE", False, _NONNEG),
         Field("version", "VARCHAR"),
+        Field("known_from", "DATE"),
         *_PROV,
     ),
     "run_costs": (
@@ -70,6 +72,9 @@ SPECS: dict[str, tuple[Field, ...]] = {
         Field("total_cost_usd", "DOUBLE", True, _NONNEG),
         Field("tasks", "INTEGER", True, (("{v} <= 0", "must be positive"),)),
         Field("solved", "INTEGER", True, _NONNEG),
+        Field("prompt_tokens", "BIGINT", False, _NONNEG),
+        Field("completion_tokens", "BIGINT", False, _NONNEG),
+        Field("known_from", "DATE"),
         *_PROV,
     ),
     "profiles": (
@@ -112,7 +117,9 @@ SPECS: dict[str, tuple[Field, ...]] = {
 }
 
 # Columns that describe where a fact came from rather than what it says: not part of its version.
-PROVENANCE = frozenset({"source_name", "evidence_url"})
+# `known_from` is the first day the fact was seen: an unchanged value keeps the day it was first
+# stored, so it is provenance too.
+PROVENANCE = frozenset({"source_name", "evidence_url", "known_from"})
 
 # Cross-field rules, checked after casting: (SQL condition that is BAD, reason).
 ROW_CHECKS: dict[str, tuple[tuple[str, str], ...]] = {

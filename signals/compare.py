@@ -14,8 +14,10 @@ from signals.costmodel import (
     Price,
     Profile,
     Workload,
+    cost_per_attempt,
     estimate_with_p,
     success_probability,
+    unit_prices,
 )
 
 PERCENT = "percent"
@@ -67,6 +69,9 @@ class Side:
     profile: Profile
     scores: Mapping[str, Score] = field(default_factory=dict)
     observed_cost_per_solved: float | None = None
+    tokens_basis: str = "default"  # profile | measured | assumed | default (section 7.1)
+    assumed_reasoning: float | None = None  # the reasoning tokens assumed, when assumed
+    speed_assumed: bool = False  # speed from the configured defaults
 
 
 def _percent(side: Side, benchmark: str) -> Score | None:
@@ -91,12 +96,13 @@ def shared_benchmark(workload: Workload, candidate: Side, baseline: Side) -> str
     )
 
 
-def side_probability(workload: Workload, side: Side) -> float | None:
-    """``p`` for this side: from its success benchmark, or the workload's observed success share.
-
-    ``None`` when neither is available.
+def side_probability(workload: Workload, side: Side, benchmark: str | None = None
+                     ) -> float | None:
+    """``p`` for this side: from ``benchmark`` when given and scored, else its success benchmark,
+    or the workload's observed success share. ``None`` when neither is available.
     """
-    bench = success_benchmark(workload, side)
+    bench = benchmark if benchmark and _percent(side, benchmark) else success_benchmark(
+        workload, side)
     if bench is not None:
         return success_probability(side.scores[bench].value, workload)
     if workload.observed_success is not None:
@@ -108,15 +114,17 @@ def _side_metrics(workload: Workload, side: Side, p: float) -> Metrics:
     return estimate_with_p(workload, side.price, side.profile, p, side.observed_cost_per_solved)
 
 
-def estimate_side(workload: Workload, side: Side) -> Metrics | None:
+def estimate_side(workload: Workload, side: Side, benchmark: str | None = None
+                  ) -> Metrics | None:
     """Section-2 metrics for one side; ``None`` when it has no usable score for the workload."""
-    p = side_probability(workload, side)
+    p = side_probability(workload, side, benchmark)
     return None if p is None else _side_metrics(workload, side, p)
 
 
-def require_probability(workload: Workload, side: Side, role: str) -> float:
+def require_probability(workload: Workload, side: Side, role: str,
+                        benchmark: str | None = None) -> float:
     """``side_probability``, or ``ValueError`` naming the side (``role``) when there is none."""
-    p = side_probability(workload, side)
+    p = side_probability(workload, side, benchmark)
     if p is None:
         raise ValueError(
             f"{role} {side.model!r} has no usable score for workload {workload.name!r}: "
@@ -126,8 +134,9 @@ def require_probability(workload: Workload, side: Side, role: str) -> float:
     return p
 
 
-def _require_metrics(workload: Workload, side: Side, role: str) -> Metrics:
-    return _side_metrics(workload, side, require_probability(workload, side, role))
+def _require_metrics(workload: Workload, side: Side, role: str,
+                     benchmark: str | None = None) -> Metrics:
+    return _side_metrics(workload, side, require_probability(workload, side, role, benchmark))
 
 
 def shapley_values(
@@ -160,15 +169,16 @@ def shapley_values(
     return out
 
 
-def shapley(workload: Workload, candidate: Side, baseline: Side) -> dict[str, float]:
+def shapley(workload: Workload, candidate: Side, baseline: Side,
+            benchmark: str | None = None) -> dict[str, float]:
     """Split the change in ``cost_per_success`` (candidate - baseline) over four factors.
 
     Factors: ``price`` (the whole Price), ``output`` (verbosity), ``reasoning`` (reasoning tokens),
     ``success`` (p). Speed and context window do not enter ``cost_per_success`` and are held at
     the candidate's values. A factor that does not differ gets exactly 0.
     """
-    p_c = require_probability(workload, candidate, "candidate")
-    p_b = require_probability(workload, baseline, "baseline")
+    p_c = require_probability(workload, candidate, "candidate", benchmark)
+    p_b = require_probability(workload, baseline, "baseline", benchmark)
 
     def cost_per_success(switched: frozenset[str]) -> float:
         output = candidate.profile if "output" in switched else baseline.profile
@@ -280,10 +290,11 @@ class Reads:
 
 @dataclass(frozen=True)
 class Comparison:
-    """One candidate-versus-baseline comparison; ``to_json`` gives the section-5 shape.
+    """One candidate-versus-baseline comparison; ``to_json`` gives the section-5 shape with the
+    section-7 fields (``comparable``, ``benchmark``, ``unknown``, ``break_even_reasoning_tokens``,
+    and what each side's cost rests on).
 
-    Extra fields not in the JSON: ``benchmark`` (of ``delta_score``), ``noise`` and
-    ``score_significant``.
+    Extra fields not in the JSON: ``noise`` and ``score_significant``.
     """
 
     as_of: date
@@ -305,6 +316,14 @@ class Comparison:
     benchmark: str | None = None
     noise: float | None = None
     score_significant: bool = False
+    comparable: bool = False
+    unknown: tuple[str, ...] = ()
+    break_even_reasoning_tokens: float | None = None
+    break_even_side: str | None = None  # whose reasoning tokens the break-even is of
+    candidate_basis: Mapping[str, Any] = field(default_factory=dict)
+    baseline_basis: Mapping[str, Any] = field(default_factory=dict)
+    route: Mapping[str, Any] | None = None  # the routed pair incumbent -> candidate, if priced
+    baseline_role: str = "incumbent"  # incumbent | predecessor | previous_price | given
 
     @property
     def cost_significant(self) -> bool:
@@ -312,9 +331,9 @@ class Comparison:
         return abs(self.cost_ratio - 1.0) >= COST_BAND
 
     def to_json(self) -> dict:
-        """Exactly the section-5 object, keys in the spec's order. A quantity with no finite
-        value (the cost ratio against a baseline that costs nothing) is null: strict JSON has
-        no Infinity."""
+        """The section-5 object, keys in the spec's order, then the section-7 fields. A quantity
+        with no finite value (the cost ratio against a baseline that costs nothing) is null:
+        strict JSON has no Infinity."""
         return _finite({
             "as_of": self.as_of.isoformat(),
             "workload": self.workload,
@@ -330,8 +349,15 @@ class Comparison:
             "cost_ratio": self.cost_ratio,
             "reads": self.reads.to_json(),
             "attribution": {f: self.attribution[f] for f in FACTORS},
-            "candidate_metrics": self.candidate_metrics.to_dict(),
-            "baseline_metrics": self.baseline_metrics.to_dict(),
+            "candidate_metrics": {**self.candidate_metrics.to_dict(), **self.candidate_basis},
+            "baseline_metrics": {**self.baseline_metrics.to_dict(), **self.baseline_basis},
+            "comparable": self.comparable,
+            "benchmark": self.benchmark,
+            "unknown": list(self.unknown),
+            "break_even_reasoning_tokens": self.break_even_reasoning_tokens,
+            "break_even_side": self.break_even_side,
+            "baseline_role": self.baseline_role,
+            "route": dict(self.route) if self.route is not None else None,
         })
 
 
@@ -360,6 +386,72 @@ def score_noise(
     return max(2.0 * math.sqrt(se_c**2 + se_b**2), noise_floor)
 
 
+def basis(workload: Workload, side: Side, benchmark: str | None) -> dict[str, Any]:
+    """What one side's cost rests on: tokens per request and their basis, unit prices, and the
+    benchmark whose score gave ``p``."""
+    u = unit_prices(side.price, workload.prompt_tokens)
+    bench = benchmark if benchmark and _percent(side, benchmark) else success_benchmark(
+        workload, side)
+    return {
+        "output_tokens": workload.output_tokens * side.profile.verbosity,
+        "reasoning_tokens": side.profile.reasoning_tokens,
+        "tokens_basis": side.tokens_basis,
+        "prices": {"input": u.input, "cached_input": u.cached_input, "output": u.output,
+                   "reasoning": u.reasoning, "request": u.request},
+        "benchmark": bench,
+    }
+
+
+def break_even_reasoning(workload: Workload, side: Side, p: float, other_cps: float,
+                         cost_ratio: float, role: str) -> float | None:
+    """Reasoning tokens per request of ``side`` at which the workload-cost read changes (the
+    ratio crosses 0.95 or 1.05); None when no number of reasoning tokens changes it.
+
+    Cost per success is linear in reasoning tokens, so the crossing has a closed form.
+    """
+    u = unit_prices(side.price, workload.prompt_tokens)
+    if u.reasoning <= 0 or p <= 0:
+        return None
+    c = cost_per_attempt(workload, side.price, side.profile)[0]
+    c0 = c - side.profile.reasoning_tokens * u.reasoning / 1e6
+    read = workload_cost_read(cost_ratio)
+    if role == "candidate":  # ratio = cps_c / cps_b rises with the candidate's tokens
+        target = 1.0 - COST_BAND if read == "down" else 1.0 + COST_BAND
+        cps = target * other_cps
+    else:  # the ratio falls as the baseline thinks more
+        target = 1.0 + COST_BAND if read == "up" else 1.0 - COST_BAND
+        cps = other_cps / target
+    r = (cps * p - c0) * 1e6 / u.reasoning
+    return r if r >= 0 and math.isfinite(r) else None
+
+
+def within_noise_only(candidate: Metrics, baseline: Metrics, attribution: Mapping[str, float],
+                      delta_score: float | None, noise: float | None) -> bool:
+    """The verdict rests only on a score difference within noise: without the success factor
+    the cost would not move out of the 5% band, and the viability gap is only the quality bar.
+    Such a comparison reads as no signal (a better rule than section 3's table, which counts a
+    cost change that comes from a noisy grade as a cheaper task)."""
+    if delta_score is None or score_significant(delta_score, noise):
+        return False
+    rest = sum(v for f, v in attribution.items() if f != "success")
+    moved_by_rest = workload_cost_read(ratio(baseline.cost_per_success + rest,
+                                             baseline.cost_per_success)) != "flat"
+    same_fit = (candidate.fits_latency == baseline.fits_latency
+                and candidate.fits_context == baseline.fits_context)
+    return not moved_by_rest and same_fit and (
+        candidate.viable == baseline.viable or candidate.net_value_per_request >= 0
+        and baseline.net_value_per_request >= 0)
+
+
+def _sensitive(assumed: float | None, break_even: float | None) -> bool:
+    """The verdict would flip within half to twice the assumed reasoning tokens."""
+    if assumed is None or break_even is None:
+        return False
+    if assumed == 0:
+        return break_even == 0
+    return 0.5 <= break_even / assumed <= 2.0
+
+
 def compare(
     workload: Workload,
     candidate: Side,
@@ -368,16 +460,24 @@ def compare(
     capabilities: Mapping[str, str],
     noise_floors: Mapping[str, float],
     claims_cheaper: bool = False,
+    baseline_role: str = "given",
+    strict: bool = False,
 ) -> Comparison:
-    """Judge a candidate against a baseline on one workload as of ``as_of`` (section 3).
+    """Judge a candidate against a baseline on one workload as of ``as_of`` (sections 3 and 7).
 
-    Both sides must already hold only facts known on ``as_of``. Raises ``ValueError`` when either
-    side has no usable score for the workload.
+    Both sides must already hold only facts known on ``as_of``. Both success rates come from
+    the first benchmark of the workload's list that both sides have (then the comparison is
+    ``comparable``); with none shared, each side's own first one is used and it is not.
+    A verdict that would flip within half to twice an assumed reasoning-token figure is at most
+    weak; with ``strict`` (the brief's own comparisons) so is one that rests on an unknown speed
+    or on no shared benchmark. Raises ``ValueError`` when either side has no usable score.
     """
-    m_c = _require_metrics(workload, candidate, "candidate")
-    m_b = _require_metrics(workload, baseline, "baseline")
+    from signals.routing import cascade  # routing builds on this module
 
     bench = shared_benchmark(workload, candidate, baseline)
+    m_c = _require_metrics(workload, candidate, "candidate", bench)
+    m_b = _require_metrics(workload, baseline, "baseline", bench)
+
     delta: float | None = None
     noise: float | None = None
     if bench is not None:
@@ -392,10 +492,46 @@ def compare(
         else UNKNOWN_CAPABILITY
     )
 
-    attribution = shapley(workload, candidate, baseline)
+    attribution = shapley(workload, candidate, baseline, bench)
     cost_ratio = ratio(m_c.cost_per_success, m_b.cost_per_success)
     workload_cost = workload_cost_read(cost_ratio)
     v, strength, buyer = verdict(m_c, m_b, workload_cost, delta, noise)
+    if strict and within_noise_only(m_c, m_b, attribution, delta, noise):
+        v, strength, buyer = NO_SIGNAL, "none", "hold"
+
+    route = None
+    if buyer == "route":  # section 7.7: only a priced pair that beats the candidate alone
+        try:
+            pair = cascade(workload, baseline, candidate, bench)
+        except ValueError:
+            pair = None
+        if pair is not None:
+            route = {"first": baseline.model, "second": candidate.model,
+                     "cost_per_success": pair.cost_per_success, "p_ok": pair.p_ok,
+                     "daily_bill": pair.daily_bill, "viable": pair.viable}
+            if not (pair.viable and pair.cost_per_success < m_c.cost_per_success):
+                buyer = "hold"
+        else:
+            buyer = "hold"
+
+    be, be_side = None, None
+    if candidate.tokens_basis == "assumed":
+        be_side = "candidate"
+        be = break_even_reasoning(workload, candidate, m_c.p, m_b.cost_per_success, cost_ratio,
+                                  "candidate")
+    elif baseline.tokens_basis == "assumed":
+        be_side = "baseline"
+        be = break_even_reasoning(workload, baseline, m_b.p, m_c.cost_per_success, cost_ratio,
+                                  "baseline")
+    assumed = (candidate if be_side == "candidate" else baseline).assumed_reasoning \
+        if be_side else None
+    unknown = tuple(name for name, known in (
+        ("latency", m_c.speed_known and m_b.speed_known),
+        ("context window", m_c.context_known and m_b.context_known)) if not known)
+    if strength == "strong" and (_sensitive(assumed, be) or strict and (
+            "latency" in unknown or bench is None)):
+        strength = "weak"
+
     reads = Reads(
         workload_cost=workload_cost,
         capacity=capacity_read(m_c, m_b),
@@ -421,4 +557,12 @@ def compare(
         benchmark=bench,
         noise=noise,
         score_significant=score_significant(delta, noise),
+        comparable=bench is not None,
+        unknown=unknown,
+        break_even_reasoning_tokens=be,
+        break_even_side=be_side,
+        candidate_basis=basis(workload, candidate, bench),
+        baseline_basis=basis(workload, baseline, bench),
+        route=route,
+        baseline_role=baseline_role,
     )

@@ -1,7 +1,8 @@
-"""The day's signals: what changed since the last edition, judged against each workload's incumbent.
+"""The day's news, judged (signal-model.md section 7): what happened in the edition's window,
+each release, repricing or newly published score compared with what a buyer runs today.
 
-Plain functions over an in-memory `FactSet`; every lookup goes through the as-of rule, so a fact
-dated after a day never changes that day's numbers.
+Plain functions over an in-memory `FactSet`; every lookup goes through the two clocks, so a fact
+published after a day never changes that day's numbers.
 """
 
 from __future__ import annotations
@@ -12,130 +13,37 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from signals.asof import latest_as_of
-from signals.compare import Comparison, Score, Side, compare, estimate_side, pick_incumbent
-from signals.costmodel import Metrics, Price, Profile, Workload, run_cost_per_solved
-from signals.identity import price_model, resolve
+from signals.compare import (
+    Comparison,
+    Side,
+    _percent,
+    compare,
+    estimate_side,
+    pick_incumbent,
+)
+from signals.costmodel import Metrics, Workload
+from signals.facts import (
+    UNDATED,
+    FactSet,
+    PriceFact,
+    PriceQuote,
+    RunCostFact,
+    ScoreFact,
+    effort_of,
+)
+from signals.identity import price_model
 
+__all__ = ["UNDATED", "DaySignals", "FactSet", "Item", "Pending", "PriceFact", "RunCostFact",
+           "ScoreFact", "day_signals", "estimates_on", "news_in_window"]
 
-@dataclass(frozen=True)
-class PriceFact:
-    model: str
-    provider: str
-    effective_from: date
-    price: Price
-    source_id: str
-    evidence_url: str | None = None
-    effective_to: date | None = None  # the source says the price ended (exclusive)
-    claimed: bool = False             # read from release text, not from a price table
-
-
-@dataclass(frozen=True)
-class ScoreFact:
-    model: str
-    benchmark: str
-    as_of: date
-    score: Score
-    source_id: str
-    evidence_url: str | None = None
-    claimed: bool = False             # read from release text, not from a leaderboard
-
-
-@dataclass(frozen=True)
-class RunCostFact:
-    model: str
-    benchmark: str
-    as_of: date
-    total_cost_usd: float
-    tasks: int
-    solved: int
-    source_id: str
-
-
-@dataclass
-class FactSet:
-    """Every stored fact the signals need, indexed by model."""
-
-    prices: dict[str, list[PriceFact]] = field(default_factory=lambda: defaultdict(list))
-    scores: dict[str, list[ScoreFact]] = field(default_factory=lambda: defaultdict(list))
-    run_costs: dict[str, list[RunCostFact]] = field(default_factory=lambda: defaultdict(list))
-    profiles: dict[str, Profile] = field(default_factory=dict)
-    claims: dict[type, dict[str, list]] = field(default_factory=lambda: {
-        PriceFact: defaultdict(list), ScoreFact: defaultdict(list)})
-
-    def add(self, fact: PriceFact | ScoreFact | RunCostFact) -> None:
-        target = {PriceFact: self.prices, ScoreFact: self.scores, RunCostFact: self.run_costs}
-        target[type(fact)][fact.model].append(fact)
-
-    def add_claim(self, fact: PriceFact | ScoreFact) -> None:
-        """A fact read from release text: used only where no table has the number."""
-        if isinstance(fact, ScoreFact):
-            self.scores.setdefault(fact.model, [])  # a claimed score makes the model judgeable
-        self.claims[type(fact)][fact.model].append(fact)
-
-    def models(self) -> list[str]:
-        """Models with at least one score: the only ones a workload can judge."""
-        return sorted(self.scores)
-
-    def price_on(self, model: str, day: date) -> PriceFact | None:
-        """The price in force on `day`, from one provider per model (the model's own provider,
-        else the alphabetically first), so a new reseller never reads as a price change."""
-        facts = self.prices.get(price_model(model)) or self.prices.get(model) or []
-        if facts:
-            providers = {f.provider for f in facts}
-            own = resolve(price_model(model))
-            provider = own.provider if own and own.provider in providers else min(providers)
-            fact = latest_as_of((f for f in facts if f.provider == provider), day,
-                                lambda f: f.effective_from)
-            if fact is not None:
-                return None if fact.effective_to and fact.effective_to <= day else fact
-        claimed = self.claims[PriceFact].get(model) or self.claims[PriceFact].get(
-            price_model(model), [])
-        return latest_as_of(claimed, day, lambda f: f.effective_from)
-
-    def scores_on(self, model: str, day: date) -> dict[str, ScoreFact]:
-        """Per benchmark, the latest score known on `day`: from a table, else a claimed one."""
-        out: dict[str, ScoreFact] = {}
-        for facts in (self.scores.get(model, []), self.claims[ScoreFact].get(model, [])):
-            by_bench: dict[str, list[ScoreFact]] = defaultdict(list)
-            for f in facts:
-                by_bench[f.benchmark].append(f)
-            for bench, group in by_bench.items():
-                fact = latest_as_of(group, day, lambda f: f.as_of)
-                if fact is not None and bench not in out:
-                    out[bench] = fact
-        return out
-
-    def profile(self, model: str) -> Profile:
-        return self.profiles.get(model) or self.profiles.get(price_model(model)) or Profile()
-
-    def observed_cost(self, model: str, benchmark: str | None, day: date) -> float | None:
-        if benchmark is None:
-            return None
-        facts = [f for f in self.run_costs.get(model, []) if f.benchmark == benchmark]
-        fact = latest_as_of(facts, day, lambda f: f.as_of)
-        return run_cost_per_solved(fact.total_cost_usd, fact.solved) if fact else None
-
-    def side(self, model: str, day: date, workload: Workload | None = None) -> Side | None:
-        """The model as known on `day`; None when it has no price in force."""
-        price = self.price_on(model, day)
-        if price is None:
-            return None
-        scores = self.scores_on(model, day)
-        side = Side(model=model, price=price.price, profile=self.profile(model),
-                    scores={b: f.score for b, f in scores.items()})
-        if workload is not None:
-            bench = next((b for b in workload.benchmarks
-                          if b in scores and scores[b].score.scale == "percent"), None)
-            observed = self.observed_cost(model, bench, day)
-            if observed is not None:
-                side = Side(side.model, side.price, side.profile, side.scores, observed)
-        return side
+RELEASE, REPRICING, SCORE = "release", "repricing", "score"
+STRENGTH_ORDER = {"strong": 0, "weak": 1, "none": 2}
 
 
 def estimates_on(facts: FactSet, workloads: Iterable[Workload],
                  day: date) -> dict[str, dict[str, Metrics]]:
-    """workload -> model -> metrics, for every model that can be priced and graded on `day`."""
+    """workload -> model -> metrics, for every model that can be priced and graded on `day`
+    (each on the first benchmark of the workload's list it has)."""
     out: dict[str, dict[str, Metrics]] = {}
     for wl in workloads:
         per_model: dict[str, Metrics] = {}
@@ -148,28 +56,61 @@ def estimates_on(facts: FactSet, workloads: Iterable[Workload],
     return out
 
 
-def changed_models(facts: FactSet, start: date, end: date) -> list[str]:
-    """Models with a score (published or claimed), run cost or price dated in (start, end]:
-    the day's candidates."""
-    def in_window(d: date) -> bool:
-        return start < d <= end
+@dataclass(frozen=True)
+class News:
+    """What happened to one model in the window."""
 
-    changed = {m for m, fs in facts.scores.items() if any(in_window(f.as_of) for f in fs)}
-    changed |= {m for m, fs in facts.claims[ScoreFact].items()
-                if any(in_window(f.as_of) for f in fs)}
-    changed |= {m for m, fs in facts.run_costs.items() if any(in_window(f.as_of) for f in fs)}
-    repriced = {m for m, fs in facts.prices.items() if any(in_window(f.effective_from) for f in fs)}
-    changed |= {m for m in facts.scores if price_model(m) in repriced or m in repriced}
-    return sorted(changed)
+    releases: list[str]               # models first known in the window
+    scores: list[str]                 # older models with a score published in the window
+    repricings: dict[str, tuple[PriceQuote, PriceQuote]]  # price model -> (before, now)
+
+
+def _same_price(a: PriceQuote, b: PriceQuote) -> bool:
+    """The same unit prices for input and output (a cached-input price that only one of two
+    sources lists is not a repricing)."""
+    return (math.isclose(a.price.input, b.price.input, rel_tol=1e-3)
+            and math.isclose(a.price.output, b.price.output, rel_tol=1e-3))
+
+
+def news_in_window(facts: FactSet, start: date, end: date) -> News:
+    """Releases (first known in (start, end]), newly published scores of older models, and
+    repricings (the price in force changed between `start` and `end`)."""
+    releases, scores = [], []
+    for model in facts.models():
+        first = facts.first_known(model)
+        if first is not None and start < first <= end:
+            releases.append(model)
+        elif any(start < f.published <= end for f in facts.scores.get(model, ())):
+            scores.append(model)
+    repricings: dict[str, tuple[PriceQuote, PriceQuote]] = {}
+    for base in sorted({price_model(m) for m in facts.models()}):
+        before, now = facts.price_on(base, start), facts.price_on(base, end)
+        if before is not None and now is not None and not _same_price(before, now) \
+                and not before.claimed and not now.claimed:
+            repricings[base] = (before, now)
+    return News(releases, scores, repricings)
 
 
 @dataclass(frozen=True)
 class Pending:
-    """A candidate with a grade but no bill: its claims and what is missing."""
+    """A model in the news with no comparable bill yet, and what is missing."""
 
     model: str
     claims: tuple[ScoreFact, ...]
     missing: tuple[str, ...]
+
+
+@dataclass
+class Item:
+    """One news item: a model (its variants together) and its lines, the lead first."""
+
+    kind: str                 # release | repricing | score
+    model: str                # the price model (variants share it)
+    lines: list[Comparison]
+
+    @property
+    def lead(self) -> Comparison:
+        return self.lines[0]
 
 
 @dataclass
@@ -180,77 +121,202 @@ class DaySignals:
     comparisons: list[Comparison]
     pending: list[Pending]
     estimates: dict[str, dict[str, Metrics]]
+    items: list[Item] = field(default_factory=list)
+    incumbents: dict[tuple[str, str], str] = field(default_factory=dict)  # (wl, bench) -> model
 
 
-def _missing(facts: FactSet, model: str, day: date, workloads: list[Workload]) -> tuple[str, ...]:
-    why = []
-    if facts.price_on(model, day) is None:
-        why.append("no price published")
-    scores = facts.scores_on(model, day)
-    wanted = {b for wl in workloads for b in wl.benchmarks}
-    percent = {b for b, f in scores.items() if f.score.scale == "percent"}
-    if not percent & wanted:
-        if scores and not percent:
-            why.append("only arena ratings, which rank models but are not success rates")
-        else:
-            why.append("no score on a benchmark any reference workload uses")
-    return tuple(why) or ("no workload could be estimated",)
+class Incumbents:
+    """Section 7.4: per workload and benchmark, the models eligible as incumbent on a day,
+    ranked (viable by cost per success, else by chance of success)."""
+
+    def __init__(self, facts: FactSet, day: date, window_start: date, min_age_days: int):
+        self.facts, self.day = facts, day
+        self.before = day - timedelta(days=1)
+        self.cutoff = window_start - timedelta(days=min_age_days)
+        self._ranked: dict[tuple[str, str], list[str]] = {}
+
+    def ranked(self, wl: Workload, bench: str) -> list[str]:
+        key = (wl.name, bench)
+        if key not in self._ranked:
+            metrics: dict[str, Metrics] = {}
+            for model in self.facts.models():
+                first = self.facts.first_known(model)
+                if first is None or first > self.cutoff:
+                    continue
+                if not self.facts.is_generally_available(model, self.before):
+                    continue
+                side = self.facts.side(model, self.before, wl)
+                if side is None or _percent(side, bench) is None:
+                    continue
+                metrics[model] = estimate_side(wl, side, bench)
+            order = []
+            while metrics:
+                best = pick_incumbent(wl, metrics)
+                order.append(best)
+                metrics.pop(best)
+            self._ranked[key] = order
+        return self._ranked[key]
+
+    def pick(self, wl: Workload, bench: str, candidate: str) -> str | None:
+        """The incumbent for `candidate`: never one of its own variants."""
+        base = price_model(candidate)
+        return next((m for m in self.ranked(wl, bench) if price_model(m) != base), None)
+
+
+def _predecessor(facts: FactSet, lineage: Mapping[str, str], model: str, wl: Workload,
+                 cand: Side, day: date) -> Side | None:
+    """The candidate's predecessor (lineage file), same effort setting where graded so, on a
+    benchmark both have."""
+    pred = lineage.get(price_model(model))
+    if pred is None:
+        return None
+    effort = effort_of(model)
+    names = [f"{pred}:{effort}"] if effort else []
+    names += [pred] + sorted(m for m in facts.models() if price_model(m) == pred)
+    for name in dict.fromkeys(names):
+        side = facts.side(name, day, wl)
+        if side is None:
+            continue
+        if any(_percent(cand, b) and _percent(side, b) for b in wl.benchmarks):
+            return side
+    return None
 
 
 def day_signals(facts: FactSet, workloads: Mapping[str, Workload], day: date, window_start: date,
                 capabilities: Mapping[str, str], noise_floors: Mapping[str, float],
-                claims_cheaper: Mapping[str, bool] | None = None) -> DaySignals:
-    """Compare every candidate changed in (window_start, day] against the workload's incumbent.
-
-    The incumbent is picked among the other models as of the day before (signal-model.md
-    section 3); both sides are then priced and graded as of `day`.
-    """
+                claims_cheaper: Mapping[str, bool] | None = None,
+                lineage: Mapping[str, str] | None = None,
+                min_age_days: int = 14) -> DaySignals:
+    """Judge the news of (window_start, day]: releases and newly published scores against each
+    workload's incumbent on a shared benchmark (and the predecessor), repricings against the
+    model at its old price. Every comparison is returned; the items hold the comparable ones
+    that carry a signal."""
     wls = list(workloads.values())
-    today = estimates_on(facts, wls, day)
-    candidates = changed_models(facts, window_start, day)
+    claims_cheaper = claims_cheaper or {}
+    lineage = lineage or {}
+    news = news_in_window(facts, window_start, day)
+    incumbents = Incumbents(facts, day, window_start, min_age_days)
     comparisons: list[Comparison] = []
-    pending: list[Pending] = []
-    before = estimates_on(facts, wls, day - timedelta(days=1))
-    for model in candidates:
+    by_item: dict[tuple[str, str], list[Comparison]] = defaultdict(list)
+    pending: dict[str, Pending] = {}
+    chosen: dict[tuple[str, str], str] = {}
+
+    def judge(model: str, kind: str) -> None:
+        missing: set[str] = set()
         judged = False
         for wl in wls:
-            if model not in today[wl.name]:
+            cand = facts.side(model, day, wl)
+            if cand is None:
+                missing.add("no price published")
+                continue
+            graded = [b for b in wl.benchmarks if _percent(cand, b)]
+            if not graded:
                 continue
             judged = True
-            others = {m: v for m, v in before[wl.name].items() if m != model}
-            incumbent = pick_incumbent(wl, others)
-            if incumbent is None:
-                continue
-            cand = facts.side(model, day, wl)
-            base = facts.side(incumbent, day, wl)
-            if cand is None or base is None or estimate_side(wl, base) is None:
-                continue
-            comparisons.append(compare(
-                wl, cand, base, day, capabilities, noise_floors,
-                claims_cheaper=bool((claims_cheaper or {}).get(model, False)),
-            ))
-        if not judged:
-            claims = tuple(sorted(facts.scores_on(model, day).values(),
-                                  key=lambda f: (f.benchmark, f.as_of)))
-            if any(window_start < f.as_of <= day for f in claims):
-                pending.append(Pending(model, claims, _missing(facts, model, day, wls)))
-    return DaySignals(day, window_start, candidates, comparisons, pending, today)
+            for bench in graded:
+                inc = incumbents.pick(wl, bench, model)
+                if inc is None:
+                    missing.add(f"no incumbent graded on {bench} yet")
+                    continue
+                chosen[(wl.name, bench)] = inc
+                base = facts.side(inc, day, wl)
+                if base is None:
+                    continue
+                c = compare(wl, cand, base, day, capabilities, noise_floors,
+                            claims_cheaper=bool(claims_cheaper.get(model)),
+                            baseline_role="incumbent", strict=True)
+                comparisons.append(c)
+                by_item[(kind, price_model(model))].append(c)
+                pred = _predecessor(facts, lineage, model, wl, cand, day)
+                if pred is not None:
+                    p = compare(wl, cand, pred, day, capabilities, noise_floors,
+                                claims_cheaper=bool(claims_cheaper.get(model)),
+                                baseline_role="predecessor", strict=True)
+                    comparisons.append(p)
+                    by_item[(kind, price_model(model))].append(p)
+                break
+        if not any(c.comparable for c in by_item.get((kind, price_model(model)), ())):
+            scores = facts.scores_on(model, day)
+            if not judged:
+                wanted = {b for wl in wls for b in wl.benchmarks}
+                percent = {b for b, f in scores.items() if f.score.scale == "percent"}
+                if not percent & wanted:
+                    missing.add("only arena ratings, which rank models but are not success "
+                                "rates" if scores and not percent else
+                                "no score on a benchmark any reference workload uses")
+            claims = tuple(sorted(scores.values(), key=lambda f: (f.benchmark, f.as_of)))
+            if claims and any(window_start < f.published <= day for f in claims):
+                pending[model] = Pending(model, claims, tuple(sorted(missing)) or (
+                    "no comparable grade yet",))
 
+    for model in news.releases:
+        judge(model, RELEASE)
+    for model in news.scores:
+        judge(model, SCORE)
+    for base in news.repricings:
+        for model in (m for m in facts.models() if price_model(m) == base):
+            for wl in wls:
+                new = facts.side(model, day, wl)
+                old = facts.side(model, day, wl, price_day=window_start)
+                if new is None or old is None or estimate_side(wl, new) is None:
+                    continue
+                c = compare(wl, new, old, day, capabilities, noise_floors,
+                            baseline_role="previous_price", strict=True)
+                comparisons.append(c)
+                by_item[(REPRICING, base)].append(c)
 
-STRENGTH_ORDER = {"strong": 0, "weak": 1, "none": 2}
+    items = _items(by_item)
+    # a model with an item is no longer pending under another of its variants
+    with_item = {i.model for i in items}
+    pend = [p for m, p in sorted(pending.items()) if price_model(m) not in with_item]
+    # one pending line per model: its variants share it
+    seen: set[str] = set()
+    pend = [p for p in pend if not (price_model(p.model) in seen or seen.add(price_model(p.model)))]
+    candidates = sorted({*news.releases, *news.scores})
+    return DaySignals(day, window_start, candidates, comparisons, pend,
+                      estimates_on(facts, wls, day), items, chosen)
 
 
 def rank_key(c: Comparison) -> tuple:
-    """Stronger first, then the larger move in cost per success, then names for stability."""
-    return (STRENGTH_ORDER[c.strength], -abs(math.log(c.cost_ratio)) if c.cost_ratio > 0 else 0,
+    """Stronger first, then the larger change in daily bill, then names for stability."""
+    bill = c.candidate_metrics.daily_bill - c.baseline_metrics.daily_bill
+    return (STRENGTH_ORDER[c.strength], -abs(bill) if math.isfinite(bill) else 0.0,
             c.candidate, c.workload)
 
 
-def group_items(comparisons: Iterable[Comparison]) -> list[list[Comparison]]:
-    """One group per release with a signal: its lines ranked, groups ranked by their lead."""
-    groups: dict[str, list[Comparison]] = defaultdict(list)
-    for c in comparisons:
-        if c.verdict != "no_signal":
-            groups[c.candidate].append(c)
-    ranked = [sorted(g, key=rank_key) for g in groups.values()]
-    return sorted(ranked, key=lambda g: rank_key(g[0]))
+def _best_per_workload(lines: list[Comparison]) -> list[Comparison]:
+    """Variants of one model: per workload, the best variant's comparisons (the viable one with
+    the lowest cost per success, else the likeliest to succeed), incumbent first."""
+    by_wl: dict[str, list[Comparison]] = defaultdict(list)
+    for c in lines:
+        by_wl[c.workload].append(c)
+    out = []
+    for group in by_wl.values():
+        def quality(c: Comparison) -> tuple:
+            m = c.candidate_metrics
+            return (not m.viable, m.cost_per_success if m.viable else -m.p_ok, c.candidate)
+        best = min(group, key=quality).candidate
+        out += sorted((c for c in group if c.candidate == best),
+                      key=lambda c: c.baseline_role != "incumbent" and c.baseline_role
+                      != "previous_price")
+    return out
+
+
+def _items(by_item: Mapping[tuple[str, str], list[Comparison]]) -> list[Item]:
+    """One item per model and kind with a comparable signal, lines ranked, items ranked by their
+    lead line (a release's and a repricing's lead is against the incumbent or old price)."""
+    items: list[Item] = []
+    taken: set[str] = set()
+    for kind in (REPRICING, RELEASE, SCORE):
+        for (k, model), lines in sorted(by_item.items()):
+            if k != kind or model in taken:
+                continue
+            best = [c for c in _best_per_workload(lines) if c.comparable]
+            main = [c for c in best if c.baseline_role in ("incumbent", "previous_price")]
+            if not any(c.verdict != "no_signal" for c in main):
+                continue
+            main.sort(key=rank_key)
+            others = [c for c in best if c not in main]
+            items.append(Item(kind, model, main + others))
+            taken.add(model)
+    return sorted(items, key=lambda i: rank_key(i.lead))

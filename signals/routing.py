@@ -34,7 +34,8 @@ def _combined_fit(a: bool | None, b: bool | None) -> bool | None:
     return True
 
 
-def cascade(workload: Workload, first: Side, second: Side) -> Metrics:
+def cascade(workload: Workload, first: Side, second: Side,
+            benchmark: str | None = None) -> Metrics:
     """Section-2 metrics for the routed pair ``first`` -> ``second`` on ``workload``.
 
     One *attempt* of the pair is a call to ``first`` plus, on its failure, a call to ``second``;
@@ -43,10 +44,11 @@ def cascade(workload: Workload, first: Side, second: Side) -> Metrics:
     exactly the section-4 figures. Tokens per pair attempt count ``second`` with weight
     ``1 - p_first``. The p95 latency applies the j-rule to the call sequence A, B, A, B, ...
     Speed is known only when both models' speeds are; the context fits when both windows fit.
-    Raises ``ValueError`` when either side has no usable score for the workload.
+    Both success rates come from ``benchmark`` when given. Raises ``ValueError`` when either
+    side has no usable score for the workload.
     """
-    p_a = require_probability(workload, first, "first")
-    p_b = require_probability(workload, second, "second")
+    p_a = require_probability(workload, first, "first", benchmark)
+    p_b = require_probability(workload, second, "second", benchmark)
     c_a, tier_a = cost_per_attempt(workload, first.price, first.profile)
     c_b, tier_b = cost_per_attempt(workload, second.price, second.profile)
     c, p = cascade_cost(c_a, p_a, c_b, p_b)

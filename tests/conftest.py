@@ -39,6 +39,10 @@ def _toml_value(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, dict):
         return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
     return repr(value)
 
 
@@ -59,11 +63,17 @@ def write_config(folder: Path, sources: list[dict] | None = None, **settings: ob
         f'workloads = {_toml_value(str(DATA / "workloads.toml"))}',
         f'capabilities = {_toml_value(str(DATA / "capabilities.toml"))}',
         f'aliases = {_toml_value(str(DATA / "aliases.toml"))}',
+        f'lineage = {_toml_value(str(DATA / "lineage.toml"))}',
         f'output = {_toml_value(str(folder / "out"))}',
         "[edition]",
         *(f"{k} = {_toml_value(v)}" for k, v in {**bundled.get("edition", {}),
                                                    **settings}.items()),
     ]
+    defaults = dict(bundled.get("defaults", {}))
+    effort = defaults.pop("reasoning_tokens", {})
+    lines += ["[defaults]", *(f"{k} = {_toml_value(v)}" for k, v in defaults.items())]
+    lines += ["[defaults.reasoning_tokens]",
+              *(f"{k} = {_toml_value(v)}" for k, v in effort.items())]
     for src in sources:
         lines.append("[[sources]]")
         lines += [f"{k} = {_toml_value(v)}" for k, v in src.items()]

@@ -76,12 +76,17 @@ def test_aider_known_entry(polyglot: Parsed) -> None:
     score = one_named(polyglot.rows["scores"], "gpt-4o-mini-2024-07-18")
     assert score == {
         "model": "gpt-4o-mini", "benchmark": "aider-polyglot", "as_of": "2024-12-21",
-        "value": 3.6, "scale": "percent", "stderr": None, "version": "0.69.2.dev",
+        "known_from": "2024-12-21", "value": 3.6, "scale": "percent", "stderr": None, "version": "0.69.2.dev",
         "source_name": "gpt-4o-mini-2024-07-18", "evidence_url": AIDER_URL,
     }
     cost = one_named(polyglot.rows["run_costs"], "gpt-4o-mini-2024-07-18")
     assert (cost["total_cost_usd"], cost["tasks"], cost["solved"]) == (0.3236, 225, 8)
     assert cost["as_of"] == "2024-12-21" and cost["model"] == "gpt-4o-mini"
+    # tokens the run spent: what 7.1 measures verbosity and reasoning from (None: not reported)
+    assert {"prompt_tokens", "completion_tokens"} <= set(cost)
+    with_tokens = [r for r in polyglot.rows["run_costs"] if r["completion_tokens"]]
+    assert len(with_tokens) >= 15
+    assert all(r["prompt_tokens"] > r["tasks"] for r in with_tokens)
 
 
 def test_aider_zero_cost_keeps_the_score_only(polyglot: Parsed) -> None:
@@ -482,8 +487,15 @@ def test_bundled_benchmarks_parse(name: str, parse, options: dict) -> None:
         assert parsed.count("scores") + len(parsed.rejects) == _csv_rows(path)
 
 
+# Built from public price lists' commit histories (data/sources/prices/README.md), not copies.
+DERIVED = {"genai_prices_history.csv", "llm_prices_history.csv"}
+
+
 def test_bundled_files_are_unchanged_copies(real: Path) -> None:
     for path in sorted(SOURCES.glob("*/*")):
+        if path.name in DERIVED:
+            assert path.name in (SOURCES / "prices" / "README.md").read_text()
+            continue
         if path.suffix in (".xml", ".json", ".yml", ".csv"):
             originals = list(real.rglob(path.name))
             assert originals, f"{path.name} has no original in {real}"

@@ -212,9 +212,11 @@ def test_llm_prices_dated_change(real: Path) -> None:
     by_date = {r["effective_from"]: r for r in rows}
     assert set(by_date) == {"1970-01-01", "2025-02-08"}
     assert (by_date["1970-01-01"]["input"], by_date["1970-01-01"]["output"]) == (0.14, 0.28)
-    assert by_date["1970-01-01"]["to_date"] == "2025-02-08"
+    assert by_date["1970-01-01"]["effective_to"] == "2025-02-08"
+    assert by_date["1970-01-01"]["known_from"] is None  # undated: the snapshot's day
+    assert by_date["2025-02-08"]["known_from"] == "2025-02-08"
     assert (by_date["2025-02-08"]["input"], by_date["2025-02-08"]["output"]) == (0.27, 1.1)
-    assert by_date["2025-02-08"]["to_date"] is None
+    assert by_date["2025-02-08"]["effective_to"] is None
 
 
 def test_llm_prices_long_context_tier_is_folded(real: Path) -> None:

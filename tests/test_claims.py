@@ -13,7 +13,7 @@ from flows.ingest import ingest_sources
 from flows.pipeline import compute_edition
 from signals.compare import Score
 from signals.costmodel import Price
-from signals.daily import FactSet, PriceFact, ScoreFact, changed_models
+from signals.daily import FactSet, PriceFact, ScoreFact, news_in_window
 from tests.conftest import DATA, write_config
 
 DAY = date(2025, 8, 8)
@@ -51,8 +51,8 @@ def test_a_claimed_price_counts_only_without_a_listed_one() -> None:
 def test_a_claim_only_release_is_a_candidate() -> None:
     facts = FactSet()
     facts.add_claim(ScoreFact("new", "gpqa-diamond", DAY, Score(70.0), "news", claimed=True))
-    assert changed_models(facts, date(2025, 8, 1), DAY) == ["new"]
-    assert changed_models(facts, DAY, date(2025, 8, 9)) == []
+    assert news_in_window(facts, date(2025, 8, 1), DAY).releases == ["new"]
+    assert news_in_window(facts, DAY, date(2025, 8, 9)).releases == []
 
 
 def test_release_text_feeds_the_brief_marked_as_claimed(tmp_path: Path) -> None:

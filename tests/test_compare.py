@@ -149,6 +149,19 @@ def test_grade_not_bill_route() -> None:
     assert cmp.cost_driver == "price"
     assert cmp.claim_contradicted
     assert cmp.capability == "graduate-level science reasoning"
+    # section 7.7: the routed pair base -> cand was priced and beats the candidate alone:
+    # c = 0.0135 + 0.2 * 0.027 = 0.0189, p_ok = 1 - 0.2 * 0.1 = 0.98
+    assert cmp.route is not None and cmp.route["viable"]
+    assert cmp.route["cost_per_success"] == close(0.0189 / 0.98)
+    assert cmp.route["cost_per_success"] < cmp.candidate_metrics.cost_per_success
+
+
+def test_route_is_not_advised_when_the_pair_costs_more_than_the_candidate() -> None:
+    # a baseline that costs far more per attempt than it helps: the pair (base first) is
+    # dearer per success than the candidate alone, so the buyer holds
+    base = side("base", 80, Price(input=60.0, output=300.0))
+    cmp = run(side("cand", 95, DOUBLE), base)
+    assert cmp.verdict != "grade_not_bill" or cmp.buyer_behaviour == "hold"
 
 
 def test_grade_not_bill_hold_when_candidate_not_viable() -> None:
@@ -159,12 +172,11 @@ def test_grade_not_bill_hold_when_candidate_not_viable() -> None:
 
 
 def test_grade_not_bill_hold_when_p_ok_not_higher() -> None:
-    # the shared benchmark rises (+10) but the candidate's success benchmark "a" gives p 0.6:
-    # viable (0.6 >= 0.5, net 0.06 - 0.027 > 0) yet p_ok 0.6 < 0.8, so routing it buys nothing
-    w = replace(W, benchmarks=("a", "bench"))
-    cand = Side("cand", DOUBLE, Profile(), {"a": Score(60), "bench": Score(90)})
-    cmp = run(cand, BASE, w)
-    assert cmp.candidate_metrics.viable and cmp.delta_score == 10.0
+    # scores 100 vs 99 (+1 > noise... floor 0.5 here) both clamp to p = 0.99: the grade rises,
+    # the chance of success does not, so routing it buys nothing
+    cmp = run(side("cand", 100, DOUBLE), side("base", 99), noise_floors={"bench": 0.5})
+    assert cmp.candidate_metrics.viable and cmp.delta_score == 1.0
+    assert cmp.candidate_metrics.p_ok == cmp.baseline_metrics.p_ok
     assert outcome(cmp) == ("grade_not_bill", "weak", "hold")
 
 
@@ -228,9 +240,18 @@ def test_shared_benchmark_is_the_first_both_have() -> None:
     w = replace(W, benchmarks=("a", "bench"))
     cand = Side("cand", PRICE, Profile(), {"a": Score(90), "bench": Score(85)})
     cmp = run(cand, BASE, w)
-    assert cmp.benchmark == "bench" and cmp.delta_score == 5.0
-    # each side's cost still uses its own p: candidate p from "a" = 0.9
-    assert cmp.candidate_metrics.p == close(0.9)
+    assert cmp.benchmark == "bench" and cmp.delta_score == 5.0 and cmp.comparable
+    # both sides' success rates come from the shared benchmark (section 7.3): 0.85, not 0.9
+    assert cmp.candidate_metrics.p == close(0.85)
+    assert cmp.to_json()["candidate_metrics"]["benchmark"] == "bench"
+
+
+def test_without_a_shared_benchmark_each_side_uses_its_own_and_is_not_comparable() -> None:
+    w = replace(W, benchmarks=("a", "bench"))
+    cand = Side("cand", PRICE, Profile(), {"a": Score(90)})
+    cmp = run(cand, BASE, w)
+    assert cmp.benchmark is None and not cmp.comparable and cmp.delta_score is None
+    assert cmp.candidate_metrics.p == close(0.9) and cmp.baseline_metrics.p == close(0.8)
 
 
 @pytest.mark.parametrize(
@@ -305,7 +326,16 @@ TOP_KEYS = [
     "attribution",
     "candidate_metrics",
     "baseline_metrics",
+    # section 7
+    "comparable",
+    "benchmark",
+    "unknown",
+    "break_even_reasoning_tokens",
+    "break_even_side",
+    "baseline_role",
+    "route",
 ]
+BASIS_KEYS = ["output_tokens", "reasoning_tokens", "tokens_basis", "prices", "benchmark"]
 
 
 def test_to_json_shape() -> None:
@@ -317,8 +347,12 @@ def test_to_json_shape() -> None:
     assert list(doc["reads"]) == ["workload_cost", "capacity", "serving_volume"]
     assert list(doc["attribution"]) == ["price", "output", "reasoning", "success"]
     flags = ["speed_known", "context_known", "tier_used"]
-    assert list(doc["candidate_metrics"]) == METRIC_KEYS + ["observed_cost_per_solved"] + flags
-    assert list(doc["baseline_metrics"]) == METRIC_KEYS + flags
+    assert list(doc["candidate_metrics"]) == (METRIC_KEYS + ["observed_cost_per_solved"] + flags
+                                              + BASIS_KEYS)
+    assert list(doc["baseline_metrics"]) == METRIC_KEYS + flags + BASIS_KEYS
+    assert doc["candidate_metrics"]["prices"] == {"input": 6.0, "cached_input": 6.0,
+                                                  "output": 30.0, "reasoning": 30.0,
+                                                  "request": 0.0}
     assert doc["strength"] in ("strong", "weak", "none")
     assert isinstance(doc["claim_contradicted"], bool)
     assert json.loads(json.dumps(doc)) == doc

@@ -6,10 +6,12 @@ Each list item is one benchmark run. It yields:
   ``as_of`` = ``date``, ``version`` = the ``versions`` field (the Aider release that ran the
   benchmark, i.e. the harness version; the edit format is a run setting and stays in the raw file);
 - a run cost: ``total_cost_usd`` = ``total_cost``, ``tasks`` = ``test_cases``,
-  ``solved`` = ``pass_num_2``. A ``total_cost`` of 0 or a missing one means "not reported": the
-  run cost is skipped and the score kept, with no reject. In ``polyglot_leaderboard.yml`` 18 of
-  the 69 runs give no cost (17 report 0, 1 omits it; one is an architect pair, rejected anyway):
-  66 scores and 49 run costs.
+  ``solved`` = ``pass_num_2``, and the run's ``prompt_tokens`` and ``completion_tokens`` when it
+  reports them (the tokens a model spends per exercise: signal-model section 7.1). A
+  ``total_cost`` of 0 or a missing one means "not reported": the run cost is skipped and the
+  score kept, with no reject. In ``polyglot_leaderboard.yml`` 18 of the 69 runs give no cost
+  (17 report 0, 1 omits it; one is an architect pair, rejected anyway): 66 scores and 49 run
+  costs.
 
 The model is the ``--model X`` argument of ``command`` when present (``aider --model
 gemini/gemini-2.0-pro-exp-02-05``); when that name does not resolve but the leaderboard's own
@@ -93,7 +95,7 @@ def _parse_run(out: Parsed, item: dict, benchmark: str, score_field: str, solved
         out.reject("scores", "run names no model", item)
         return
     model = _model_id(model_arg, label, _effort(item, args))
-    common = {"model": model, "benchmark": benchmark, "as_of": as_of,
+    common = {"model": model, "benchmark": benchmark, "as_of": as_of, "known_from": as_of,
               "source_name": label or model_arg, "evidence_url": EVIDENCE_URL}
     version = item.get("versions")
     out.add("scores", {**common, "value": number_or_raw(item.get(score_field)), "scale": "percent",
@@ -103,7 +105,9 @@ def _parse_run(out: Parsed, item: dict, benchmark: str, score_field: str, solved
         return  # cost not reported: the score stands alone
     out.add("run_costs", {**common, "total_cost_usd": cost,
                           "tasks": number_or_raw(item.get("test_cases")),
-                          "solved": number_or_raw(item.get(solved))})
+                          "solved": number_or_raw(item.get(solved)),
+                          "prompt_tokens": number_or_raw(item.get("prompt_tokens")),
+                          "completion_tokens": number_or_raw(item.get("completion_tokens"))})
 
 
 def _date(value: Any) -> str | None:

@@ -17,7 +17,10 @@ percent (a 0-10 writing grade, say) are not detectable this way: pass ``scale`` 
 (``"fraction"``, ``"percent"`` or ``"rating"``).
 
 ``as_of`` is the date of ``Started at`` when present, else ``Release date``; a row with neither
-is rejected. ``evidence_url`` is ``Log viewer`` or the source link when present.
+is rejected. ``known_from`` is the date of ``Started at`` (the evaluation's own log date) when
+present; a release date says when the model came out, not when its score was published, so rows
+of the external tables carry none and are known from the source's snapshot day (``as_of`` in the
+run configuration). ``evidence_url`` is ``Log viewer`` or the source link when present.
 """
 
 from __future__ import annotations
@@ -72,10 +75,12 @@ def parse(
             out.reject("scores", "row has no date (neither 'Started at' nor 'Release date')",
                        record)
             continue
+        started = (record.get("Started at") or "").strip()[:10] or None
         out.add("scores", {
             "model": canonical_id(name),
             "benchmark": benchmark,
             "as_of": as_of,
+            "known_from": started,
             "value": _scaled(record.get(column), factor),
             "scale": scale_name,
             "stderr": _scaled(record.get(err_column), factor) if err_column else None,

@@ -4,9 +4,11 @@ The snapshot ships inside the package, so ``parse`` ignores its ``data`` argumen
 record of what it read is ``snapshot_version()``). For every provider -> model -> price:
 
 - a plain ``ModelPrice`` is one row, undated;
-- a list of ``ConditionalPrice`` gives one row per dated change, ``effective_from`` = the
-  ``StartDateConstraint.start_date``; the entry without a start date gets ``effective_from =
-  "1970-01-01"``, meaning "undated: in force before the first dated change";
+- a list of ``ConditionalPrice`` gives one row per dated change, ``effective_from`` and
+  ``known_from`` = the ``StartDateConstraint.start_date`` (the change's announced day); the entry
+  without a start date gets ``effective_from = "1970-01-01"``, meaning "undated": it holds from
+  the snapshot's day (the source's ``as_of``), never earlier, and so never before a dated change
+  that follows it;
 - ``TieredPrices`` give the base price plus ``tier_threshold_tokens``, ``input_above`` and
   ``output_above`` from the first tier (the flat price fills the side that has no tier). The
   tier prices of cache reads and writes have no canonical field and are not carried.
@@ -89,8 +91,9 @@ def _model_prices(out: Parsed, provider: str, model: types.ModelInfo, url: str |
                "prices": repr(price)}
         if isinstance(constraint, types.TimeOfDateConstraint):
             continue  # folded into the rows before it, below
+        known_from = None
         if isinstance(constraint, types.StartDateConstraint):
-            effective_from = constraint.start_date.isoformat()
+            effective_from = known_from = constraint.start_date.isoformat()
         elif constraint is None:
             effective_from = UNDATED
         else:
@@ -100,6 +103,7 @@ def _model_prices(out: Parsed, provider: str, model: types.ModelInfo, url: str |
         row = _row(out, provider, model.id, effective_from, price, url, raw)
         if row is None:
             continue
+        row["known_from"] = known_from
         windows = [(j, c, p) for j, (c, p) in enumerate(entries)
                    if j > i and isinstance(c, types.TimeOfDateConstraint)]
         if windows:

@@ -3,8 +3,9 @@
 Prices are already USD per 1M tokens. Each model has a ``price_history``; every history entry
 is one row: ``input``, ``output``, ``input_cached`` -> cached_input, ``effective_from`` =
 ``from_date`` (null -> "1970-01-01", meaning "in force before the first dated change").
-``to_date`` and the display ``name`` are kept in the row for reference. ``provider`` = the
-file's ``vendor``; ``model`` = ``canonical_id(id)``, ``source_name`` = id.
+``to_date`` becomes ``effective_to``; a dated entry is known from its ``from_date``, an undated
+one from the source's snapshot day. The display ``name`` is kept in the row for reference.
+``provider`` = the file's ``vendor``; ``model`` = ``canonical_id(id)``, ``source_name`` = id.
 
 Long-context tiers: the files list the price above a prompt length as a model of its own, id
 ``<base>-<N>k`` with a name such as "Gemini 2.5 Pro >200k". Such an entry is folded into the
@@ -123,7 +124,8 @@ def _row(model: dict, entry: dict, vendor: Any, tier_models: list[dict],
             used.add((tier["id"], hit))
             break
     row.update({"source_name": model["id"], "evidence_url": None,
-                "to_date": entry.get("to_date"), "name": model.get("name")})
+                "effective_to": entry.get("to_date"), "known_from": start or None,
+                "name": model.get("name")})
     return row
 
 

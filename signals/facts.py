@@ -1,0 +1,394 @@
+"""The stored facts as known on a day (signal-model.md sections 6 and 7.1).
+
+Every price, score and run cost has two dates: when it holds (`valid_from`) and when this pipeline
+could have known it (`known_from`). A lookup for day D sees only facts known on D and valid on D,
+so nothing published later changes what D's edition says.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from signals.asof import latest_as_of
+from signals.compare import Score, Side
+from signals.costmodel import Price, Profile, Workload, run_cost_per_solved
+from signals.identity import price_model, resolve
+
+UNDATED = date(1970, 1, 1)  # a price the source gave no date for: it holds from `known_from`
+PRIMARY = "primary"
+CROSS_CHECK = "cross-check"
+# tokens_basis values (section 7.1), in order of precedence
+PROFILE, MEASURED, ASSUMED, DEFAULT = "profile", "measured", "assumed", "default"
+EFFORT_CLASSES = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+_BUDGET = re.compile(r"^(\d+(?:\.\d+)?)k$", re.IGNORECASE)
+# Snapshots that are not generally available: never an incumbent (section 6).
+PREVIEW = re.compile(r"(?:^|[-_.:])(?:preview|exp|experimental|beta|alpha)(?:$|[-_.:\d])",
+                     re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PriceFact:
+    model: str
+    provider: str
+    effective_from: date
+    price: Price
+    source_id: str
+    evidence_url: str | None = None
+    effective_to: date | None = None  # the source says the price ended (exclusive)
+    claimed: bool = False             # read from release text, not from a price table
+    known_from: date | None = None    # None: as old as its validity (tests, claims)
+    role: str = PRIMARY
+
+    @property
+    def valid_from(self) -> date:
+        """The source's own date; an undated price holds from the day it was known."""
+        if self.effective_from == UNDATED and self.known_from is not None:
+            return self.known_from
+        return self.effective_from
+
+    def usable_on(self, day: date) -> bool:
+        """Known on `day` and in force on `day`."""
+        known = self.known_from or self.valid_from
+        return (known <= day and self.valid_from <= day
+                and (self.effective_to is None or day < self.effective_to))
+
+
+@dataclass(frozen=True)
+class ScoreFact:
+    model: str
+    benchmark: str
+    as_of: date
+    score: Score
+    source_id: str
+    evidence_url: str | None = None
+    claimed: bool = False             # read from release text, not from a leaderboard
+    known_from: date | None = None    # when it was published; None: on its `as_of`
+
+    @property
+    def published(self) -> date:
+        return max(self.as_of, self.known_from or self.as_of)
+
+
+@dataclass(frozen=True)
+class RunCostFact:
+    model: str
+    benchmark: str
+    as_of: date
+    total_cost_usd: float
+    tasks: int
+    solved: int
+    source_id: str
+    known_from: date | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+    @property
+    def published(self) -> date:
+        return max(self.as_of, self.known_from or self.as_of)
+
+    @property
+    def completion_per_task(self) -> float | None:
+        if self.completion_tokens is None or self.tasks <= 0:
+            return None
+        return self.completion_tokens / self.tasks
+
+
+@dataclass(frozen=True)
+class PriceQuote:
+    """The price a model is billed at on a day, and what it rests on."""
+
+    price: Price
+    facts: tuple[PriceFact, ...]  # the row used, or one per host for a median
+    provider: str                 # the provider, or "median of N hosts"
+    hosts: int = 1
+    thinking_rate: bool = False   # priced under the model's thinking entry
+
+    @property
+    def claimed(self) -> bool:
+        return any(f.claimed for f in self.facts)
+
+    @property
+    def known_from(self) -> date:
+        return max((f.known_from or f.valid_from) for f in self.facts)
+
+    @property
+    def valid_from(self) -> date:
+        return max(f.valid_from for f in self.facts)
+
+    @property
+    def fact(self) -> PriceFact:
+        return self.facts[0]
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """A model's tokens per request on a workload: its profile and where the figures come from."""
+
+    profile: Profile
+    basis: str                      # profile | measured | assumed | default
+    assumed_reasoning: float | None = None  # the assumed reasoning tokens, when basis is assumed
+    speed_assumed: bool = False
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The settings the judgement layer reads from the configuration (section 7)."""
+
+    reasoning_tokens: dict[str, float] = field(default_factory=dict)  # effort class -> tokens
+    is_reasoning: Callable[[str], bool] = lambda model: False
+    is_hosted_only: Callable[[str], bool] = lambda model: False
+    ttft_s: float | None = None
+    output_tps: float | None = None
+    source_rank: dict[str, int] = field(default_factory=dict)  # earlier source wins a tie
+
+
+def effort_of(model: str) -> str | None:
+    """The effort or thinking-budget part of a canonical id (``gpt-5:high`` -> ``high``)."""
+    base = price_model(model)
+    return model[len(base) + 1:].lower() if model != base else None
+
+
+def effort_class(effort: str | None, model: str, judgement: Judgement) -> tuple[str, float] | None:
+    """(class, cap in tokens) of a reasoning setting; None for a model that does not reason."""
+    if effort is None:
+        return ("medium", float("inf")) if judgement.is_reasoning(model) else None
+    if effort in ("none",):
+        return None
+    if (m := _BUDGET.match(effort)) is not None:
+        budget = float(m.group(1)) * 1024
+        cls = "low" if budget <= 4096 else "medium" if budget <= 16384 else "high"
+        return cls, budget
+    if effort == "thinking":
+        return "medium", float("inf")
+    return (effort if effort in EFFORT_CLASSES else "medium"), float("inf")
+
+
+@dataclass
+class FactSet:
+    """Every stored fact the signals need, indexed by model."""
+
+    prices: dict[str, list[PriceFact]] = field(default_factory=lambda: defaultdict(list))
+    scores: dict[str, list[ScoreFact]] = field(default_factory=lambda: defaultdict(list))
+    run_costs: dict[str, list[RunCostFact]] = field(default_factory=lambda: defaultdict(list))
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    token_profiles: set[str] = field(default_factory=set)  # models with house token figures
+    claims: dict[type, dict[str, list]] = field(default_factory=lambda: {
+        PriceFact: defaultdict(list), ScoreFact: defaultdict(list)})
+    judgement: Judgement = field(default_factory=Judgement)
+    retired: dict[str, date] = field(default_factory=dict)  # model -> retired from
+    _medians: dict = field(default_factory=dict, repr=False)
+
+    def add(self, fact: PriceFact | ScoreFact | RunCostFact) -> None:
+        target = {PriceFact: self.prices, ScoreFact: self.scores, RunCostFact: self.run_costs}
+        target[type(fact)][fact.model].append(fact)
+
+    def add_claim(self, fact: PriceFact | ScoreFact) -> None:
+        """A fact read from release text: used only where no table has the number."""
+        if isinstance(fact, ScoreFact):
+            self.scores.setdefault(fact.model, [])  # a claimed score makes the model judgeable
+        self.claims[type(fact)][fact.model].append(fact)
+
+    def models(self) -> list[str]:
+        """Models with at least one score: the only ones a workload can judge."""
+        return sorted(self.scores)
+
+    # --- prices -----------------------------------------------------------------------------
+
+    def _in_force(self, facts: Iterable[PriceFact], day: date) -> dict[str, PriceFact]:
+        """Per provider, the price in force and known on `day`: from the first source in the
+        configuration's order that has one (a house sheet before the price lists, a list's
+        current snapshot before its history), the latest valid one within it. One source per
+        provider and day, so two lists that disagree never alternate."""
+        rank = self.judgement.source_rank
+        best: dict[str, PriceFact] = {}
+        for f in facts:
+            if not f.usable_on(day):
+                continue
+            key = (-rank.get(f.source_id, 1 << 20), f.valid_from, f.known_from or f.valid_from)
+            cur = best.get(f.provider)
+            if cur is None or key > (-rank.get(cur.source_id, 1 << 20), cur.valid_from,
+                                     cur.known_from or cur.valid_from):
+                best[f.provider] = f
+        return best
+
+    def price_on(self, model: str, day: date, role: str = PRIMARY) -> PriceQuote | None:
+        """The price `model` is billed at on `day` (section 7.4 of the prices rules).
+
+        An effort variant is priced under the model's thinking entry when the price lists have
+        one (`gemini-2.5-flash-preview:thinking`). The lab's own price is used when it serves
+        the model; a model no lab serves itself (open weights, `hosted_only`) or with no
+        first-party price is priced at the median of its hosts. Claimed prices (from release
+        text) count only where no table prices the model.
+        """
+        base = price_model(model)
+        names = [base]
+        thinking = effort_of(model) not in (None, "none", "minimal")
+        if thinking:
+            names[:0] = [f"{base}:thinking", f"{base}-thinking"]
+        for name in names:
+            facts = [f for f in self.prices.get(name, ()) if f.role == role]
+            by_provider = self._in_force(facts, day)
+            if by_provider:
+                return self._quote(base, by_provider, thinking and name != base)
+        if role != PRIMARY:
+            return None
+        claimed = self.claims[PriceFact].get(model) or self.claims[PriceFact].get(base, [])
+        fact = latest_as_of([f for f in claimed if f.usable_on(day)], day, lambda f: f.valid_from)
+        return PriceQuote(fact.price, (fact,), "claimed") if fact else None
+
+    def _quote(self, base: str, by_provider: dict[str, PriceFact], thinking: bool) -> PriceQuote:
+        own = resolve(base)
+        if own and own.provider in by_provider and not self.judgement.is_hosted_only(base):
+            f = by_provider[own.provider]
+            return PriceQuote(f.price, (f,), f.provider, 1, thinking)
+        if len(by_provider) == 1 and not self.judgement.is_hosted_only(base):
+            f = next(iter(by_provider.values()))
+            return PriceQuote(f.price, (f,), f.provider, 1, thinking)
+        facts = tuple(by_provider[p] for p in sorted(by_provider))
+        return PriceQuote(median_price([f.price for f in facts]), facts,
+                          f"median of {len(facts)} hosts", len(facts), thinking)
+
+    def first_known(self, model: str) -> date | None:
+        """The first day any table knew a score or price of `model` (its release, for us)."""
+        days = [f.published for f in self.scores.get(model, ())]
+        days += [f.known_from or f.valid_from for f in self.prices.get(price_model(model), ())
+                 if f.role == PRIMARY]
+        days += [f.published for f in self.claims[ScoreFact].get(model, ())]
+        return min(days, default=None)
+
+    def is_generally_available(self, model: str, day: date) -> bool:
+        """Neither a preview or experimental snapshot nor retired on `day`."""
+        if PREVIEW.search(model):
+            return False
+        retired = self.retired.get(price_model(model))
+        return retired is None or day < retired
+
+    # --- scores -----------------------------------------------------------------------------
+
+    def scores_on(self, model: str, day: date) -> dict[str, ScoreFact]:
+        """Per benchmark, the latest score published by `day`: from a table, else a claim."""
+        out: dict[str, ScoreFact] = {}
+        for facts in (self.scores.get(model, []), self.claims[ScoreFact].get(model, [])):
+            by_bench: dict[str, list[ScoreFact]] = defaultdict(list)
+            for f in facts:
+                if f.published <= day:
+                    by_bench[f.benchmark].append(f)
+            for bench, group in by_bench.items():
+                fact = latest_as_of(group, day, lambda f: f.as_of)
+                if fact is not None and bench not in out:
+                    out[bench] = fact
+        return out
+
+    # --- tokens -----------------------------------------------------------------------------
+
+    def profile(self, model: str) -> Profile:
+        return self.profiles.get(model) or self.profiles.get(price_model(model)) or Profile()
+
+    def _run(self, model: str, benchmark: str, day: date) -> RunCostFact | None:
+        runs = [f for f in self.run_costs.get(model, ())
+                if f.benchmark == benchmark and f.published <= day]
+        return latest_as_of(runs, day, lambda f: f.as_of)
+
+    def _median_completion(self, benchmark: str, day: date) -> float | None:
+        key = (benchmark, day)
+        if key not in self._medians:
+            self._medians[key] = self._median_uncached(benchmark, day)
+        return self._medians[key]
+
+    def _median_uncached(self, benchmark: str, day: date) -> float | None:
+        per_run = []
+        for model in self.run_costs:
+            run = self._run(model, benchmark, day)
+            if run is not None and run.completion_per_task:
+                per_run.append(run.completion_per_task)
+        return statistics.median(per_run) if per_run else None
+
+    def tokens(self, model: str, workload: Workload, day: date) -> Tokens:
+        """Verbosity and reasoning tokens of `model` on `workload` (section 7.1), in order: a
+        house profile, a benchmark run that published its tokens (against the median run on
+        that benchmark, the part above the non-reasoning sibling counting as reasoning), the
+        configured default of its effort class, else none."""
+        prof = self.profile(model)
+        speed = self._with_speed(prof)
+        if model in self.token_profiles or price_model(model) in self.token_profiles:
+            return Tokens(speed[0], PROFILE, speed_assumed=speed[1])
+        for bench in workload.benchmarks:
+            run = self._run(model, bench, day)
+            median = self._median_completion(bench, day)
+            if run is None or not run.completion_per_task or not median:
+                continue
+            total = run.completion_per_task
+            sibling = None if model == price_model(model) else self._run(price_model(model),
+                                                                          bench, day)
+            plain = sibling.completion_per_task if sibling else None
+            if plain and plain < total:
+                verbosity, reasoning = plain / median, (total - plain) / median
+            else:
+                verbosity, reasoning = total / median, 0.0
+            p = replace(speed[0], verbosity=verbosity,
+                        reasoning_tokens=reasoning * workload.output_tokens)
+            return Tokens(p, MEASURED, speed_assumed=speed[1])
+        cls = effort_class(effort_of(model), price_model(model), self.judgement)
+        if cls is not None and cls[0] in self.judgement.reasoning_tokens:
+            r = min(self.judgement.reasoning_tokens[cls[0]], cls[1])
+            return Tokens(replace(speed[0], reasoning_tokens=r), ASSUMED, r, speed[1])
+        return Tokens(speed[0], DEFAULT, speed_assumed=speed[1])
+
+    def _with_speed(self, prof: Profile) -> tuple[Profile, bool]:
+        """The profile with configured speed defaults where it has none (marked assumed)."""
+        j = self.judgement
+        if prof.ttft_s is not None and prof.output_tps is not None:
+            return prof, False
+        if j.ttft_s is None or j.output_tps is None:
+            return prof, False
+        return replace(prof, ttft_s=prof.ttft_s if prof.ttft_s is not None else j.ttft_s,
+                       output_tps=prof.output_tps or j.output_tps), True
+
+    # --- one side of a comparison ------------------------------------------------------------
+
+    def observed_cost(self, model: str, benchmark: str | None, day: date) -> float | None:
+        if benchmark is None:
+            return None
+        run = self._run(model, benchmark, day)
+        return run_cost_per_solved(run.total_cost_usd, run.solved) if run else None
+
+    def side(self, model: str, day: date, workload: Workload | None = None,
+             price_day: date | None = None) -> Side | None:
+        """The model as known on `day` (priced as on `price_day`, default `day`), with its
+        tokens on `workload`; None when it has no price then."""
+        quote = self.price_on(model, price_day or day)
+        if quote is None:
+            return None
+        scores = self.scores_on(model, day)
+        side = Side(model=model, price=quote.price, profile=self.profile(model),
+                    scores={b: f.score for b, f in scores.items()})
+        if workload is None:
+            return side
+        tokens = self.tokens(model, workload, day)
+        bench = next((b for b in workload.benchmarks
+                      if b in scores and scores[b].score.scale == "percent"), None)
+        return replace(side, profile=tokens.profile, tokens_basis=tokens.basis,
+                       assumed_reasoning=tokens.assumed_reasoning,
+                       speed_assumed=tokens.speed_assumed,
+                       observed_cost_per_solved=self.observed_cost(model, bench, day))
+
+
+def median_price(prices: list[Price]) -> Price:
+    """Field by field, the median of several hosts' prices (defaults resolved first)."""
+    def med(values: list[float | None]) -> float | None:
+        known = [v for v in values if v is not None]
+        return statistics.median(known) if known else None
+
+    return Price(
+        input=statistics.median(p.input for p in prices),
+        output=statistics.median(p.output for p in prices),
+        cached_input=med([p.cached_input if p.cached_input is not None else p.input
+                          for p in prices]),
+        reasoning=med([p.reasoning if p.reasoning is not None else p.output for p in prices]),
+        request=statistics.median(p.request for p in prices),
+    )
