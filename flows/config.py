@@ -135,11 +135,18 @@ class WorkloadSpec(BaseModel):
     b: float = 1.0
     observed_success: float | None = Field(default=None, ge=0, le=1)
     trace: str | None = None  # a `trace` source whose measured figures replace the ones above
+    # reasoning tokens per request by effort class on this workload (else [defaults])
+    reasoning_tokens: dict[str, float] = Field(default_factory=dict)
+    # benchmarks whose runs are sized like one request here: their observed cost is shown
+    observed_cost_from: list[str] = Field(default_factory=list)
 
     def to_workload(self, name: str) -> Workload:
-        data = self.model_dump(exclude={"label", "benchmarks", "trace"})
+        data = self.model_dump(exclude={"label", "benchmarks", "trace", "reasoning_tokens",
+                                        "observed_cost_from"})
         return Workload(name=name, benchmarks=tuple(self.benchmarks),
-                        label=self.label or name.replace("_", " ").capitalize(), **data)
+                        label=self.label or name.replace("_", " ").capitalize(),
+                        reasoning_tokens=tuple(self.reasoning_tokens.items()),
+                        observed_cost_from=tuple(self.observed_cost_from), **data)
 
 
 class Config(BaseModel):

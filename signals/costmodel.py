@@ -134,6 +134,12 @@ class Workload:
     b: float = 1.0
     observed_success: float | None = None
     label: str = ""
+    # reasoning tokens per request by effort class on this workload, where they differ from the
+    # configured defaults (section 7.1), as (class, tokens) pairs
+    reasoning_tokens: tuple[tuple[str, float], ...] = ()
+    # benchmarks whose runs are sized like one request of this workload: their published cost
+    # per solved task stands beside the modelled one (section 7.9)
+    observed_cost_from: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _non_negative(
@@ -153,6 +159,9 @@ class Workload:
         if not self.label:
             object.__setattr__(self, "label", self.name)
         object.__setattr__(self, "benchmarks", tuple(self.benchmarks))
+        object.__setattr__(self, "observed_cost_from", tuple(self.observed_cost_from))
+        object.__setattr__(self, "reasoning_tokens", tuple(
+            sorted(dict(self.reasoning_tokens).items())))
 
 
 @dataclass(frozen=True)

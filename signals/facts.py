@@ -301,8 +301,12 @@ class FactSet:
         return self._medians[key]
 
     def _median_uncached(self, benchmark: str, day: date) -> float | None:
+        """The median completion tokens per task of the runs by models that do not reason:
+        the reference a workload's output tokens are measured against."""
         per_run = []
         for model in self.run_costs:
+            if effort_class(effort_of(model), price_model(model), self.judgement) is not None:
+                continue
             run = self._run(model, benchmark, day)
             if run is not None and run.completion_per_task:
                 per_run.append(run.completion_per_task)
@@ -334,8 +338,9 @@ class FactSet:
                         reasoning_tokens=reasoning * workload.output_tokens)
             return Tokens(p, MEASURED, speed_assumed=speed[1])
         cls = effort_class(effort_of(model), price_model(model), self.judgement)
-        if cls is not None and cls[0] in self.judgement.reasoning_tokens:
-            r = min(self.judgement.reasoning_tokens[cls[0]], cls[1])
+        table = {**self.judgement.reasoning_tokens, **dict(workload.reasoning_tokens)}
+        if cls is not None and cls[0] in table:
+            r = min(table[cls[0]], cls[1])
             return Tokens(replace(speed[0], reasoning_tokens=r), ASSUMED, r, speed[1])
         return Tokens(speed[0], DEFAULT, speed_assumed=speed[1])
 
@@ -370,12 +375,11 @@ class FactSet:
         if workload is None:
             return side
         tokens = self.tokens(model, workload, day)
-        bench = next((b for b in workload.benchmarks
-                      if b in scores and scores[b].score.scale == "percent"), None)
+        observed = next((o for b in workload.observed_cost_from
+                         if (o := self.observed_cost(model, b, day)) is not None), None)
         return replace(side, profile=tokens.profile, tokens_basis=tokens.basis,
                        assumed_reasoning=tokens.assumed_reasoning,
-                       speed_assumed=tokens.speed_assumed,
-                       observed_cost_per_solved=self.observed_cost(model, bench, day))
+                       speed_assumed=tokens.speed_assumed, observed_cost_per_solved=observed)
 
 
 def median_price(prices: list[Price]) -> Price:

@@ -21,6 +21,7 @@ class RunCheck:
     observed: float
     modelled: float | None  # None: the model had no price known on the run's day
     tokens_basis: str | None = None
+    priced_later: date | None = None  # no price was known on the run's day: priced as on this
 
     @property
     def ratio(self) -> float | None:
@@ -46,17 +47,30 @@ def check_runs(facts: FactSet, workload: Workload, benchmark: str) -> list[RunCh
     return out
 
 
+def _first_priced(facts: FactSet, model: str, day: date) -> date | None:
+    """The first day after `day` on which `model` has a price known."""
+    days = sorted({f.known_from or f.valid_from for name in (model, model.split(":")[0])
+                   for f in facts.prices.get(name, ()) if (f.known_from or f.valid_from) > day})
+    return next((d for d in days if facts.price_on(model, d) is not None), None)
+
+
 def _check(facts: FactSet, workload: Workload, run: RunCostFact, observed: float) -> RunCheck:
+    """The run priced as on its day, or, when no price was known yet, at the first price known
+    after it (the check is of the cost model, not of the calendar)."""
     day = max(run.as_of, run.known_from or run.as_of)
     only = replace(workload, benchmarks=(run.benchmark,))
     side = facts.side(run.model, day, only)
+    priced_later = None
+    if side is None and (later := _first_priced(facts, run.model, day)) is not None:
+        side = facts.side(run.model, day, only, price_day=later)
+        priced_later = later
     if side is None:
         return RunCheck(run.model, run.benchmark, run.as_of, observed, None)
     graded = replace(side, scores={run.benchmark: Score(100.0 * run.solved / run.tasks)})
     metrics = estimate_side(only, graded)
     tokens = facts.tokens(run.model, only, day)
     return RunCheck(run.model, run.benchmark, run.as_of, observed,
-                    metrics.cost_per_success if metrics else None, tokens.basis)
+                    metrics.cost_per_success if metrics else None, tokens.basis, priced_later)
 
 
 def share_within_2x(checks: list[RunCheck]) -> tuple[int, int, int]:
