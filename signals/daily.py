@@ -316,7 +316,9 @@ def _items(by_item: Mapping[tuple[str, str], list[Comparison]]) -> list[Item]:
             if not any(c.verdict != "no_signal" for c in main):
                 continue
             main.sort(key=rank_key)
-            others = [c for c in best if c not in main]
-            items.append(Item(kind, model, main + others))
+            # the lead always; other lines only where they carry a signal (all are stored)
+            lines = main[:1] + [c for c in main[1:] + [c for c in best if c not in main]
+                                if c.verdict != "no_signal"]
+            items.append(Item(kind, model, lines))
             taken.add(model)
     return sorted(items, key=lambda i: rank_key(i.lead))

@@ -76,7 +76,8 @@ def test_aider_known_entry(polyglot: Parsed) -> None:
     score = one_named(polyglot.rows["scores"], "gpt-4o-mini-2024-07-18")
     assert score == {
         "model": "gpt-4o-mini", "benchmark": "aider-polyglot", "as_of": "2024-12-21",
-        "known_from": "2024-12-21", "value": 3.6, "scale": "percent", "stderr": None, "version": "0.69.2.dev",
+        "known_from": "2024-12-21", "value": 3.6, "scale": "percent", "stderr": None,
+        "version": "0.69.2.dev",
         "source_name": "gpt-4o-mini-2024-07-18", "evidence_url": AIDER_URL,
     }
     cost = one_named(polyglot.rows["run_costs"], "gpt-4o-mini-2024-07-18")

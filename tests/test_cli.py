@@ -37,7 +37,7 @@ def invoke(*args: str):
     return runner.invoke(app, list(args))
 
 
-@pytest.mark.parametrize("command", ["run", "ingest", "compare", "costs", "names"])
+@pytest.mark.parametrize("command", ["run", "ingest", "compare", "costs", "names", "show"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     result = invoke(command, "--help")
     assert result.exit_code == 0
@@ -52,7 +52,9 @@ def test_compare_json_has_the_section_5_shape(store: Path) -> None:
     assert list(data) == ["as_of", "workload", "candidate", "baseline", "capability",
                           "cost_driver", "buyer_behaviour", "verdict", "strength",
                           "claim_contradicted", "delta_score", "cost_ratio", "reads",
-                          "attribution", "candidate_metrics", "baseline_metrics"]
+                          "attribution", "candidate_metrics", "baseline_metrics",
+                          "comparable", "benchmark", "unknown", "break_even_reasoning_tokens",
+                          "break_even_side", "baseline_role", "route"]
     cm, bm = data["candidate_metrics"], data["baseline_metrics"]
     assert data["as_of"] == DAY and data["candidate"] == "gpt-5:medium"
     assert cm["cost_per_success"] == pytest.approx(cm["cost_per_attempt"] / cm["p"])
@@ -78,7 +80,7 @@ def test_compare_accepts_names_as_sources_spell_them(store: Path) -> None:
         (["compare", "gpt-5:medium", "--vs", "gpt-4.1", "--workload", "support_chat",
           "--date", "2025-02-30"], "unknown date '2025-02-30'"),
         (["compare", "gpt-5:medium", "--vs", "gpt-4.1", "--workload", "support_chat",
-          "--date", "2024-01-01"], "no score on 2024-01-01"),
+          "--date", "2024-01-01"], "has no price in force on 2024-01-01"),
         (["costs", "--workload", "support_chat", "--date", "2020-01-01"],
          "no model has both a price and a score"),
     ],

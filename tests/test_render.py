@@ -601,5 +601,5 @@ def test_edition_without_items(tmp_path: Path) -> None:
     edition.chart = None
     out = render.render_edition(edition)
     for kind in ("html", "md", "txt"):
-        assert "No release changed a bill today." in out[kind]
-        assert "Releases with a grade but no bill yet" not in out[kind]
+        assert "No comparable news today" in out[kind]
+        assert "Releases without a comparable grade" not in out[kind]
