@@ -138,6 +138,12 @@ def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = Fals
         out.print_json(json.dumps(summary.to_dict(), default=str))
     else:
         out.print(sources_table(summary.sources))
+        if summary.price_checks:
+            out.print("Price lists disagreeing by more than the tolerance:", highlight=False)
+            for line in summary.price_checks:
+                out.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+        for warning in summary.warnings:
+            out.print(f"Warning: {warning}", markup=False, highlight=False, soft_wrap=True)
         out.print(f"{summary.items} signal items, {summary.pending} release(s) without a bill "
                   f"({summary.signals} comparisons stored; edition is {summary.edition_status}).",
                   soft_wrap=True)

@@ -79,6 +79,7 @@ class PriceCheck(BaseModel):
     used_source: str
     other: float
     other_source: str
+    in_brief: bool = False  # the model is compared in one of the brief's items
 
 
 class SourceStatus(BaseModel):

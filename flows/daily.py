@@ -24,6 +24,7 @@ from flows.pipeline import (
     compute_edition,
     fail_run,
     finish_run,
+    price_check_line,
     publish_draft,
     start_run,
     summary_markdown,
@@ -103,6 +104,8 @@ def daily_brief(edition_date: date | None = None, config_path: str | None = None
         edition, summary.estimates, summary.signals = signals_task(str(cfg.path), day, run_id,
                                                                    results)
         summary.items, summary.pending = len(edition["items"]), len(edition["pending"])
+        summary.price_checks = [price_check_line(c) for c in edition["price_checks"]]
+        summary.warnings = list(edition["warnings"])
         summary.outputs, summary.edition_status = render_task(str(cfg.path), edition, run_id, now)
         finish_run(cfg, summary, datetime.now(UTC))
     create_markdown_artifact(key="morning-brief-run", markdown=summary_markdown(summary),

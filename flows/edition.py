@@ -216,11 +216,9 @@ def price_checks(cfg: Config, facts: FactSet, models: Iterable[str], day: date
     return out
 
 
-def newest_data(facts: FactSet) -> date | None:
-    """The newest day any price or score table knew something."""
-    days = [f.published for fs in facts.scores.values() for f in fs]
-    days += [f.known_from or f.valid_from for fs in facts.prices.values() for f in fs]
-    return max(days, default=None)
+def newest_score(facts: FactSet) -> date | None:
+    """The newest day a score was published: news of releases and grades ends there."""
+    return max((f.published for fs in facts.scores.values() for f in fs), default=None)
 
 
 def build_edition(cfg: Config, facts: FactSet, sig: DaySignals,
@@ -234,11 +232,16 @@ def build_edition(cfg: Config, facts: FactSet, sig: DaySignals,
         items.append(_item(cfg, facts, sig, item, rank, releases))
     chart = _chart(cfg, facts, sig, sig.items[0].lead) if sig.items else None
     warnings = []
-    newest = newest_data(facts)
+    newest = newest_score(facts)
     if newest is not None and sig.day > newest + timedelta(days=7):
-        warnings.append(f"The newest price or score in the store is from {newest:%-d %B %Y}: "
-                        "this edition may miss news after that day.")
-    used = {c.candidate for c in sig.comparisons} | {c.baseline for c in sig.comparisons}
+        warnings.append(f"The newest score in the store was published on {newest:%-d %B %Y}: "
+                        "this edition cannot report releases or grades after that day.")
+    in_brief = {m for i in sig.items[: cfg.edition.max_items] for c in i.lines
+                for m in (price_model(c.candidate), price_model(c.baseline))}
+    checks = price_checks(cfg, facts, {m for per in sig.estimates.values() for m in per},
+                          sig.day)
+    for check in checks:
+        check.in_brief = check.model in in_brief
     return Edition(
         edition_date=sig.day,
         window_from=sig.window_start,
@@ -250,7 +253,7 @@ def build_edition(cfg: Config, facts: FactSet, sig: DaySignals,
         method_note=METHOD_NOTE,
         method_url=cfg.edition.method_url,
         warnings=warnings,
-        price_checks=price_checks(cfg, facts, used, sig.day),
+        price_checks=checks,
     )
 
 

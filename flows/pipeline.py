@@ -38,6 +38,8 @@ class RunSummary:
     estimates: int = 0
     outputs: dict[str, str] = field(default_factory=dict)
     edition_status: str = "draft"
+    price_checks: list[str] = field(default_factory=list)  # price lists that disagree
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[SourceResult]:
@@ -152,6 +154,12 @@ def finish_run(cfg: Config, summary: RunSummary, now: datetime) -> None:
         )
 
 
+def price_check_line(check: dict) -> str:
+    """One disagreement between price lists, for the run summary."""
+    return (f"{check['model']}: {check['field']} ${check['used']:.4g} per 1M tokens "
+            f"({check['used_source']}) against ${check['other']:.4g} ({check['other_source']})")
+
+
 def summary_markdown(summary: RunSummary) -> str:
     """The run summary as Markdown, for the Prefect UI."""
     lines = [f"# Morning Brief {summary.edition_date.isoformat()}",
@@ -167,5 +175,9 @@ def summary_markdown(summary: RunSummary) -> str:
             more = f" and {len(s.unresolved) - 20} more" if len(s.unresolved) > 20 else ""
             lines.append(f"- {s.source_id}: names matching no known model: "
                          f"{', '.join(s.unresolved[:20])}{more}")
+    if summary.price_checks:
+        lines += ["", "Price lists disagreeing by more than the tolerance:"]
+        lines += [f"- {line}" for line in summary.price_checks]
+    lines += [f"- Warning: {w}" for w in summary.warnings]
     lines += ["", "Files: " + ", ".join(summary.outputs.values())]
     return "\n".join(lines)

@@ -143,7 +143,7 @@ class Incumbents:
                 first = self.facts.first_known(model)
                 if first is None or first > self.cutoff:
                     continue
-                if not self.facts.is_generally_available(model, self.before):
+                if not self.facts.is_generally_available(model):
                     continue
                 side = self.facts.side(model, self.before, wl)
                 if side is None or _percent(side, bench) is None:

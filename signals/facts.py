@@ -180,7 +180,6 @@ class FactSet:
     claims: dict[type, dict[str, list]] = field(default_factory=lambda: {
         PriceFact: defaultdict(list), ScoreFact: defaultdict(list)})
     judgement: Judgement = field(default_factory=Judgement)
-    retired: dict[str, date] = field(default_factory=dict)  # model -> retired from
     _medians: dict = field(default_factory=dict, repr=False)
 
     def add(self, fact: PriceFact | ScoreFact | RunCostFact) -> None:
@@ -261,12 +260,10 @@ class FactSet:
         days += [f.published for f in self.claims[ScoreFact].get(model, ())]
         return min(days, default=None)
 
-    def is_generally_available(self, model: str, day: date) -> bool:
-        """Neither a preview or experimental snapshot nor retired on `day`."""
-        if PREVIEW.search(model):
-            return False
-        retired = self.retired.get(price_model(model))
-        return retired is None or day < retired
+    def is_generally_available(self, model: str) -> bool:
+        """Not a preview or experimental snapshot (a retired model has no price in force, so it
+        is never an incumbent either)."""
+        return not PREVIEW.search(model)
 
     # --- scores -----------------------------------------------------------------------------
 

@@ -260,7 +260,8 @@ def test_a_quiet_day_says_so(world) -> None:
 
 def test_the_edition_warns_when_its_date_is_past_the_newest_data(world) -> None:
     ed = edition(world, date(2027, 6, 1))
-    assert any("newest price or score" in w for w in ed.warnings)
+    assert any("newest score in the store was published on 30 October 2025" in w
+               for w in ed.warnings)
 
 
 def test_costs_rows_say_what_the_cost_rests_on(world) -> None:
@@ -289,3 +290,16 @@ def test_kimi_k2_as_epoch_writes_it_is_the_priced_model(world) -> None:
     _, _, facts = world
     assert "gpqa-diamond" in facts.scores_on("kimi-k2", date(2025, 8, 8))
     assert "kimi-k2-instruct" not in facts.scores
+
+
+def test_price_lists_that_disagree_are_listed(world) -> None:
+    # DeepSeek cut V3's output price to $0.42 per 1M tokens in September 2025 (LiteLLM 1.110.2
+    # lists it); the genai-prices history read here still holds the earlier day-weighted $0.92.
+    cfg, _, facts = world
+    from flows.edition import price_checks
+
+    checks = price_checks(cfg, facts, ["deepseek-chat", "gpt-5"], date(2026, 10, 1))
+    found = {(c.model, c.field): c for c in checks}
+    check = found[("deepseek-chat", "output")]
+    assert check.other_source == "litellm-prices" and check.other == pytest.approx(0.42)
+    assert ("gpt-5", "output") not in found  # lists that agree are not listed
