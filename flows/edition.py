@@ -20,7 +20,7 @@ from flows.content import (
 )
 from flows.names import display_name, model_label
 from flows.render import FACTOR_WORDS, VERDICT_WORDS
-from signals.compare import Comparison, Side, success_benchmark
+from signals.compare import Comparison, Side, estimate_side, success_benchmark
 from signals.daily import REPRICING, SCORE, DaySignals, Item, Pending
 from signals.facts import CROSS_CHECK, FactSet, ScoreFact
 from signals.identity import price_model
@@ -181,7 +181,6 @@ def _chart(cfg: Config, facts: FactSet, sig: DaySignals, lead: Comparison) -> Ch
             continue
         m = sig.estimates[wl.name][model]
         if success_benchmark(wl, side) != bench:
-            from signals.compare import estimate_side
             m = estimate_side(wl, side, bench)
         role = ("candidate" if model in sig.candidates
                 else "incumbent" if model == lead.baseline else "other")

@@ -9,6 +9,7 @@ from datetime import date
 import duckdb
 
 from flows.config import Config
+from flows.content import Link
 from flows.store import insert_rows, run
 from signals.compare import Comparison, Score, success_benchmark
 from signals.costmodel import Price, Profile, Workload
@@ -22,6 +23,7 @@ from signals.facts import (
     RunCostFact,
     ScoreFact,
 )
+from signals.identity import price_model
 
 PROFILE_FIELDS = ("verbosity", "reasoning_tokens", "ttft_s", "output_tps", "context_window")
 
@@ -111,12 +113,9 @@ def _load_claims(con: duckdb.DuckDBPyConnection, facts: FactSet,
             profiles.setdefault(r["model"], {}).setdefault("context_window", int(r["value"]))
 
 
-def release_posts(con: duckdb.DuckDBPyConnection, start: date, end: date) -> dict:
+def release_posts(con: duckdb.DuckDBPyConnection, start: date, end: date) -> dict[str, Link]:
     """Per model id (without effort), the feed entry or release document published in the
     window (start, end] that names it first: the release post an item links to."""
-    from flows.content import Link
-    from signals.identity import price_model
-
     rows = con.execute(
         "SELECT c.model, e.title, e.link, CAST(timezone('UTC', e.published) AS DATE) AS day "
         "FROM claims c JOIN entries_current e ON e.source_id = c.source_id "

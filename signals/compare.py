@@ -74,14 +74,15 @@ class Side:
     speed_assumed: bool = False  # speed from the configured defaults
 
 
-def _percent(side: Side, benchmark: str) -> Score | None:
+def percent_score(side: Side, benchmark: str) -> Score | None:
+    """The side's score on `benchmark` when it is a percent (a success rate), else None."""
     s = side.scores.get(benchmark)
     return s if s is not None and s.scale == PERCENT else None
 
 
 def success_benchmark(workload: Workload, side: Side) -> str | None:
     """The first benchmark of the workload's list with a percent score on this side."""
-    return next((b for b in workload.benchmarks if _percent(side, b) is not None), None)
+    return next((b for b in workload.benchmarks if percent_score(side, b) is not None), None)
 
 
 def shared_benchmark(workload: Workload, candidate: Side, baseline: Side) -> str | None:
@@ -90,7 +91,7 @@ def shared_benchmark(workload: Workload, candidate: Side, baseline: Side) -> str
         (
             b
             for b in workload.benchmarks
-            if _percent(candidate, b) is not None and _percent(baseline, b) is not None
+            if percent_score(candidate, b) is not None and percent_score(baseline, b) is not None
         ),
         None,
     )
@@ -101,7 +102,7 @@ def side_probability(workload: Workload, side: Side, benchmark: str | None = Non
     """``p`` for this side: from ``benchmark`` when given and scored, else its success benchmark,
     or the workload's observed success share. ``None`` when neither is available.
     """
-    bench = benchmark if benchmark and _percent(side, benchmark) else success_benchmark(
+    bench = benchmark if benchmark and percent_score(side, benchmark) else success_benchmark(
         workload, side)
     if bench is not None:
         return success_probability(side.scores[bench].value, workload)
@@ -390,7 +391,7 @@ def basis(workload: Workload, side: Side, benchmark: str | None) -> dict[str, An
     """What one side's cost rests on: tokens per request and their basis, unit prices, and the
     benchmark whose score gave ``p``."""
     u = unit_prices(side.price, workload.prompt_tokens)
-    bench = benchmark if benchmark and _percent(side, benchmark) else success_benchmark(
+    bench = benchmark if benchmark and percent_score(side, benchmark) else success_benchmark(
         workload, side)
     return {
         "output_tokens": workload.output_tokens * side.profile.verbosity,

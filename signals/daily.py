@@ -16,10 +16,9 @@ from datetime import date, timedelta
 from signals.compare import (
     Comparison,
     Side,
-    _percent,
     compare,
     estimate_side,
-    pick_incumbent,
+    percent_score,
 )
 from signals.costmodel import Metrics, Workload
 from signals.facts import (
@@ -146,15 +145,13 @@ class Incumbents:
                 if not self.facts.is_generally_available(model):
                     continue
                 side = self.facts.side(model, self.before, wl)
-                if side is None or _percent(side, bench) is None:
+                if side is None or percent_score(side, bench) is None:
                     continue
                 metrics[model] = estimate_side(wl, side, bench)
-            order = []
-            while metrics:
-                best = pick_incumbent(wl, metrics)
-                order.append(best)
-                metrics.pop(best)
-            self._ranked[key] = order
+            # pick_incumbent's order: viable by cost per success, then by chance of success
+            self._ranked[key] = sorted(metrics, key=lambda m: (
+                not metrics[m].viable,
+                metrics[m].cost_per_success if metrics[m].viable else -metrics[m].p_ok, m))
         return self._ranked[key]
 
     def pick(self, wl: Workload, bench: str, candidate: str) -> str | None:
@@ -177,7 +174,7 @@ def _predecessor(facts: FactSet, lineage: Mapping[str, str], model: str, wl: Wor
         side = facts.side(name, day, wl)
         if side is None:
             continue
-        if any(_percent(cand, b) and _percent(side, b) for b in wl.benchmarks):
+        if any(percent_score(cand, b) and percent_score(side, b) for b in wl.benchmarks):
             return side
     return None
 
@@ -209,7 +206,7 @@ def day_signals(facts: FactSet, workloads: Mapping[str, Workload], day: date, wi
             if cand is None:
                 missing.add("no price published")
                 continue
-            graded = [b for b in wl.benchmarks if _percent(cand, b)]
+            graded = [b for b in wl.benchmarks if percent_score(cand, b)]
             if not graded:
                 continue
             judged = True
