@@ -83,8 +83,13 @@ def store_or_exit(cfg: Config) -> None:
                    EXIT_RUN_FAILED) from None
 
 
-def sources_table(results: list) -> Table:
-    """The run summary: one line per source, with what it gave and why anything failed."""
+def cross_check_ids(cfg: Config) -> frozenset[str]:
+    return frozenset(s.id for s in cfg.sources if s.role == "cross-check")
+
+
+def sources_table(results: list, cross_checks: frozenset[str] = frozenset()) -> Table:
+    """The run summary: one line per source, with what it gave and why anything failed. Names
+    that only cross-check price lists use are counted apart: they never price a model."""
     table = Table(title="Sources")
     table.add_column("source", overflow="fold")
     table.add_column("fetch", no_wrap=True)
@@ -96,16 +101,20 @@ def sources_table(results: list) -> Table:
         table.add_row(s.source_id, fetch, str(s.rows_read), str(s.rows_new), str(s.rows_updated),
                       str(s.rejected), str(len(s.unresolved)))
     failed = [s for s in results if not s.ok]
-    unresolved = sum(len(s.unresolved) for s in results)
+    unresolved = sum(len(s.unresolved) for s in results if s.source_id not in cross_checks)
+    checked = sum(len(s.unresolved) for s in results if s.source_id in cross_checks)
     notes = []
     if failed:
         why = "; ".join(f"{s.source_id}: {s.reason}" for s in failed)
         notes.append(f"{len(failed)} source(s) failed ({why}); their earlier facts are kept")
     if unresolved:
-        names = sorted({n for s in results for n in s.unresolved})
+        names = sorted({n for s in results if s.source_id not in cross_checks
+                        for n in s.unresolved})
         shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
         notes.append(f"{unresolved} model name(s) matched no known model and are kept under their "
                      f"own names ({shown}; all in table `aliases`, resolved = false)")
+    if checked:
+        notes.append(f"{checked} more in cross-check price lists, which price no model")
     table.caption = "; ".join(notes) or None
     return table
 
@@ -137,7 +146,7 @@ def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = Fals
     if as_json:
         out.print_json(json.dumps(summary.to_dict(), default=str))
     else:
-        out.print(sources_table(summary.sources))
+        out.print(sources_table(summary.sources, cross_check_ids(cfg)))
         if summary.price_checks:
             out.print("Price lists disagreeing by more than the tolerance:", highlight=False)
             for line in summary.price_checks:
@@ -173,7 +182,7 @@ def ingest(config: ConfigOpt = None, refetch: RefetchOpt = False) -> None:
         results = ingest_only(config_path=str(cfg.path), refetch=refetch)
     except Exception as exc:
         raise fail(f"the ingest failed: {type(exc).__name__}: {exc}", EXIT_RUN_FAILED) from None
-    out.print(sources_table(results))
+    out.print(sources_table(results, cross_check_ids(cfg)))
     if any(not s.ok for s in results):
         raise typer.Exit(EXIT_SOURCES_FAILED)
 
@@ -350,19 +359,22 @@ def names(
     """List the model names sources used that matched no known model, with the closest known id.
 
     To join such a name to a model, map it in data/aliases.toml ("name" = "model id"); the
-    closest id is a hint to check, never applied by itself.
+    closest id is a hint to check, never applied by itself. Names that only cross-check price
+    lists use are left out unless --all: those lists price no model.
 
     Example: brief names --json
     """
     from flows.store import open_store
 
     cfg = config_or_exit(config)
+    skip = [] if show_all else sorted(cross_check_ids(cfg))
     try:
         with open_store(cfg.database, read_only=True) as con:
             rows = con.execute(
                 "SELECT source_name, model, resolved, list(DISTINCT source_id ORDER BY source_id) "
-                "FROM aliases GROUP BY source_name, model, resolved "
-                "ORDER BY lower(source_name), model").fetchall()
+                "FROM aliases WHERE NOT list_contains(?, source_id) "
+                "GROUP BY source_name, model, resolved "
+                "ORDER BY lower(source_name), model", [skip]).fetchall()
     except FileNotFoundError as exc:
         raise fail(str(exc)) from None
     known = sorted({model for _, model, resolved, _ in rows if resolved})

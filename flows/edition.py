@@ -22,7 +22,7 @@ from flows.names import display_name, model_label
 from flows.render import FACTOR_WORDS, VERDICT_WORDS
 from signals.compare import Comparison, Side, estimate_side, success_benchmark
 from signals.daily import REPRICING, SCORE, DaySignals, Item, Pending
-from signals.facts import CROSS_CHECK, FactSet, ScoreFact
+from signals.facts import FactSet, ScoreFact
 from signals.identity import price_model
 
 METHOD_NOTE = (
@@ -198,20 +198,26 @@ def _release_link(facts: FactSet, releases: dict[str, Link], model: str) -> Link
 
 def price_checks(cfg: Config, facts: FactSet, models: Iterable[str], day: date
                  ) -> list[PriceCheck]:
-    """Price lists that disagree with the price used by more than the tolerance on `day`."""
+    """Every other price list (a lower-ranked history or a cross-check) whose price for a model
+    on `day` differs from the one used by more than the tolerance, on input or output."""
     tol = cfg.defaults.price_tolerance
     out = []
     for model in sorted({price_model(m) for m in models}):
         used = facts.price_on(model, day)
-        other = facts.price_on(model, day, role=CROSS_CHECK)
-        if used is None or other is None or used.claimed:
+        if used is None or used.claimed:
             continue
-        for field in ("input", "output"):
-            a, b = getattr(used.price, field), getattr(other.price, field)
-            if max(a, b) > 0 and abs(a - b) / max(a, b) > tol:
-                out.append(PriceCheck(model=model, model_label=model_label(model), field=field,
-                                      used=a, used_source=used.fact.source_id, other=b,
-                                      other_source=other.fact.source_id))
+        for source in facts.price_sources(model):
+            if source in used.source_ids:
+                continue
+            other = facts.price_on(model, day, source_id=source)
+            if other is None:
+                continue
+            for field in ("input", "output"):
+                a, b = getattr(used.price, field), getattr(other.price, field)
+                if max(a, b) > 0 and abs(a - b) / max(a, b) > tol:
+                    out.append(PriceCheck(
+                        model=model, model_label=model_label(model), field=field, used=a,
+                        used_source=used.fact.source_id, other=b, other_source=source))
     return out
 
 

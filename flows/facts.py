@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
@@ -42,14 +44,18 @@ def judgement(cfg: Config) -> Judgement:
 
 def load_facts(con: duckdb.DuckDBPyConnection, cfg: Config | None = None) -> FactSet:
     """Every price, score, run cost and profile in the store (ordered, so results are stable).
-    Prices of sources configured as cross-checks are kept apart: they never price a model."""
+
+    Every version of a fact is read: a restated price or score (a later fetch changed it) is used
+    from the day it was known, and the earlier version before that, so an edition made again
+    says what was known on its day. Prices of cross-check sources never price a model."""
     facts = FactSet(judgement=judgement(cfg) if cfg else Judgement())
     roles = {s.id: s.role for s in cfg.sources} if cfg else {}
     for r in _rows(con, "SELECT model, provider, effective_from, effective_to, input, output, "
                         "cached_input, cache_write, reasoning, request, tier_threshold_tokens, "
                         "input_above, output_above, source_id, evidence_url, known_from "
-                        "FROM prices_current "
-                        "ORDER BY model, provider, effective_from, source_id"):
+                        "FROM prices "  # every version: each is used on the days it was known
+                        "ORDER BY model, provider, effective_from, source_id, known_from, "
+                        "fetched_at"):
         price = Price(
             input=r["input"], output=r["output"], cached_input=r["cached_input"],
             cache_write=r["cache_write"], reasoning=r["reasoning"], request=r["request"] or 0.0,
@@ -61,14 +67,15 @@ def load_facts(con: duckdb.DuckDBPyConnection, cfg: Config | None = None) -> Fac
                             r["source_id"], r["evidence_url"], r["effective_to"],
                             known_from=r["known_from"], role=role))
     for r in _rows(con, "SELECT model, benchmark, as_of, value, scale, stderr, source_id, "
-                        "evidence_url, known_from FROM scores_current "
-                        "ORDER BY model, benchmark, as_of, source_id"):
+                        "evidence_url, known_from FROM scores "
+                        "ORDER BY model, benchmark, as_of, source_id, known_from, fetched_at"):
         facts.add(ScoreFact(r["model"], r["benchmark"], r["as_of"],
                             Score(r["value"], r["scale"], r["stderr"]), r["source_id"],
                             r["evidence_url"], known_from=r["known_from"]))
     for r in _rows(con, "SELECT model, benchmark, as_of, total_cost_usd, tasks, solved, "
                         "source_id, known_from, prompt_tokens, completion_tokens "
-                        "FROM run_costs_current ORDER BY model, benchmark, as_of, source_id"):
+                        "FROM run_costs ORDER BY model, benchmark, as_of, source_id, known_from, "
+                        "fetched_at"):
         facts.add(RunCostFact(r["model"], r["benchmark"], r["as_of"], r["total_cost_usd"],
                               r["tasks"], r["solved"], r["source_id"], r["known_from"],
                               r["prompt_tokens"], r["completion_tokens"]))
@@ -113,23 +120,40 @@ def _load_claims(con: duckdb.DuckDBPyConnection, facts: FactSet,
             profiles.setdefault(r["model"], {}).setdefault("context_window", int(r["value"]))
 
 
-def release_posts(con: duckdb.DuckDBPyConnection, start: date, end: date) -> dict[str, Link]:
+def release_posts(con: duckdb.DuckDBPyConnection, start: date, end: date,
+                  models: Iterable[str] = ()) -> dict[str, Link]:
     """Per model id (without effort), the feed entry or release document published in the
-    window (start, end] that names it first: the release post an item links to."""
+    window (start, end] that announces it: one whose claims name it, else one whose title names
+    it ("Claude Opus 4.1"). The release post an item links to."""
+    from flows.names import display_name
+
+    window = ("CAST(timezone('UTC', e.published) AS DATE) > ? "
+              "AND CAST(timezone('UTC', e.published) AS DATE) <= ?")
     rows = con.execute(
         "SELECT c.model, e.title, e.link, CAST(timezone('UTC', e.published) AS DATE) AS day "
         "FROM claims c JOIN entries_current e ON e.source_id = c.source_id "
         "AND e.entry_id = c.entry_id AND e.row_hash = c.entry_hash "
-        "WHERE c.model IS NOT NULL AND e.published IS NOT NULL "
-        "AND CAST(timezone('UTC', e.published) AS DATE) > ? "
-        "AND CAST(timezone('UTC', e.published) AS DATE) <= ? "
+        f"WHERE c.model IS NOT NULL AND e.published IS NOT NULL AND {window} "
         "ORDER BY e.published, e.source_id, e.entry_id", [start, end]).fetchall()
     out: dict[str, Link] = {}
     for model, title, link, day in rows:
-        if link and link.lower().startswith(("http://", "https://")):
+        if _web(link):
             out.setdefault(price_model(model), Link(label=title or "release post", url=link,
                                                     date=day))
+    entries = con.execute(
+        "SELECT title, link, CAST(timezone('UTC', e.published) AS DATE) FROM entries_current e "
+        f"WHERE e.published IS NOT NULL AND e.title IS NOT NULL AND {window} "
+        "ORDER BY e.published, e.source_id, e.entry_id", [start, end]).fetchall()
+    for model in sorted({price_model(m) for m in models} - set(out)):
+        name = re.compile(rf"(?<![\w.]){re.escape(display_name(model))}(?![\w.])", re.I)
+        hit = next(((t, u, d) for t, u, d in entries if _web(u) and name.search(t)), None)
+        if hit:
+            out[model] = Link(label=hit[0], url=hit[1], date=hit[2])
     return out
+
+
+def _web(url: str | None) -> bool:
+    return bool(url) and url.lower().startswith(("http://", "https://"))
 
 
 def cheaper_claims(con: duckdb.DuckDBPyConnection) -> dict[str, bool]:

@@ -120,7 +120,7 @@ def compute_edition(cfg: Config, day: date, run_id: str,
         n_sig = save_signals(con, day, sig.comparisons, run_id)
         run(con, "COMMIT")
         sources = statuses(con, results)
-        posts = release_posts(con, window_start, day)
+        posts = release_posts(con, window_start, day, [i.model for i in sig.items])
     edition = build_edition(cfg, facts, sig, sources, posts)
     return edition, n_est, n_sig, len(sig.comparisons)
 

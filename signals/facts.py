@@ -124,6 +124,10 @@ class PriceQuote:
     def fact(self) -> PriceFact:
         return self.facts[0]
 
+    @property
+    def source_ids(self) -> set[str]:
+        return {f.source_id for f in self.facts}
+
 
 @dataclass(frozen=True)
 class Tokens:
@@ -210,19 +214,22 @@ class FactSet:
                 continue
             key = (-rank.get(f.source_id, 1 << 20), f.valid_from, f.known_from or f.valid_from)
             cur = best.get(f.provider)
-            if cur is None or key > (-rank.get(cur.source_id, 1 << 20), cur.valid_from,
-                                     cur.known_from or cur.valid_from):
+            # >=: of two versions known the same day, the one read later (loaded later) wins
+            if cur is None or key >= (-rank.get(cur.source_id, 1 << 20), cur.valid_from,
+                                      cur.known_from or cur.valid_from):
                 best[f.provider] = f
         return best
 
-    def price_on(self, model: str, day: date, role: str = PRIMARY) -> PriceQuote | None:
+    def price_on(self, model: str, day: date, role: str = PRIMARY,
+                 source_id: str | None = None) -> PriceQuote | None:
         """The price `model` is billed at on `day` (section 7.4 of the prices rules).
 
         An effort variant is priced under the model's thinking entry when the price lists have
         one (`gemini-2.5-flash-preview:thinking`). The lab's own price is used when it serves
         the model; a model no lab serves itself (open weights, `hosted_only`) or with no
         first-party price is priced at the median of its hosts. Claimed prices (from release
-        text) count only where no table prices the model.
+        text) count only where no table prices the model. `source_id` asks one source alone
+        (of any role): what that list would bill.
         """
         base = price_model(model)
         names = [base]
@@ -230,11 +237,12 @@ class FactSet:
         if thinking:
             names[:0] = [f"{base}:thinking", f"{base}-thinking"]
         for name in names:
-            facts = [f for f in self.prices.get(name, ()) if f.role == role]
+            facts = [f for f in self.prices.get(name, ())
+                     if (f.source_id == source_id if source_id else f.role == role)]
             by_provider = self._in_force(facts, day)
             if by_provider:
                 return self._quote(base, by_provider, thinking and name != base)
-        if role != PRIMARY:
+        if role != PRIMARY or source_id:
             return None
         claimed = self.claims[PriceFact].get(model) or self.claims[PriceFact].get(base, [])
         fact = latest_as_of([f for f in claimed if f.usable_on(day)], day, lambda f: f.valid_from)
@@ -251,6 +259,12 @@ class FactSet:
         facts = tuple(by_provider[p] for p in sorted(by_provider))
         return PriceQuote(median_price([f.price for f in facts]), facts,
                           f"median of {len(facts)} hosts", len(facts), thinking)
+
+    def price_sources(self, model: str) -> list[str]:
+        """Every source with a price row for `model` (its thinking entry included)."""
+        base = price_model(model)
+        return sorted({f.source_id for name in (base, f"{base}:thinking", f"{base}-thinking")
+                       for f in self.prices.get(name, ())})
 
     def first_known(self, model: str) -> date | None:
         """The first day any table knew a score or price of `model` (its release, for us)."""

@@ -303,3 +303,26 @@ def test_price_lists_that_disagree_are_listed(world) -> None:
     check = found[("deepseek-chat", "output")]
     assert check.other_source == "litellm-prices" and check.other == pytest.approx(0.42)
     assert ("gpt-5", "output") not in found  # lists that agree are not listed
+
+
+def test_a_restated_price_changes_no_earlier_day(tmp_path) -> None:
+    # A price list read as two snapshots, 1 March and 1 April 2025: the second changes a price.
+    # An edition made again for a day between the two still prices the model as known then
+    # (signal-model section 6), and the day after the second read sees the restatement.
+    sheet = tmp_path / "prices.csv"
+    header = "model,provider,effective_from,input,output\n"
+    for snapshot, row in (("2025-03-01", "acme-1,acme,1970-01-01,1,2\n"),
+                          ("2025-04-01", "acme-1,acme,1970-01-01,3,4\n")):
+        sheet.write_text(header + row)
+        src = {"id": "list", "kind": "prices", "format": "canonical", "path": str(sheet),
+               "as_of": date.fromisoformat(snapshot)}
+        cfg = load_config(write_config(tmp_path, sources=[src]))
+        now = datetime.fromisoformat(snapshot + "T06:00:00+00:00")
+        assert all(r.ok for r in ingest_sources(cfg.database, cfg.sources, snapshot, now))
+    with open_store(cfg.database, read_only=True) as con:
+        facts = load_facts(con, cfg)
+        versions = con.execute("SELECT count(*) FROM prices").fetchall()[0][0]
+    assert versions == 2  # the restatement is kept beside the first version
+    assert facts.price_on("acme-1", date(2025, 2, 28)) is None  # before anything was known
+    assert facts.price_on("acme-1", date(2025, 3, 15)).price.output == 2  # as known then
+    assert facts.price_on("acme-1", date(2025, 4, 2)).price.output == 4  # as restated
