@@ -121,7 +121,6 @@ class DaySignals:
     pending: list[Pending]
     estimates: dict[str, dict[str, Metrics]]
     items: list[Item] = field(default_factory=list)
-    incumbents: dict[tuple[str, str], str] = field(default_factory=dict)  # (wl, bench) -> model
 
 
 class Incumbents:
@@ -196,7 +195,6 @@ def day_signals(facts: FactSet, workloads: Mapping[str, Workload], day: date, wi
     comparisons: list[Comparison] = []
     by_item: dict[tuple[str, str], list[Comparison]] = defaultdict(list)
     pending: dict[str, Pending] = {}
-    chosen: dict[tuple[str, str], str] = {}
 
     def judge(model: str, kind: str) -> None:
         missing: set[str] = set()
@@ -215,7 +213,6 @@ def day_signals(facts: FactSet, workloads: Mapping[str, Workload], day: date, wi
                 if inc is None:
                     missing.add(f"no incumbent graded on {bench} yet")
                     continue
-                chosen[(wl.name, bench)] = inc
                 base = facts.side(inc, day, wl)
                 if base is None:
                     continue
@@ -271,7 +268,7 @@ def day_signals(facts: FactSet, workloads: Mapping[str, Workload], day: date, wi
     pend = [p for p in pend if not (price_model(p.model) in seen or seen.add(price_model(p.model)))]
     candidates = sorted({*news.releases, *news.scores})
     return DaySignals(day, window_start, candidates, comparisons, pend,
-                      estimates_on(facts, wls, day), items, chosen)
+                      estimates_on(facts, wls, day), items)
 
 
 def rank_key(c: Comparison) -> tuple:
