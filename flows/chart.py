@@ -96,13 +96,15 @@ def _figure(chart: Chart) -> Figure:
     ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     ax.yaxis.set_major_formatter(FuncFormatter(_tick))
     ax.yaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel(f"Score, {chart.benchmark_label}", color=INK)
+    # names from sources are plain text: `parse_math=False`, or "acme-$x$" would be mathtext
+    ax.set_xlabel(f"Score, {chart.benchmark_label}", color=INK, parse_math=False)
     ax.set_ylabel("Cost per successful task", color=INK)
     ax.set_title(
         f"{chart.workload_label}: score against cost per successful task",
         fontsize=9,
         color=INK,
         loc="left",
+        parse_math=False,
     )
     ax.tick_params(colors=INK)
     ax.grid(True, which="major", color="#e3e0d8", linewidth=0.6)
@@ -134,6 +136,7 @@ def _label(ax: Axes, point: ChartPoint, colour: str, left: bool, bold: bool = Fa
         color=colour,
         fontweight="bold" if bold else "normal",
         zorder=4,
+        parse_math=False,
     )
 
 

@@ -1,14 +1,23 @@
-"""Facts read from release text: run the extractor over new entry versions, store the claims."""
+"""Facts read from release text: run the extractor over new entry versions, store the claims.
+
+Extraction works within a budget per entry (``flows/budget.py``): an entry whose markup is over
+the deterministic limits, or whose extraction takes longer than its time budget, gives no claims
+and a reject saying why (the entry itself is kept: its adapter has already read it).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from datetime import datetime
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from flows.adapters.base import as_text
+from flows.budget import OverBudget, check_markup, clock, excerpt, limits_for
 from flows.store import run
 from flows.validate import row_hash
 from signals.extract import Facts, extract, extract_html
@@ -76,20 +85,45 @@ COLUMNS = ("source_id", "entry_id", "entry_hash", "claim_id", "kind", "model_as_
            "published")
 
 
-def entry_claims(source_id: str, entries: list[dict]) -> list[dict]:
-    """The claims of a source's entries (adapter rows), each tied to the entry's version."""
+def entry_claims(source_id: str, entries: list[dict], rejects: list[dict] | None = None,
+                 budget_s: float | None = None) -> list[dict]:
+    """The claims of a source's entries (adapter rows), each tied to the entry's version.
+
+    Each entry's extraction has `budget_s` seconds (default: ``flows.budget.DEFAULT``); an entry
+    over budget gives no claims and, when `rejects` (the adapter's list) is given, a reject
+    there, else a logged warning."""
+    limits = limits_for(budget_s)
     rows = []
     for e in entries:
         title, text, html = e.get("title"), e.get("content"), e.get("content_html")
         if not (may_claim(title) or may_claim(text or html)):
             continue  # no number and no word about cost: nothing a claim could be made of
-        facts = extract_entry(title, text, html)
+        try:
+            with clock(limits.seconds, "claim extraction") as budget_clock:
+                check_markup(title, limits, "title", html=False)  # cheap checks first
+                check_markup(html or text, limits, "HTML" if html else "text", html=bool(html))
+                budget_clock.check("reading claims")
+                facts = extract_entry(title, text, html)
+        except OverBudget as exc:
+            _set_aside(source_id, e, exc, rejects)
+            continue
         version = row_hash("entries", e)  # once per entry: it hashes the whole text
         for r in claim_rows(facts):
             rows.append({**dict.fromkeys(COLUMNS), **r, "source_id": source_id,
                          "entry_id": e.get("entry_id"), "entry_hash": version,
                          "published": e.get("published")})
     return rows
+
+
+def _set_aside(source_id: str, entry: dict, exc: OverBudget, rejects: list[dict] | None) -> None:
+    name = excerpt(entry.get("entry_id"), 120)
+    reason = f"claims of entry {name!r} not read: {exc}"
+    if rejects is None:
+        logging.getLogger(__name__).warning("%s: %s", source_id, reason)
+        return
+    raw: dict[str, Any] = {k: excerpt(entry.get(k)) for k in ("entry_id", "title", "link")}
+    raw["content"] = excerpt(entry.get("content_html") or entry.get("content"))
+    rejects.append({"kind": "entries", "reason": reason, "raw": as_text(raw)})
 
 
 def store_claims(con: duckdb.DuckDBPyConnection, rows: list[dict], entries: set[tuple],

@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import signal
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +20,7 @@ from flows.environment import configure
 configure()  # before anything imports Prefect
 
 from flows.config import Config, ConfigError, load_config  # noqa: E402
+from flows.safety import rich_text  # noqa: E402
 
 app = typer.Typer(
     help="The Morning Brief signal pipeline: model releases read as compute-market signals.",
@@ -47,7 +50,7 @@ EXIT_SOURCES_FAILED = 3
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {rich_text(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -69,18 +72,55 @@ def config_or_exit(path: Path | None) -> Config:
 
 def store_or_exit(cfg: Config) -> None:
     """Fail early, without a traceback, when the store cannot be opened for writing (another
-    process holds it, even read-only, after the usual wait for it)."""
+    process holds it, even read-only, after the usual wait for it; a damaged file; a full
+    disk), or the briefs' folder cannot be written: before any work is done."""
     import duckdb
 
-    from flows.store import open_store
+    from flows.render import check_output_folder
+    from flows.store import open_store, store_problem
 
     try:
         with open_store(cfg.database):
             pass
-    except (duckdb.IOException, OSError) as exc:
-        raise fail(f"the store cannot be opened for writing: {exc}. Close the other "
-                   "connection (analysts: query a copy, see README) and run again.",
+    except (duckdb.Error, OSError) as exc:
+        why = store_problem(exc, cfg.database) or f"{type(exc).__name__}: {exc}"
+        raise fail(f"the store cannot be opened for writing: {why}", EXIT_RUN_FAILED) from None
+    try:
+        check_output_folder(cfg.output)
+    except OSError as exc:
+        raise fail(f"the briefs' folder {cfg.output} cannot be written ({exc.strerror or exc}): "
+                   "fix `output` in the configuration or the folder's permissions",
                    EXIT_RUN_FAILED) from None
+
+
+@contextmanager
+def read_store(cfg: Config):
+    """The store opened read-only for a one-shot command, with a plain message (exit 1) when
+    it is held by a run, damaged or missing (exit 2)."""
+    import duckdb
+
+    from flows.store import open_store, store_problem
+
+    try:
+        with open_store(cfg.database, read_only=True) as con:
+            yield con
+    except FileNotFoundError as exc:
+        raise fail(str(exc)) from None
+    except (duckdb.Error, OSError) as exc:
+        why = store_problem(exc, cfg.database)
+        if why is None:
+            raise
+        raise fail(why, EXIT_RUN_FAILED) from None
+
+
+def stop_on_signals() -> None:
+    """SIGTERM (and SIGINT, Ctrl-C) stop a run the way an error does: the run is recorded as
+    failed with the signal's name, and the command exits 1."""
+    def stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
 
 
 def cross_check_ids(cfg: Config) -> frozenset[str]:
@@ -98,8 +138,8 @@ def sources_table(results: list, cross_checks: frozenset[str] = frozenset()) -> 
     for s in results:
         fetch = {"fetched": "fetched", "not_modified": "[dim]unchanged[/]"}.get(
             s.fetch_status, "[red]failed[/]")
-        table.add_row(s.source_id, fetch, str(s.rows_read), str(s.rows_new), str(s.rows_updated),
-                      str(s.rejected), str(len(s.unresolved)))
+        table.add_row(rich_text(s.source_id), fetch, str(s.rows_read), str(s.rows_new),
+                      str(s.rows_updated), str(s.rejected), str(len(s.unresolved)))
     failed = [s for s in results if not s.ok]
     unresolved = sum(len(s.unresolved) for s in results if s.source_id not in cross_checks)
     checked = sum(len(s.unresolved) for s in results if s.source_id in cross_checks)
@@ -115,7 +155,12 @@ def sources_table(results: list, cross_checks: frozenset[str] = frozenset()) -> 
                      f"own names ({shown}; all in table `aliases`, resolved = false)")
     if checked:
         notes.append(f"{checked} more in cross-check price lists, which price no model")
-    table.caption = "; ".join(notes) or None
+    changed = [s for s in results if getattr(s, "meaning_changed", 0)]
+    if changed:
+        notes.append("stored values changed meaning (a score's scale moved between percent and "
+                     "rating): " + ", ".join(f"{s.source_id} ({s.meaning_changed})"
+                                             for s in changed))
+    table.caption = rich_text("; ".join(notes)) if notes else None
     return table
 
 
@@ -139,10 +184,17 @@ def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = Fals
     start_workers()  # the parsing workers get ready while Prefect starts
     from flows.daily import daily_brief
 
+    stop_on_signals()
     try:
         summary = daily_brief(edition_date=day, config_path=str(cfg.path), refetch=refetch)
+    except KeyboardInterrupt as exc:  # recorded in `runs` as failed, with the signal's name
+        raise fail(f"the run was {exc or 'stopped'}; it is recorded as failed and the next run "
+                   "starts afresh", EXIT_RUN_FAILED) from None
     except Exception as exc:  # recorded in `runs` by the flow; said plainly here
-        raise fail(f"the run failed: {type(exc).__name__}: {exc}", EXIT_RUN_FAILED) from None
+        from flows.store import store_problem
+
+        why = store_problem(exc, cfg.database) or f"{type(exc).__name__}: {exc}"
+        raise fail(f"the run failed: {why}", EXIT_RUN_FAILED) from None
     if as_json:
         out.print_json(json.dumps(summary.to_dict(), default=str))
     else:
@@ -158,7 +210,7 @@ def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = Fals
                   soft_wrap=True)
         out.print("Brief written to:", highlight=False)
         for path in summary.outputs.values():
-            out.print(f"  {path}", highlight=False, soft_wrap=True)
+            out.print(f"  {path}", markup=False, highlight=False, soft_wrap=True)
     if summary.failed:
         raise typer.Exit(EXIT_SOURCES_FAILED)
 
@@ -178,8 +230,12 @@ def ingest(config: ConfigOpt = None, refetch: RefetchOpt = False) -> None:
     start_workers()
     from flows.daily import ingest_only
 
+    stop_on_signals()
     try:
         results = ingest_only(config_path=str(cfg.path), refetch=refetch)
+    except KeyboardInterrupt as exc:
+        raise fail(f"the ingest was {exc or 'stopped'}; it is recorded as failed",
+                   EXIT_RUN_FAILED) from None
     except Exception as exc:
         raise fail(f"the ingest failed: {type(exc).__name__}: {exc}", EXIT_RUN_FAILED) from None
     out.print(sources_table(results, cross_check_ids(cfg)))
@@ -202,14 +258,10 @@ def _resolve_model(name: str, known: list[str], aliases: dict[str, str]) -> str:
 def _facts(cfg: Config):
     """The stored facts, and the config with its workloads measured from their traces."""
     from flows.facts import load_facts, measured_workloads
-    from flows.store import open_store
 
-    try:
-        with open_store(cfg.database, read_only=True) as con:
-            cfg = cfg.model_copy(update={"workloads": measured_workloads(con, cfg)})
-            return cfg, load_facts(con, cfg)
-    except FileNotFoundError as exc:
-        raise fail(str(exc)) from None
+    with read_store(cfg) as con:
+        cfg = cfg.model_copy(update={"workloads": measured_workloads(con, cfg)})
+        return cfg, load_facts(con, cfg)
 
 
 def _workload_context(config: Path | None, date_: str | None, workload: str):
@@ -260,10 +312,11 @@ def compare(
     if as_json:
         out.print_json(json.dumps(result))
         return
-    table = Table("metric", result["candidate"], result["baseline"],
+    table = Table("metric", rich_text(result["candidate"]), rich_text(result["baseline"]),
                   title=f"{wl.label} as of {result['as_of']}")
     for key, value in result["candidate_metrics"].items():
-        table.add_row(key, _fmt(value), _fmt(result["baseline_metrics"].get(key)))
+        table.add_row(key, rich_text(_fmt(value)),
+                      rich_text(_fmt(result["baseline_metrics"].get(key))))
     out.print(table)
     out.print(f"verdict: {result['verdict']} ({result['strength']}); cost driver: "
               f"{result['cost_driver']}; buyer behaviour: {result['buyer_behaviour']}; "
@@ -309,7 +362,7 @@ def costs(
     table = Table("model", "p", "tokens out+reasoning", "basis", "cost/success", "daily bill",
                   "viable", title=f"{wl.label} as of {day.isoformat()}")
     for r in rows:
-        table.add_row(r["model"], f"{r['p']:.2f}",
+        table.add_row(rich_text(r["model"]), f"{r['p']:.2f}",
                       f"{r['output_tokens']:,.0f}+{r['reasoning_tokens']:,.0f}",
                       r["tokens_basis"], f"${r['cost_per_success']:.4g}",
                       f"${r['daily_bill']:,.0f}", "yes" if r["viable"] else "no")
@@ -329,16 +382,12 @@ def show(
     Example: brief show 2025-08-08 --json
     """
     from flows.content import Edition
-    from flows.store import open_store
 
     cfg = config_or_exit(config)
     day = parse_day(date_)
-    try:
-        with open_store(cfg.database, read_only=True) as con:
-            rows = con.execute("SELECT content, status, markdown FROM editions "
-                               "WHERE edition_date = ?", [day]).fetchall()
-    except FileNotFoundError as exc:
-        raise fail(str(exc)) from None
+    with read_store(cfg) as con:
+        rows = con.execute("SELECT content, status, markdown FROM editions "
+                           "WHERE edition_date = ?", [day]).fetchall()
     if not rows:
         raise fail(f"no edition for {day.isoformat()}: make it with `brief run --date "
                    f"{day.isoformat()}`")
@@ -364,19 +413,14 @@ def names(
 
     Example: brief names --json
     """
-    from flows.store import open_store
-
     cfg = config_or_exit(config)
     skip = [] if show_all else sorted(cross_check_ids(cfg))
-    try:
-        with open_store(cfg.database, read_only=True) as con:
-            rows = con.execute(
-                "SELECT source_name, model, resolved, list(DISTINCT source_id ORDER BY source_id) "
-                "FROM aliases WHERE NOT list_contains(?, source_id) "
-                "GROUP BY source_name, model, resolved "
-                "ORDER BY lower(source_name), model", [skip]).fetchall()
-    except FileNotFoundError as exc:
-        raise fail(str(exc)) from None
+    with read_store(cfg) as con:
+        rows = con.execute(
+            "SELECT source_name, model, resolved, list(DISTINCT source_id ORDER BY source_id) "
+            "FROM aliases WHERE NOT list_contains(?, source_id) "
+            "GROUP BY source_name, model, resolved "
+            "ORDER BY lower(source_name), model", [skip]).fetchall()
     known = sorted({model for _, model, resolved, _ in rows if resolved})
     listed = [{"name": name, "model": model, "resolved": resolved, "sources": sources,
                "closest_known": None if resolved else _closest(model, known)}
@@ -390,11 +434,13 @@ def names(
                         f"({len(listed)})")
     for n in listed:
         hint = "resolved" if n["resolved"] else (n["closest_known"] or "")
-        table.add_row(n["name"], n["model"], ", ".join(n["sources"]), hint)
+        table.add_row(rich_text(n["name"]), rich_text(n["model"]),
+                      rich_text(", ".join(n["sources"])), rich_text(hint))
     out.print(table)
     if not show_all and listed:
         out.print(f"Map a name in {cfg.aliases_file} to join it to a model, for example "
-                  f'"{listed[0]["name"]}" = "<model id>".', highlight=False, soft_wrap=True)
+                  f'"{listed[0]["name"]}" = "<model id>".', markup=False, highlight=False,
+                  soft_wrap=True)
 
 
 _NUMBERS = re.compile(r"(?<![a-z])\d+(?:\.\d+)?")

@@ -1,20 +1,28 @@
-"""The run configuration (`data/brief.toml`): sources, workloads, capabilities, where data lives."""
+"""The run configuration (`data/brief.toml`): sources, workloads, capabilities, where data lives.
+
+Every mistake in it is a ConfigError naming the file and the key: a value of the wrong type, a
+table that is not a table, and a path (a source's `path`, `database`, `output`, `workloads`,
+`capabilities`, `aliases`, `lineage`) that resolves, symlinks followed, outside the
+configuration's folder and the folders listed in `allow_paths`.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from datetime import date
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from signals.costmodel import Workload
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = PROJECT_DIR / "data" / "brief.toml"
+M = TypeVar("M", bound=BaseModel)
 
 SourceKind = Literal["feed", "prices", "scores", "run_costs", "profiles", "trace"]
 PACKAGED_FORMATS = frozenset({"genai-prices"})  # formats that carry their own data
@@ -106,6 +114,26 @@ class FetchSettings(BaseModel):
     max_redirects: int = Field(default=5, ge=0)
     retries: int = Field(default=2, ge=0)
     max_retry_wait_s: float = Field(default=30.0, ge=0)
+    # hosts, addresses or CIDR ranges a URL may reach although they are not public (a house
+    # server); cloud metadata addresses stay refused
+    allow_private_hosts: list[str] = Field(default_factory=list)
+
+    @field_validator("allow_private_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            text = entry.strip().strip("[]")
+            if _HOST_NAME.fullmatch(text):
+                continue
+            try:
+                ipaddress.ip_network(text, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is neither a host name, an address nor a CIDR "
+                                 "range") from None
+        return value
+
+
+_HOST_NAME = re.compile(r"(?=.*[A-Za-z_-])[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?")
 
 
 class Capability(BaseModel):
@@ -157,6 +185,8 @@ class Config(BaseModel):
     path: Path
     database: Path
     output: Path
+    # folders outside the configuration's own that its paths may name (resolved)
+    allow_paths: list[Path] = Field(default_factory=list)
     workloads_file: Path
     capabilities_file: Path
     aliases_file: Path
@@ -197,14 +227,38 @@ class Config(BaseModel):
         return (cap.label if cap and cap.label else None) or benchmark
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, named_by: str | None = None) -> dict[str, Any]:
+    """A TOML file as a dict; `named_by` ("`workloads` in /x/brief.toml") for the messages."""
+    by = f" (named by {named_by})" if named_by else ""
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
-        raise ConfigError(f"configuration file not found: {path}") from None
+        raise ConfigError(f"configuration file not found: {path}{by}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}{by}: a folder, not a TOML file") from None
+    except PermissionError:
+        raise ConfigError(f"cannot read {path}{by}: permission denied") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}{by}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}{by}: not valid TOML: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{path}{by}: not valid TOML: {exc}") from None
+
+
+def _what(value: object) -> str:
+    """A TOML value described for a message: "an integer (5)", "a boolean (true)"."""
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    names = {int: "an integer", float: "a number", str: "a string"}
+    name = names.get(type(value), f"a {type(value).__name__}")
+    shown = repr(value) if isinstance(value, str) else str(value)
+    return f"{name} ({shown[:60]})"
 
 
 def alias_key(name: str) -> str:
@@ -213,11 +267,11 @@ def alias_key(name: str) -> str:
     return re.sub(r"[\s_]+", "-", name.strip().lower())
 
 
-def _read_aliases(path: Path, required: bool) -> dict[str, str]:
+def _read_aliases(path: Path, required: bool, named_by: str | None = None) -> dict[str, str]:
     """The `[aliases]` table of the alias file: name as a source writes it -> model id."""
     if not path.exists() and not required:
         return {}
-    table = _read_toml(path).get("aliases", {})
+    table = _read_toml(path, named_by).get("aliases", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [aliases] must be a table of \"name\" = \"model id\"")
     out: dict[str, str] = {}
@@ -232,11 +286,11 @@ def _read_aliases(path: Path, required: bool) -> dict[str, str]:
     return out
 
 
-def _read_lineage(path: Path, required: bool) -> dict[str, str]:
+def _read_lineage(path: Path, required: bool, named_by: str | None = None) -> dict[str, str]:
     """The `[predecessors]` table of the lineage file: model id -> the model it succeeds."""
     if not path.exists() and not required:
         return {}
-    table = _read_toml(path).get("predecessors", {})
+    table = _read_toml(path, named_by).get("predecessors", {})
     if not isinstance(table, dict) or not all(
             isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in table.items()):
         raise ConfigError(f"{path}: [predecessors] must be a table of \"model id\" = "
@@ -244,12 +298,23 @@ def _read_lineage(path: Path, required: bool) -> dict[str, str]:
     return {k.strip(): v.strip() for k, v in table.items()}
 
 
-def _explain(exc: ValidationError, where: str) -> ConfigError:
+def _explain(exc: ValidationError, where: str, prefix: str | None = None) -> ConfigError:
+    """A pydantic error as a ConfigError; `prefix` is the key the validated table sits under."""
     lines = [f"{where}: invalid configuration"]
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
-        lines.append(f"  {loc}: {err['msg']}")
+        loc = ".".join(str(p) for p in (prefix, *err["loc"]) if p not in (None, ""))
+        msg = err["msg"].removeprefix("Value error, ")  # our validators' own sentences
+        lines.append(f"  {loc or '(top level)'}: {msg}")
     return ConfigError("\n".join(lines))
+
+
+def _validate(model: type[M], data: object, where: str, prefix: str) -> M:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: [{prefix}] must be a table, not {_what(data)}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _explain(exc, where, prefix) from None
 
 
 def load_config(path: Path | str | None = None) -> Config:
@@ -282,60 +347,114 @@ def _stamp(cfg: Config) -> tuple:
     return tuple(out)
 
 
+# Path keys and their defaults, relative to the configuration's folder. A default is the
+# program's own choice (`output` lands in the project's out/ beside data/), so only a path the file
+# gives is held to the configuration's folder and `allow_paths`.
+_PATH_KEYS = {"database": "brief.duckdb", "workloads": "workloads.toml",
+              "capabilities": "capabilities.toml", "aliases": "aliases.toml",
+              "lineage": "lineage.toml", "output": "../out"}
+_TABLE_KEYS = ("edition", "fetch", "defaults")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or path.is_relative_to(folder)
+
+
+def _allowed_folders(value: object, base: Path, cfg_path: Path) -> list[Path]:
+    """`allow_paths`: folders (absolute, or relative to the configuration's) paths may name."""
+    if not isinstance(value, list):
+        raise ConfigError(f"{cfg_path}: `allow_paths` must be a list of folders, not "
+                          f"{_what(value)}")
+    out = []
+    for i, entry in enumerate(value):
+        if not isinstance(entry, str) or not entry.strip():
+            raise ConfigError(f"{cfg_path}: allow_paths[{i}] must be a folder (a non-empty "
+                              f"string), not {_what(entry)}")
+        out.append((base / entry).resolve())
+    return out
+
+
 def _parse_config(cfg_path: Path) -> Config:
     raw = _read_toml(cfg_path)
     base = cfg_path.parent
-    known = {"database", "workloads", "capabilities", "aliases", "output", "edition", "fetch",
-             "sources", "defaults", "lineage"}
+    known = {*_PATH_KEYS, *_TABLE_KEYS, "sources", "allow_paths"}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"{cfg_path}: unknown keys {sorted(unknown)} (known: {sorted(known)})")
+    where = str(cfg_path)
+    for key in _PATH_KEYS:
+        if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
+            raise ConfigError(f"{cfg_path}: `{key}` must be a path (a non-empty string), not "
+                              f"{_what(raw[key])}")
+    allowed = [base, *_allowed_folders(raw.get("allow_paths", []), base, cfg_path)]
 
-    def resolve(value: str | None, default: str) -> Path:
-        return (base / (value or default)).resolve()
+    def confined(key: str, written: Path | str) -> Path:
+        """`written` resolved (symlinks followed); refused outside the allowed folders."""
+        path = (base / written).resolve()
+        if not any(_inside(path, folder) for folder in allowed):
+            raise ConfigError(
+                f"{cfg_path}: {key} = {str(written)!r} resolves to {path}, outside the "
+                f"configuration's folder {base}; list a folder holding it in `allow_paths` "
+                "to use it")
+        return path
 
-    try:
-        sources = [Source.model_validate(s) for s in raw.get("sources", [])]
-        edition = EditionSettings.model_validate(raw.get("edition", {}))
-        fetch = FetchSettings.model_validate(raw.get("fetch", {}))
-        defaults = Defaults.model_validate(raw.get("defaults", {}))
-    except ValidationError as exc:
-        raise _explain(exc, str(cfg_path)) from None
+    def resolve(key: str) -> Path:
+        if key in raw:
+            return confined(f"`{key}`", raw[key])
+        return (base / _PATH_KEYS[key]).resolve()
+
+    sources_raw = raw.get("sources", [])
+    if not isinstance(sources_raw, list):
+        raise ConfigError(f"{cfg_path}: `sources` must be a list of [[sources]] tables, not "
+                          f"{_what(sources_raw)}")
+    sources = []
+    for i, item in enumerate(sources_raw):
+        named = f"sources[{i}]" + (f" (id {item['id']!r})" if isinstance(item, dict)
+                                   and isinstance(item.get("id"), str) else "")
+        if not isinstance(item, dict):
+            raise ConfigError(f"{cfg_path}: {named} must be a [[sources]] table, not "
+                              f"{_what(item)}")
+        try:
+            sources.append(Source.model_validate(item))
+        except ValidationError as exc:
+            raise _explain(exc, where, named) from None
+    edition = _validate(EditionSettings, raw.get("edition", {}), where, "edition")
+    fetch = _validate(FetchSettings, raw.get("fetch", {}), where, "fetch")
+    defaults = _validate(Defaults, raw.get("defaults", {}), where, "defaults")
     ids = [s.id for s in sources]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise ConfigError(f"{cfg_path}: duplicate source ids {dupes}")
-    for src in sources:
+    for i, src in enumerate(sources):
         if src.path is not None:
-            src.path = (base / src.path).resolve()
+            src.path = confined(f"sources[{i}].path (source {src.id!r})", src.path)
 
-    workloads_file = resolve(raw.get("workloads"), "workloads.toml")
-    capabilities_file = resolve(raw.get("capabilities"), "capabilities.toml")
-    wl_raw = _read_toml(workloads_file).get("workloads", {})
-    cap_raw = _read_toml(capabilities_file).get("benchmarks", {})
+    workloads_file = resolve("workloads")
+    capabilities_file = resolve("capabilities")
+    wl_raw = _read_toml(workloads_file, f"`workloads` in {cfg_path}").get("workloads", {})
+    cap_raw = _read_toml(capabilities_file, f"`capabilities` in {cfg_path}").get("benchmarks", {})
+    specs = _tables(WorkloadSpec, wl_raw, workloads_file, "workloads")
     try:
-        specs = {n: WorkloadSpec.model_validate(v) for n, v in wl_raw.items()}
-    except ValidationError as exc:
-        raise _explain(exc, str(workloads_file)) from None
-    workloads = {n: spec.to_workload(n) for n, spec in specs.items()}
+        workloads = {n: spec.to_workload(n) for n, spec in specs.items()}
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{workloads_file}: invalid workload: {exc}") from None
     # A workload measured by a trace this configuration does not read keeps its written figures.
     trace_ids = {s.id for s in sources if s.kind == "trace"}
     traces = {n: spec.trace for n, spec in specs.items() if spec.trace in trace_ids}
-    try:
-        capabilities = {n: Capability.model_validate(v) for n, v in cap_raw.items()}
-    except ValidationError as exc:
-        raise _explain(exc, str(capabilities_file)) from None
+    capabilities = _tables(Capability, cap_raw, capabilities_file, "benchmarks")
     if not workloads:
         raise ConfigError(f"{workloads_file}: no [workloads.NAME] tables")
-    aliases_file = resolve(raw.get("aliases"), "aliases.toml")
-    aliases = _read_aliases(aliases_file, required="aliases" in raw)
-    lineage = _read_lineage(resolve(raw.get("lineage"), "lineage.toml"),
-                            required="lineage" in raw)
+    aliases_file = resolve("aliases")
+    aliases = _read_aliases(aliases_file, required="aliases" in raw,
+                            named_by=f"`aliases` in {cfg_path}")
+    lineage = _read_lineage(resolve("lineage"), required="lineage" in raw,
+                            named_by=f"`lineage` in {cfg_path}")
 
     return Config(
         path=cfg_path,
-        database=resolve(raw.get("database"), "brief.duckdb"),
-        output=resolve(raw.get("output"), "../out"),
+        database=resolve("database"),
+        output=resolve("output"),
+        allow_paths=allowed[1:],
         workloads_file=workloads_file,
         capabilities_file=capabilities_file,
         aliases_file=aliases_file,
@@ -349,3 +468,19 @@ def _parse_config(cfg_path: Path) -> Config:
         workload_traces=traces,
         capabilities=capabilities,
     )
+
+
+def _tables(model: type[M], table: object, path: Path, key: str) -> dict[str, M]:
+    """`[key.NAME]` tables of a file, each validated as `model`."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [{key}] must be a table of [{key}.NAME] tables, not "
+                          f"{_what(table)}")
+    out = {}
+    for name, value in table.items():
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: [{key}.{name}] must be a table, not {_what(value)}")
+        try:
+            out[name] = model.model_validate(value)
+        except ValidationError as exc:
+            raise _explain(exc, str(path), f"{key}.{name}") from None
+    return out

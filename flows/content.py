@@ -5,15 +5,22 @@ from __future__ import annotations
 import datetime
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from flows.safety import safe_url
 
 
 class Link(BaseModel):
     """A source a reader can follow: a feed entry, a leaderboard, a price list."""
 
     label: str
-    url: str | None = None
+    url: str | None = None  # only an http(s) address: anything else is dropped (no link)
     date: datetime.date | None = None  # the field name shadows the type in this class
+
+    @field_validator("url")
+    @classmethod
+    def _web_only(cls, value: str | None) -> str | None:
+        return safe_url(value)
 
 
 class WorkloadLine(BaseModel):
@@ -125,9 +132,14 @@ class Edition(BaseModel):
     sources: list[SourceStatus]
     chart: Chart | None = None
     method_note: str
-    method_url: str | None = None
+    method_url: str | None = None  # an http(s) address, else no link
     warnings: list[str] = Field(default_factory=list)  # e.g. the date is past the newest data
     price_checks: list[PriceCheck] = Field(default_factory=list)
+
+    @field_validator("method_url")
+    @classmethod
+    def _method_web_only(cls, value: str | None) -> str | None:
+        return safe_url(value)
 
     def to_json(self) -> dict:
         """The edition as `brief show DATE --json` prints it (signal-model section 8)."""

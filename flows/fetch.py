@@ -14,6 +14,13 @@ and conditional requests. Every failure is a `FetchError` whose message is the r
   Retry-After (seconds or an HTTP date) or 1 s, 2 s, 4 s..., never more than `max_retry_wait_s`.
   One `fetch_url` call therefore lasts at most about
   ``(retries + 1) * total_timeout_s + retries * max_retry_wait_s``.
+- Addresses: the host of the URL, and of every redirect before it is followed, is resolved and
+  refused when any of its addresses is not public (private, loopback, link-local, shared,
+  multicast, reserved or unspecified; IPv4 inside IPv6 is unwrapped), before any connection.
+  `allow_private_hosts` (host names, addresses or CIDR ranges) lets a house server through;
+  cloud metadata addresses are refused whatever it says. The default client then connects to
+  the very addresses that were checked, so a name that resolves differently a moment later
+  (DNS rebinding) cannot move the connection elsewhere.
 """
 
 from __future__ import annotations
@@ -21,12 +28,13 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import hashlib
+import ipaddress
 import socket
 import ssl
 import stat
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
@@ -40,6 +48,7 @@ USER_AGENT = "morning-brief/0.1 (+https://example.invalid)"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 _sleep = time.sleep  # replaced in tests to record retry waits without waiting
+_getaddrinfo = socket.getaddrinfo  # replaced in tests: names resolve without a DNS query
 
 # Per expected kind: Content-Type fragments that are acceptable, and how to name the kind.
 _ACCEPTED_TYPES: dict[str, tuple[str, ...]] = {
@@ -76,6 +85,11 @@ class Limits:
     max_redirects: int = 5
     retries: int = 2  # for 429/502/503/504 and connection failures
     max_retry_wait_s: float = 30.0
+    # hosts, addresses or CIDR ranges that may be private (a house server); never metadata
+    allow_private_hosts: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:  # a list from the configuration becomes a tuple
+        object.__setattr__(self, "allow_private_hosts", tuple(self.allow_private_hosts))
 
 
 @dataclass(frozen=True)
@@ -102,6 +116,10 @@ class Fetched:
 
 class FetchError(Exception):
     """The source could not be fetched; the message is the reason, in plain words."""
+
+
+class RefusedAddress(FetchError):
+    """The host resolves to an address that is not public and not allowed: nothing was sent."""
 
 
 class _Retry(Exception):
@@ -136,26 +154,30 @@ def fetch_url(url: str, previous: Validators | None = None, limits: Limits = Lim
     before the body is read; a missing Content-Type is accepted. A `client` given by the
     caller is used as it is (its own transport and cookies), with this module's headers and
     per-request timeouts; only the default client also bounds each socket read by the total
-    time limit.
+    time limit. Every host (the URL's and each redirect's) is resolved and checked before it is
+    contacted, whichever the client; only the default client is also pinned to the addresses
+    that were checked (a caller's client resolves the name again when it connects).
     """
     started = time.monotonic()
     if expect is not None and expect not in _ACCEPTED_TYPES:
         raise FetchError(f"unknown expected kind {expect!r} "
                          f"(known: {', '.join(sorted(_ACCEPTED_TYPES))})")
     _check_url(url)
+    guard = _Guard(limits.allow_private_hosts)
     backend: _DeadlineBackend | None = None
     own_client = client is None
     try:
         if client is None:
-            backend = _DeadlineBackend()
-            client = httpx.Client(transport=_DeadlineTransport(backend))
+            backend = _DeadlineBackend(guard)
+            # No proxies from the environment: the connection must go to the checked address.
+            client = httpx.Client(transport=_DeadlineTransport(backend), trust_env=False)
         attempt = 0
         while True:
             deadline = time.monotonic() + limits.total_timeout_s
             if backend is not None:
                 backend.deadline = deadline
             try:
-                result = _attempt(client, url, previous, limits, expect, deadline)
+                result = _attempt(client, url, previous, limits, expect, deadline, guard)
             except _Retry as retry:
                 if attempt >= limits.retries:
                     raise FetchError(retry.final_reason(attempt)) from retry
@@ -211,7 +233,7 @@ def fetch_path(path: Path | str, previous: Validators | None = None,
 
 
 def _attempt(client: httpx.Client, url: str, previous: Validators | None, limits: Limits,
-             expect: str | None, deadline: float) -> Fetched:
+             expect: str | None, deadline: float, guard: _Guard) -> Fetched:
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate",
                "Accept": _ACCEPT_HEADERS.get(expect or "", "*/*")}
     if previous is not None and previous.etag:
@@ -226,7 +248,9 @@ def _attempt(client: httpx.Client, url: str, previous: Validators | None, limits
         raise FetchError(f"invalid URL {url!r}: {exc}") from None
     visited = [str(request.url)]
     redirects = 0
+    came_from: httpx.URL | None = None
     while True:
+        _check_host(guard, request.url, came_from)  # before any connection, on every hop
         response = _send(client, request, limits, deadline)
         try:
             if not response.has_redirect_location:
@@ -244,7 +268,7 @@ def _attempt(client: httpx.Client, url: str, previous: Validators | None, limits
             target.extensions = {**target.extensions,
                                  "timeout": _timeouts(limits, deadline).as_dict()}
             visited.append(str(target.url))
-            request = target
+            came_from, request = response.url, target
         finally:
             response.close()
 
@@ -409,10 +433,12 @@ class _Decoder:
 
 
 class _DeadlineBackend(httpcore.NetworkBackend):
-    """Opens sockets whose every connect, read and write waits no later than `deadline`."""
+    """Opens sockets whose every connect, read and write waits no later than `deadline`, to
+    the addresses `guard` checked for the host (never to a name resolved again)."""
 
-    def __init__(self) -> None:
+    def __init__(self, guard: _Guard | None = None) -> None:
         self.deadline = float("inf")
+        self.guard = guard
         self._backend = httpcore.SyncBackend()
 
     def cap(self, timeout: float | None, error: type[Exception]) -> float:
@@ -424,10 +450,22 @@ class _DeadlineBackend(httpcore.NetworkBackend):
     def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                     local_address: str | None = None,
                     socket_options: object = None) -> httpcore.NetworkStream:
-        stream = self._backend.connect_tcp(
-            host, port, timeout=self.cap(timeout, httpcore.ConnectTimeout),
-            local_address=local_address, socket_options=socket_options)  # type: ignore[arg-type]
-        return _DeadlineStream(stream, self)
+        # httpcore gives TLS the origin's name (SNI, certificate check) apart from this host,
+        # so connecting to the checked address keeps HTTPS verified against the name.
+        addresses = [host] if self.guard is None else self.guard.addresses(host, port)
+        failure: Exception | None = None
+        for address in addresses:
+            try:
+                stream = self._backend.connect_tcp(
+                    address, port, timeout=self.cap(timeout, httpcore.ConnectTimeout),
+                    local_address=local_address,
+                    socket_options=socket_options)  # type: ignore[arg-type]
+            except httpcore.ConnectError as exc:  # the next address of the name, if any
+                failure = exc
+                continue
+            return _DeadlineStream(stream, self)
+        assert failure is not None  # addresses is never empty
+        raise failure
 
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
@@ -497,6 +535,141 @@ class _CoreBody(httpx.SyncByteStream):
 @cache
 def _ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
+
+
+# --- which addresses may be contacted -----------------------------------------------------
+
+# Cloud metadata services (AWS, and its ECS and IPv6 forms, Alibaba, Oracle; GCP and Azure use
+# 169.254.169.254 too): refused even when an allowed range covers them.
+_METADATA = frozenset(ipaddress.ip_address(a) for a in (
+    "169.254.169.254", "169.254.170.2", "fd00:ec2::254", "100.100.100.200", "192.0.0.192"))
+_SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_COMPAT = ipaddress.ip_network("::/96")  # deprecated IPv4-compatible IPv6
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _embedded_ipv4(ip: _Address) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses carried inside an IPv6 one (mapped, 6to4, Teredo, NAT64, compatible)."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return []
+    out = [a for a in (ip.ipv4_mapped, ip.sixtofour) if a is not None]
+    if ip.teredo is not None:
+        out += list(ip.teredo)
+    if ip in _NAT64 or (ip in _COMPAT and int(ip) > 1):
+        out.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return out
+
+
+def _address_kind(ip: _Address) -> str | None:
+    """What kind of non-public address `ip` is, or None for a public one."""
+    for inner in _embedded_ipv4(ip):
+        kind = _address_kind(inner)
+        if kind is not None:
+            return kind
+    checks = ((ip in _METADATA, "cloud metadata"), (ip.is_unspecified, "unspecified"),
+              (ip.is_loopback, "loopback"), (ip.is_link_local, "link-local"),
+              (ip.is_multicast, "multicast"),
+              (isinstance(ip, ipaddress.IPv4Address) and ip in _SHARED, "shared (CGNAT)"),
+              (ip.is_reserved, "reserved"), (ip.is_private, "private"),
+              (not ip.is_global, "non-public"))
+    return next((kind for hit, kind in checks if hit), None)
+
+
+def _is_metadata(ip: _Address) -> bool:
+    return ip in _METADATA or any(inner in _METADATA for inner in _embedded_ipv4(ip))
+
+
+def _parse_address(host: str) -> _Address | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+def parse_allowed(entries: Iterable[str]) -> tuple[frozenset[str], tuple[_Network, ...]]:
+    """`allow_private_hosts` as (host names, networks); an address is a one-address network."""
+    names: set[str] = set()
+    networks: list[_Network] = []
+    for entry in entries:
+        text = str(entry).strip().strip("[]")
+        try:
+            networks.append(ipaddress.ip_network(text, strict=False))
+        except ValueError:
+            names.add(text.lower().rstrip("."))
+    return frozenset(names), tuple(networks)
+
+
+class _Guard:
+    """Resolves hosts, refuses the ones with a non-public address not allowed, and remembers
+    the checked addresses of each host for the connection (`addresses`)."""
+
+    def __init__(self, allow: Iterable[str] = ()) -> None:
+        self.names, self.networks = parse_allowed(allow)
+        self.pinned: dict[str, list[str]] = {}
+
+    def allowed(self, host: str, ip: _Address) -> bool:
+        if _is_metadata(ip):
+            return False
+        if host.lower().rstrip(".") in self.names:
+            return True
+        candidates = [ip, *_embedded_ipv4(ip)]
+        return any(a.version == n.version and a in n for a in candidates for n in self.networks)
+
+    def check(self, host: str, port: int) -> list[str]:
+        """The host's addresses, all checked; raise RefusedAddress (or socket.gaierror)."""
+        host = host.strip("[]")
+        literal = _parse_address(host)
+        if literal is not None:
+            found: list[_Address] = [literal]
+        else:
+            infos = _getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            found = []
+            for info in infos:
+                ip = _parse_address(str(info[4][0]))
+                if ip is None:  # pragma: no cover - getaddrinfo gives numeric addresses
+                    raise socket.gaierror(f"unexpected address {info[4][0]!r}")
+                if ip not in found:
+                    found.append(ip)
+            if not found:
+                raise socket.gaierror(f"no address for {host}")
+        for ip in found:
+            kind = _address_kind(ip)
+            if kind is not None and not self.allowed(host, ip):
+                a = "an" if kind[0] in "aeiou" else "a"
+                what = (f"{host} is {a} {kind} address" if literal is not None
+                        else f"{host} resolves to {a} {kind} address {ip}")
+                hint = (" (never allowed)" if _is_metadata(ip)
+                        else " (not in [fetch] allow_private_hosts)")
+                raise RefusedAddress(f"refused: {what}{hint}")
+        self.pinned[host] = [str(ip) for ip in found]
+        return self.pinned[host]
+
+    def addresses(self, host: str, port: int) -> list[str]:
+        """The checked addresses to connect to (checked now if the host was not yet)."""
+        host = host.strip("[]")
+        pinned = self.pinned.get(host)
+        if pinned is not None:
+            return pinned
+        try:
+            return self.check(host, port)
+        except (OSError, UnicodeError, ValueError) as exc:
+            raise httpcore.ConnectError(f"cannot resolve host {host}") from exc
+
+
+def _check_host(guard: _Guard, url: httpx.URL, came_from: httpx.URL | None) -> None:
+    """Resolve and check the host of `url` before anything is sent to it."""
+    host = url.raw_host.decode("ascii")
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        guard.check(host, port)
+    except RefusedAddress as exc:
+        if came_from is None:
+            raise
+        raise RefusedAddress(f"{exc} (redirect from {came_from})") from None
+    except (OSError, UnicodeError, ValueError) as exc:
+        raise _Retry(f"cannot resolve host {url.host}") from exc
 
 
 # --- helpers -------------------------------------------------------------------------------

@@ -29,8 +29,8 @@ from flows.validate import SPECS, check, rows_to_text_table
 from flows.workers import submit
 from signals.identity import is_catalogue_id, price_model, resolve
 
-# Per table: the key of one fact (its versions share it), and which duplicate of a batch is kept
-# (the others go to rejects).
+# Per table: the key of one fact (its versions share it), and which of a source's rows for one
+# key is kept when they differ (the others go to rejects), unless the table is in CONFLICTS.
 KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "prices": (("model", "provider", "effective_from"), "effective_from"),
     "scores": (("model", "benchmark", "as_of"), "value DESC NULLS LAST"),
@@ -39,13 +39,18 @@ KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "entries": (("entry_id",), "published DESC NULLS LAST"),
     "trace_summaries": (("workload",), "requests DESC"),
 }
+# Tables where rows of one source for one key with different values are a conflict: none is
+# stored (see insert_facts). A price has no better or worse value to prefer.
+CONFLICTS = frozenset({"prices"})
+# The column that says what a table's value means: a new version that changes it is counted apart.
+MEANING = {"scores": "scale"}
 DEFAULT_LIMITS = Limits()
 MODEL_KINDS = ("prices", "scores", "run_costs", "profiles")
 FEED_FORMATS = ("feed", "rss", "atom", "jsonfeed")
 # What a URL of each format should serve (a clearly wrong Content-Type fails the fetch).
 # The readers' version: change it when an adapter reads the same bytes differently, so that the
 # next run reads every source again instead of skipping the unchanged ones.
-READER_VERSION = "2026-12-01.1"
+READER_VERSION = "2026-12-02.1"
 EXPECT = {"feed": "feed", "rss": "feed", "atom": "feed", "jsonfeed": "feed", "aider": "yaml",
           "epoch": "csv", "lmarena": "csv", "azure-trace": "csv", "litellm": "json",
           "openrouter": "json", "llm-prices": "json"}
@@ -74,6 +79,9 @@ class SourceResult:
     claims: int = 0
     rows_by_kind: dict[str, int] = field(default_factory=dict)
     elapsed_s: float = 0.0
+    # rows stored again with another meaning than their current version (a score's scale moving
+    # between percent and rating): the same figures no longer say the same thing
+    meaning_changed: int = 0
 
 
 def fetch_source(source: Source, previous: Validators | None,
@@ -152,7 +160,8 @@ def store_rejects(con: duckdb.DuckDBPyConnection, rejects: list[dict], run_id: s
 class Inserted:
     new: dict[str, int]       # per source
     updated: dict[str, int]   # per source
-    duplicates: list[dict]    # rejects, with their source_id
+    duplicates: list[dict]    # rows set aside (duplicates and conflicts), with their source_id
+    meaning_changed: dict[str, int] = field(default_factory=dict)  # per source, see MEANING
 
 
 def insert_facts(con: duckdb.DuckDBPyConnection, table: str, good: pa.Table, run_id: str,
@@ -160,42 +169,77 @@ def insert_facts(con: duckdb.DuckDBPyConnection, table: str, good: pa.Table, run
     """Store the facts of one table for every source at once (`good` has a `source_id` column),
     as versions: a new key is a new fact, a value differing from the key's current version a
     new row beside the old ones (even a value seen before, A -> B -> A), an unchanged value
-    nothing at all."""
+    nothing at all.
+
+    Several rows of one source for one key:
+
+    - the same values (the same `row_hash`): a plain duplicate; one is stored, the others set
+      aside as duplicates;
+    - different values, in a table of CONFLICTS (prices): a conflict. No row says which price
+      holds, so every one of them is set aside ("conflicting rows for <key>: <n> different
+      values") and none is stored this run: the key's stored version, if any, stays current.
+      Adapters that meet several entries for one price choose among them first, by a reason of
+      their own (``base.one_per_key``: the entry named most like the model);
+    - different values elsewhere: the table's `prefer` order (KEYS) is a real preference, so
+      the first row by it is stored and the others set aside (ties broken by `row_hash`, then
+      the earliest `known_from`: the file's order never decides). Scores keep the best value
+      (Aider runs one model on one day in several edit formats: each a genuine result, the
+      model's best is its leaderboard figure), run costs the run that solved most, profiles the
+      largest context window (a model's regional and dated entries), entries the latest
+      published, trace summaries the largest trace.
+
+    A stored version whose meaning column (MEANING: a score's scale) differs from the key's
+    current one is counted in `meaning_changed`, per source."""
     key, prefer = KEYS[table]
     part = ", ".join(("source_id", *key))
     cols = [f.name for f in SPECS[table]]
     col_list = ", ".join(f'"{c}"' for c in cols)
+    meaning = MEANING.get(table)
     has_dupes = good.group_by(["source_id", *key]).aggregate([]).num_rows < good.num_rows
     con.register("_batch", good)
     try:
-        fresh, dupes = good, []
-        if has_dupes:  # keep one row per key (the preferred one); the others become rejects
-            ranked = (f"SELECT *, row_number() OVER (PARTITION BY {part} ORDER BY {prefer}) "
-                      f"AS _n FROM _batch")
-            dupes = con.sql(f"SELECT * EXCLUDE (_n, row_hash) FROM ({ranked}) WHERE _n > 1"
-                            ).to_arrow_table().to_pylist()
-            fresh = con.sql(f"SELECT * EXCLUDE (_n) FROM ({ranked}) WHERE _n = 1"
-                            ).to_arrow_table()
-        current = dict(((*r[:-1],), r[-1]) for r in con.execute(
-            f"SELECT {part}, row_hash FROM {table} WHERE source_id IN (SELECT DISTINCT "
-            f"source_id FROM _batch) QUALIFY row_number() OVER (PARTITION BY {part} "
-            f"ORDER BY fetched_at DESC, row_hash) = 1").fetchall())
+        fresh, dupes, conflicts = good, [], []
+        if has_dupes:  # keep one row per key; the others (or all, in a conflict) become rejects
+            # then by values, and among equal values the earliest known, so that the file's
+            # order never decides
+            order = ", ".join([prefer, "row_hash", *(f'"{c}" NULLS LAST' for c in
+                               ("known_from", "source_name", "evidence_url") if c in cols)])
+            ranked = (f"SELECT *, row_number() OVER w AS _n, count(DISTINCT row_hash) OVER "
+                      f"(PARTITION BY {part}) AS _v, first_value(row_hash) OVER w AS _kept "
+                      f"FROM _batch WINDOW w AS (PARTITION BY {part} ORDER BY {order})")
+            conflict = "_v > 1" if table in CONFLICTS else "false"
+            dupes = con.sql(f"SELECT * EXCLUDE (_n, _v, _kept), row_hash = _kept AS _same "
+                            f"FROM ({ranked}) WHERE _n > 1 AND NOT ({conflict}) ORDER BY {part}, "
+                            f"_n").to_arrow_table().to_pylist()
+            conflicts = con.sql(f"SELECT * EXCLUDE (_n, _kept) FROM ({ranked}) "
+                                f"WHERE {conflict} ORDER BY {part}, _n"
+                                ).to_arrow_table().to_pylist()
+            fresh = con.sql(f"SELECT * EXCLUDE (_n, _v, _kept) FROM ({ranked}) "
+                            f"WHERE _n = 1 AND NOT ({conflict})").to_arrow_table()
+        current = {(*r[:len(key) + 1],): r[len(key) + 1:] for r in con.execute(
+            f"SELECT {part}, row_hash, {meaning or 'NULL'} FROM {table} WHERE source_id IN "
+            f"(SELECT DISTINCT source_id FROM _batch) QUALIFY row_number() OVER (PARTITION BY "
+            f"{part} ORDER BY fetched_at DESC, row_hash) = 1").fetchall()}
     finally:
         con.unregister("_batch")
     # Compare with each key's current version: a value that differs from it (even one seen
     # before, A -> B -> A) is stored again as the newest version.
     keys = zip(*(fresh.column(c).to_pylist() for c in ("source_id", *key)), strict=True)
     hashes = fresh.column("row_hash").to_pylist()
+    meanings = fresh.column(meaning).to_pylist() if meaning else [None] * fresh.num_rows
     new: dict[str, int] = {}
     updated: dict[str, int] = {}
+    changed_meaning: dict[str, int] = {}
     keep = []
-    for k, h in zip(keys, hashes, strict=True):
-        before = current.get(k)
+    for k, h, m in zip(keys, hashes, meanings, strict=True):
+        before, before_meaning = current.get(k, (None, None))
         keep.append(before != h)
         if before is None:
             new[k[0]] = new.get(k[0], 0) + 1
         elif before != h:
             updated[k[0]] = updated.get(k[0], 0) + 1
+            if before_meaning != m:
+                changed_meaning[k[0]] = changed_meaning.get(k[0], 0) + 1
     if new or updated:
         changed = fresh.filter(pa.array(keep, pa.bool_()))
         con.register("_changed", changed)
@@ -205,10 +249,27 @@ def insert_facts(con: duckdb.DuckDBPyConnection, table: str, good: pa.Table, run
                 [run_id, now])
         finally:
             con.unregister("_changed")
-    why = f"duplicate of another row for the same {'/'.join(key)} in this source (kept: {prefer})"
-    return Inserted(new, updated,
-                    [{"source_id": r.pop("source_id"), "kind": table, "reason": why,
-                      "raw": _dump(r)} for r in dupes])
+    names = "/".join(key)
+    same = f"duplicate of another row for the same {names} in this source (same values: one kept)"
+    ranked_out = (f"another row for the same {names} in this source has different values and "
+                  f"comes first by {prefer}: that one kept")
+    set_aside = [{"source_id": r.pop("source_id"), "kind": table,
+                  "reason": same if r.pop("_same") else ranked_out,
+                  "raw": _dump(_without(r, "row_hash"))} for r in dupes]
+    set_aside += [{"source_id": r.pop("source_id"), "kind": table,
+                   "reason": f"conflicting rows for {names} "
+                             f"{'/'.join(_key_text(r[c]) for c in key)}: {r.pop('_v')} different "
+                             "values (none stored this run; its stored version stays current)",
+                   "raw": _dump(_without(r, "row_hash"))} for r in conflicts]
+    return Inserted(new, updated, set_aside, changed_meaning)
+
+
+def _without(row: dict, *names: str) -> dict:
+    return {k: v for k, v in row.items() if k not in names}
+
+
+def _key_text(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def record_aliases(con: duckdb.DuckDBPyConnection, good: pa.Table, defines_ids: set[str],
@@ -411,6 +472,8 @@ def store_sources(db: Path, items: list[tuple[Source, Prepared]], run_id: str,
                     by_id[sid].rows_new += n
                 for sid, n in done.updated.items():
                     by_id[sid].rows_updated += n
+                for sid, n in done.meaning_changed.items():
+                    by_id[sid].meaning_changed += n
                 if table in MODEL_KINDS:
                     for sid, names in record_aliases(con, good, defines_ids, run_id,
                                                      aliases).items():
@@ -433,18 +496,27 @@ def store_sources(db: Path, items: list[tuple[Source, Prepared]], run_id: str,
             elapsed = time.perf_counter() - started
             for (_, prep), r in zip(items, results, strict=True):
                 r.elapsed_s = prep.elapsed_s + elapsed / len(items)
+            # `meaning_changed` goes in once the store has the column (a migration of
+            # flows/store.py); until then it is in the results only
+            extra = "meaning_changed" in _columns(con, "source_runs")
             insert_rows(con, "INSERT INTO source_runs BY NAME", [{
                 "run_id": run_id, "source_id": r.source_id, "kind": r.kind, "format": r.format,
                 "location": r.location, "ok": r.ok, "reason": r.reason,
                 "fetch_status": r.fetch_status, "rows_read": r.rows_read,
                 "rows_new": r.rows_new, "rows_updated": r.rows_updated,
                 "rejected": r.rejected, "unresolved": len(r.unresolved),
-                "elapsed_s": r.elapsed_s, "fetched_at": now} for r in results])
+                "elapsed_s": r.elapsed_s, "fetched_at": now,
+                **({"meaning_changed": r.meaning_changed} if extra else {})} for r in results])
             run(con, "COMMIT")
         except Exception:
             run(con, "ROLLBACK")
             raise
     return results
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE "
+                                      "table_name = ?", [table]).fetchall()}
 
 
 def _with_source(table: pa.Table, source_id: str) -> pa.Table:

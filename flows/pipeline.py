@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -72,11 +73,23 @@ def start_run(cfg: Config, run_id: str, day: date, now: datetime) -> None:
         )
 
 
+def describe_stop(error: BaseException) -> str:
+    """Why a run stopped, in words: the error, or the signal that stopped it (Prefect raises
+    its own TerminationSignal, without a message, for SIGTERM inside a flow)."""
+    signum = getattr(error, "signal", None)
+    if isinstance(signum, int):
+        try:
+            return f"KeyboardInterrupt: stopped by {signal.Signals(signum).name}"
+        except ValueError:
+            return f"KeyboardInterrupt: stopped by signal {signum}"
+    return f"{type(error).__name__}: {error}"
+
+
 def fail_run(cfg: Config, run_id: str, error: BaseException, now: datetime) -> None:
     """Record why a run stopped."""
     with open_store(cfg.database) as con:
         run(con, "UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE run_id = ?",
-            [f"{type(error).__name__}: {error}", now, run_id])
+            [describe_stop(error), now, run_id])
 
 
 def statuses(con: duckdb.DuckDBPyConnection, results: list[SourceResult]) -> list[SourceStatus]:
@@ -175,6 +188,8 @@ def summary_markdown(summary: RunSummary) -> str:
             more = f" and {len(s.unresolved) - 20} more" if len(s.unresolved) > 20 else ""
             lines.append(f"- {s.source_id}: names matching no known model: "
                          f"{', '.join(s.unresolved[:20])}{more}")
+    lines += [f"- {s.source_id}: {s.meaning_changed} stored value(s) changed meaning "
+              "(scale percent <-> rating)" for s in summary.sources if s.meaning_changed]
     if summary.price_checks:
         lines += ["", "Price lists disagreeing by more than the tolerance:"]
         lines += [f"- {line}" for line in summary.price_checks]

@@ -7,6 +7,7 @@ The three outputs come from one content model and one set of phrases
 from __future__ import annotations
 
 import math
+import os
 import re
 import textwrap
 from collections.abc import Mapping
@@ -17,8 +18,10 @@ from typing import Any
 
 import css_inline
 import jinja2
+from markupsafe import Markup
 
 from flows.content import Edition
+from flows.safety import clean_all, md_escape, md_url, safe_url
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 MINUS = "\u2212"
@@ -170,16 +173,30 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
+def _keeps_markup(fn):
+    """A text filter that keeps escaped markup escaped: given Markup (a block already escaped by
+    autoescape), it returns Markup, so the result is not escaped twice."""
+    def wrapped(text, *args, **kwargs):
+        out = fn(text, *args, **kwargs)
+        return Markup(out) if isinstance(text, Markup) else out
+
+    wrapped.__doc__, wrapped.__name__ = fn.__doc__, fn.__name__
+    return wrapped
+
+
+@_keeps_markup
 def squash(text: str) -> str:
     """Collapse runs of whitespace (template indentation, newlines) to single spaces."""
     return " ".join(str(text).split())
 
 
+@_keeps_markup
 def upfirst(text: str) -> str:
     """Upper-case the first character only ("p95 latency" -> "P95 latency")."""
     return text[:1].upper() + text[1:]
 
 
+@_keeps_markup
 def wrap(text: str, width: int = 78, first: str = "", rest: str = "") -> str:
     """Wrap a paragraph for plain text; ``first`` prefixes line one, ``rest`` the others."""
     return textwrap.fill(
@@ -235,31 +252,47 @@ FILTERS = {
 }
 
 
-# --- environment and rendering -------------------------------------------------------------
+# --- environments and rendering -----------------------------------------------------------
+#
+# Two environments, each compiling every template, macros included, under one rule:
+# - "markup" (HTML and Markdown): autoescape on everywhere, so every value a template or macro
+#   prints is HTML-escaped and a macro's result is safe markup; for Markdown, `finalize` also
+#   backslash-escapes Markdown syntax in every value it did not write (flows/safety.py).
+# - "text": no escaping (a .txt file is not interpreted); strings are cleaned of invisible and
+#   control characters before any rendering, like everywhere else.
 
 
-def _autoescape(name: str | None) -> bool:
-    return name is not None and name.endswith((".html.j2", ".html"))
-
-
-@cache
-def make_env() -> jinja2.Environment:
-    """The Jinja environment for the brief: HTML autoescaped, Markdown and text not. One per
-    process: templates are compiled once (and again when their file changes)."""
+def _env(autoescape: bool, finalize=None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=_autoescape,
+        autoescape=autoescape,
+        finalize=finalize,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
     env.filters.update(FILTERS)
+    env.filters["md_url"] = md_url
+    env.filters["web"] = safe_url
     env.globals.update(largest_factor=largest_factor, change_ratio=change_ratio)
     from flows.names import model_label
 
     env.filters["model_label"] = model_label
     return env
+
+
+@cache
+def make_env(kind: str = "html") -> jinja2.Environment:
+    """The Jinja environment for one output kind ("html", "md" or "txt"). One per process and
+    kind: templates are compiled once (and again when their file changes)."""
+    if kind == "html":
+        return _env(autoescape=True)
+    if kind == "md":
+        return _env(autoescape=True, finalize=md_escape)
+    if kind == "txt":
+        return _env(autoescape=False)
+    raise ValueError(f"unknown output kind {kind!r}")
 
 
 _BLANK_RUNS = re.compile(r"\n{3,}")
@@ -271,16 +304,27 @@ def _tidy(text: str) -> str:
     return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n") + "\n"
 
 
+def _quotes(markdown: str) -> str:
+    """Quotes as written: HTML escaping spelled them as entities, which Markdown does not need
+    (no tag can open once `<` is escaped) and which editors would read in the raw file."""
+    return markdown.replace("&#39;", "'").replace("&#34;", '"')
+
+
+def safe_edition(edition: Edition) -> Edition:
+    """The edition with every string cleaned of invisible and control characters and every
+    link that is not an http(s) address dropped (flows/safety.py decides)."""
+    return Edition.model_validate(clean_all(edition.model_dump(mode="json")))
+
+
 def render_edition(edition: Edition) -> dict[str, str]:
     """Render an edition as {"html", "md", "txt"}; the HTML has its CSS inlined."""
-    env = make_env()
-    context: dict[str, Any] = {"edition": edition}
-    html = env.get_template("brief/brief.html.j2").render(context)
+    context: dict[str, Any] = {"edition": safe_edition(edition)}
+    html = make_env("html").get_template("brief/brief.html.j2").render(context)
     inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
     return {
         "html": _tidy(inliner.inline(html)),
-        "md": _tidy(env.get_template("brief/brief.md.j2").render(context)),
-        "txt": _tidy(env.get_template("brief/brief.txt.j2").render(context)),
+        "md": _tidy(_quotes(make_env("md").get_template("brief/brief.md.j2").render(context))),
+        "txt": _tidy(make_env("txt").get_template("brief/brief.txt.j2").render(context)),
     }
 
 
@@ -290,8 +334,29 @@ def _draw_chart(chart: Any, path: Path) -> None:
     draw_chart(chart, path)
 
 
+def _write_atomically(path: Path, text: str) -> None:
+    """Write `text` next to `path` first, then rename it into place: a reader (or a full disk)
+    never meets a half-written file, and the old file stays until the new one is whole."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def check_output_folder(out_dir: Path) -> None:
+    """Raise OSError, before any work, when the briefs' folder cannot be made or written."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    probe = out_dir / ".write-check"
+    probe.write_bytes(b"")
+    probe.unlink()
+
+
 def write_edition(edition: Edition, out_dir: Path) -> dict[str, Path]:
-    """Write brief.html, brief.md, brief.txt (and chart.png when the chart has points).
+    """Write brief.html, brief.md, brief.txt (and chart.png when the chart has points), each
+    to a temporary file renamed into place.
 
     Works on a copy: the caller's edition is left unchanged. Returns the written paths by kind
     ("html", "md", "txt", and "chart" when drawn).
@@ -305,14 +370,21 @@ def write_edition(edition: Edition, out_dir: Path) -> dict[str, Path]:
         from flows.workers import submit
 
         paths["chart"] = out_dir / "chart.png"
+        drawn = out_dir / ".chart.png.tmp.png"
         # drawn in a worker that has matplotlib loaded already (this process never imports it),
-        # while the templates render here
-        drawing = submit(_draw_chart, edition.chart, paths["chart"])
+        # while the templates render here; renamed into place once whole
+        drawing = submit(_draw_chart, edition.chart, drawn)
         edition.chart.image = paths["chart"].name
-    for kind, text in render_edition(edition).items():
-        path = out_dir / f"brief.{kind}"
-        path.write_text(text, encoding="utf-8", newline="\n")
-        paths[kind] = path
-    if drawing is not None:
-        drawing.result()
+    try:
+        for kind, text in render_edition(edition).items():
+            path = out_dir / f"brief.{kind}"
+            _write_atomically(path, text)
+            paths[kind] = path
+        if drawing is not None:
+            drawing.result()
+            os.replace(drawn, paths["chart"])
+    finally:
+        if drawing is not None:
+            drawing.cancel()
+            Path(drawn).unlink(missing_ok=True)
     return {kind: paths[kind] for kind in ("html", "md", "txt", "chart") if kind in paths}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -403,6 +404,17 @@ MIGRATIONS += [
     ),
 ]
 
+MIGRATIONS += [
+    (
+        "0012_source_runs_meaning_changed",
+        """
+        -- Rows stored again with another meaning than their current version (a score's scale
+        -- moving between percent and rating), per source and run.
+        ALTER TABLE source_runs ADD COLUMN meaning_changed INTEGER DEFAULT 0;
+        """,
+    ),
+]
+
 FACT_TABLES = ("prices", "scores", "run_costs", "profiles", "entries")
 
 
@@ -418,6 +430,25 @@ def insert_rows(con: duckdb.DuckDBPyConnection, insert: str, rows: list[dict]) -
         run(con, f"{insert} SELECT * FROM _rows")
     finally:
         con.unregister("_rows")
+
+
+def store_problem(exc: BaseException, path: Path) -> str | None:
+    """A plain sentence for what went wrong with the store file, or None when the error is not
+    about the file: held by another process, not a readable DuckDB file, or a full disk."""
+    text = str(exc)
+    low = text.lower()
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "no space left" in low:
+        return (f"the disk holding {path} is full: free some space and run again "
+                "(the store was not changed by the step that failed)")
+    if isinstance(exc, duckdb.Error) and _is_lock_error(exc):
+        return (f"the store {path} is held by another process (even a read-only reader blocks "
+                "a run): close the other connection or query a copy (see README), then run again")
+    if isinstance(exc, duckdb.Error) and any(word in low for word in (
+            "not a valid duckdb", "corrupt", "invalid block", "serialization", "checksum",
+            "could not read enough bytes", "database file with version")):
+        return (f"the store {path} is not a readable DuckDB file (damaged, or written by a "
+                f"different DuckDB version): restore a copy or move it aside ({text})")
+    return None
 
 
 def _is_lock_error(exc: duckdb.Error) -> bool:

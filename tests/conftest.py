@@ -46,9 +46,17 @@ def _toml_value(value: object) -> str:
     return repr(value)
 
 
-def write_config(folder: Path, sources: list[dict] | None = None, **settings: object) -> Path:
+def write_config(folder: Path, sources: list[dict] | None = None, *,
+                 fetch: dict | None = None, allow_paths: list[str] | None = None,
+                 **settings: object) -> Path:
     """A brief.toml in `folder` using the bundled workloads, capabilities, aliases and, by
-    default, sources (paths made absolute); the database and output stay inside `folder`."""
+    default, sources (paths made absolute); the database and output stay inside `folder`.
+
+    `allow_paths` lists the bundled data folder and the folder of every source file outside
+    `folder` (paths outside the configuration's folder are refused otherwise), plus any given;
+    `fetch` is the `[fetch]` table (say ``{"allow_private_hosts": ["127.0.0.1"]}`` for a
+    source served on loopback); other keywords go to `[edition]`.
+    """
     with (DATA / "brief.toml").open("rb") as fh:
         bundled = tomllib.load(fh)
     if sources is None:
@@ -58,7 +66,16 @@ def write_config(folder: Path, sources: list[dict] | None = None, **settings: ob
             if "path" in src:
                 src["path"] = str((DATA / src["path"]).resolve())
             sources.append(src)
+    inside = [folder.resolve(), DATA.resolve()]
+    allowed = [str(DATA.resolve())]
+    for src in sources:
+        if "path" in src:
+            parent = (folder / str(src["path"])).resolve().parent
+            if not any(parent.is_relative_to(f) for f in inside):
+                inside.append(parent)
+                allowed.append(str(parent))
     lines = [
+        f"allow_paths = {_toml_value([*allowed, *(allow_paths or [])])}",
         f'database = {_toml_value(str(folder / "brief.duckdb"))}',
         f'workloads = {_toml_value(str(DATA / "workloads.toml"))}',
         f'capabilities = {_toml_value(str(DATA / "capabilities.toml"))}',
@@ -69,6 +86,8 @@ def write_config(folder: Path, sources: list[dict] | None = None, **settings: ob
         *(f"{k} = {_toml_value(v)}" for k, v in {**bundled.get("edition", {}),
                                                    **settings}.items()),
     ]
+    if fetch:
+        lines += ["[fetch]", *(f"{k} = {_toml_value(v)}" for k, v in fetch.items())]
     defaults = dict(bundled.get("defaults", {}))
     effort = defaults.pop("reasoning_tokens", {})
     lines += ["[defaults]", *(f"{k} = {_toml_value(v)}" for k, v in defaults.items())]

@@ -32,7 +32,9 @@ Routes (``state`` keys in brackets change their behaviour):
   deflate-encoded (zlib-wrapped, or raw when ``state["raw_deflate"]``).
 - ``/gzipbomb``: about 10 KB of gzip that inflates to 10 MB of zeros.
 - ``/loop``: redirects to itself; ``/redirect``: one redirect to ``/ok.xml``;
-  ``/redirect-ftp``: a redirect to an ftp:// URL.
+  ``/redirect-ftp``: a redirect to an ftp:// URL; ``/redirect-to``: a 302 to
+  ``state["location"]`` (``/ok.xml`` by default), say a private or cloud metadata address
+  that the client must refuse without connecting.
 - ``/html``: an HTML page (text/html); ``/image.png``: bytes served as image/png;
   ``/no-type``: the feed without a Content-Type; ``/random``: 2,048 random bytes served as
   application/rss+xml.
@@ -311,6 +313,9 @@ class _Handler(BaseHTTPRequestHandler):
     def redirect_ftp(self) -> None:
         self.reply(302, headers={"Location": "ftp://127.0.0.1/feed.xml"})
 
+    def redirect_to(self) -> None:
+        self.reply(302, headers={"Location": self.fault.state.get("location", "/ok.xml")})
+
     def html(self) -> None:
         self.reply(200, b"<!doctype html><html><body>A page</body></html>",
                    "text/html; charset=utf-8")
@@ -344,6 +349,7 @@ _ROUTES: dict[str, Callable[[_Handler], None]] = {
     "/loop": _Handler.loop,
     "/redirect": _Handler.redirect,
     "/redirect-ftp": _Handler.redirect_ftp,
+    "/redirect-to": _Handler.redirect_to,
     "/html": _Handler.html,
     "/image.png": _Handler.image,
     "/no-type": _Handler.no_type,

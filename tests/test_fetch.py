@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import ipaddress
 import os
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import feedparser
@@ -24,13 +26,60 @@ from tests.faultserver import (  # noqa: F401 (the fixture is used by name)
     fault_server_fixture,
 )
 
+LOOPBACK = ("127.0.0.1",)  # the fault server is a house server: allowed by name
 FAST = Limits(connect_timeout_s=1.0, read_timeout_s=0.5, total_timeout_s=1.5, max_bytes=100_000,
-              retries=2, max_retry_wait_s=5.0)
+              retries=2, max_retry_wait_s=5.0, allow_private_hosts=LOOPBACK)
 FEED_B = FEED.replace(b"Example-2 released", b"Example-3 released")
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+Answer = list[str] | Callable[[], list[str]]
+NAMES: dict[str, Answer] = {}  # what the test resolver answers for a host name
+
+
+def _test_resolver(host: str, port: object, *args: object, **kwargs: object) -> list:
+    """getaddrinfo without DNS: names from NAMES (a callable value is asked each time), every
+    other host only as a numeric address (AI_NUMERICHOST never sends a query)."""
+    answer = NAMES.get(host)
+    if answer is None:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                  flags=socket.AI_NUMERICHOST)
+    addresses = answer() if callable(answer) else answer
+    return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "",
+             (a, port)) for a in addresses]
+
+
+@pytest.fixture(autouse=True)
+def no_dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, Answer]:
+    """No test sends a DNS query: host names resolve from NAMES only."""
+    NAMES.clear()
+    monkeypatch.setattr(fetch, "_getaddrinfo", _test_resolver)
+    return NAMES
+
+
+@pytest.fixture
+def connections(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every address a socket connection was opened to; anything but loopback is refused here
+    too, so no test can ever send a packet elsewhere whatever the code under test does."""
+    opened: list[str] = []
+    real = socket.create_connection
+
+    def create_connection(address: tuple, *args: object, **kwargs: object) -> socket.socket:
+        host = str(address[0])
+        opened.append(host)
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False  # a name would be resolved here, after the check: never allowed
+        if not loopback:
+            raise OSError(f"test: refused to connect to {host}")
+        return real(address, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    return opened
 
 
 @pytest.fixture
@@ -129,6 +178,160 @@ def test_redirect_to_another_scheme_is_refused(fault_server: FaultServer) -> Non
         "redirect to an unsupported URL: ftp://127.0.0.1/feed.xml")
 
 
+# --- addresses: only public ones, unless allowed; checked before any connection --------------
+
+
+METADATA = "http://169.254.169.254/latest/meta-data/"
+NEVER = "(never allowed)"
+NOT_ALLOWED = "(not in [fetch] allow_private_hosts)"
+
+
+@pytest.mark.parametrize(("location", "reason"), [
+    (METADATA, f"refused: 169.254.169.254 is a cloud metadata address {NEVER}"),
+    ("http://10.0.0.1/", f"refused: 10.0.0.1 is a private address {NOT_ALLOWED}"),
+    ("http://[fd00:ec2::254]/latest/", f"refused: fd00:ec2::254 is a cloud metadata address "
+                                       f"{NEVER}"),
+    ("http://[::ffff:a9fe:a9fe]/", f"refused: ::ffff:a9fe:a9fe is a cloud metadata address "
+                                   f"{NEVER}"),
+])
+def test_redirect_to_a_private_address_is_refused_before_connecting(
+        fault_server: FaultServer, connections: list[str], waits: list[float], location: str,
+        reason: str) -> None:
+    fault_server.state["location"] = location
+    start = fault_server.url("/redirect-to")
+    assert fails(start) == f"{reason} (redirect from {start})"
+    assert connections == ["127.0.0.1"]  # the fault server only: the hop was never contacted
+    assert fault_server.count("/redirect-to") == 1 and waits == []  # refused, not retried
+
+
+def test_redirect_to_a_name_resolving_to_a_private_address_is_refused(
+        fault_server: FaultServer, connections: list[str], no_dns: dict) -> None:
+    no_dns["feeds.example.test"] = ["93.184.216.34", "10.0.0.5"]  # one bad address is enough
+    fault_server.state["location"] = "http://feeds.example.test/feed.xml"
+    start = fault_server.url("/redirect-to")
+    assert fails(start) == ("refused: feeds.example.test resolves to a private address "
+                            f"10.0.0.5 {NOT_ALLOWED} (redirect from {start})")
+    assert connections == ["127.0.0.1"]
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    (METADATA, f"refused: 169.254.169.254 is a cloud metadata address {NEVER}"),
+    ("http://[::ffff:169.254.169.254]/", "refused: ::ffff:169.254.169.254 is a cloud metadata "
+                                         f"address {NEVER}"),
+    ("http://0.0.0.0:8080/", f"refused: 0.0.0.0 is an unspecified address {NOT_ALLOWED}"),
+    ("http://[::]/", f"refused: :: is an unspecified address {NOT_ALLOWED}"),
+    ("http://10.0.0.5/feed.xml", f"refused: 10.0.0.5 is a private address {NOT_ALLOWED}"),
+    ("http://[::ffff:10.0.0.5]/", f"refused: ::ffff:10.0.0.5 is a private address {NOT_ALLOWED}"),
+    ("http://192.168.1.1/", f"refused: 192.168.1.1 is a private address {NOT_ALLOWED}"),
+    ("http://100.64.0.1/", f"refused: 100.64.0.1 is a shared (CGNAT) address {NOT_ALLOWED}"),
+    ("http://[fe80::1]/", f"refused: fe80::1 is a link-local address {NOT_ALLOWED}"),
+    ("http://224.0.0.1/", f"refused: 224.0.0.1 is a multicast address {NOT_ALLOWED}"),
+    ("http://240.0.0.1/", f"refused: 240.0.0.1 is a reserved address {NOT_ALLOWED}"),
+    ("http://[2002:a00:1::]/", f"refused: 2002:a00:1:: is a private address {NOT_ALLOWED}"),
+    ("http://[::1]/", f"refused: ::1 is a loopback address {NOT_ALLOWED}"),
+    ("http://2130706433/", "refused: 2130706433 resolves to a loopback address 127.0.0.1 "
+                           f"{NOT_ALLOWED}"),
+])
+def test_a_private_url_is_refused_before_connecting(connections: list[str], url: str,
+                                                    reason: str) -> None:
+    assert fails(url, Limits(retries=0)) == reason
+    assert connections == []
+
+
+def test_loopback_needs_the_allow_option(fault_server: FaultServer,
+                                         connections: list[str]) -> None:
+    reason = fails(fault_server.url("/ok.xml"), Limits(retries=0))
+    assert reason == f"refused: 127.0.0.1 is a loopback address {NOT_ALLOWED}"
+    assert connections == [] and fault_server.count("/ok.xml") == 0
+
+
+@pytest.mark.parametrize("allow", [("169.254.169.254",), ("169.254.0.0/16",), ("0.0.0.0/0",),
+                                   ("::/0", "0.0.0.0/0"), ("metadata.google.internal",)])
+def test_cloud_metadata_is_refused_whatever_is_allowed(connections: list[str], no_dns: dict,
+                                                       allow: tuple[str, ...]) -> None:
+    no_dns["metadata.google.internal"] = ["169.254.169.254"]
+    limits = Limits(retries=0, allow_private_hosts=allow)
+    assert fails(METADATA, limits).startswith("refused: 169.254.169.254 is a cloud metadata")
+    assert fails("http://metadata.google.internal/computeMetadata/v1/", limits) == (
+        "refused: metadata.google.internal resolves to a cloud metadata address "
+        f"169.254.169.254 {NEVER}")
+    assert connections == []
+
+
+@pytest.mark.parametrize("allow", [("127.0.0.1",), ("127.0.0.0/8",), ("house.test",),
+                                   ("HOUSE.test.",)])
+def test_a_house_server_is_allowed_by_name_or_range(fault_server: FaultServer,
+                                                    connections: list[str], no_dns: dict,
+                                                    allow: tuple[str, ...]) -> None:
+    no_dns["house.test"] = ["127.0.0.1"]
+    port = fault_server.url("").rsplit(":", 1)[1]
+    got = fetch_url(f"http://house.test:{port}/redirect", limits=Limits(
+        connect_timeout_s=1.0, read_timeout_s=0.5, total_timeout_s=1.5, allow_private_hosts=allow))
+    assert got.body == FEED and got.final_url == f"http://house.test:{port}/ok.xml"
+    assert connections == ["127.0.0.1", "127.0.0.1"]  # to the checked address, not the name
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(fault_server: FaultServer,
+                                                              connections: list[str],
+                                                              no_dns: dict) -> None:
+    """DNS rebinding: a name that resolves to an allowed address for the check and to another
+    one right after cannot move the connection: it is opened to the checked address."""
+    answers = iter([["127.0.0.1"]])
+    asked: list[str] = []
+
+    def rebinding() -> list[str]:
+        asked.append("rebind.test")
+        return next(answers, ["10.0.0.5"])
+
+    no_dns["rebind.test"] = rebinding
+    port = fault_server.url("").rsplit(":", 1)[1]
+    got = fetch_url(f"http://rebind.test:{port}/ok.xml", limits=FAST)
+    assert got.body == FEED
+    assert asked == ["rebind.test"]  # resolved once, for the check
+    assert connections == ["127.0.0.1"]
+
+
+def test_a_rebinding_name_is_checked_again_on_every_hop(fault_server: FaultServer,
+                                                        connections: list[str],
+                                                        no_dns: dict) -> None:
+    answers = iter([["127.0.0.1"]])
+    no_dns["rebind.test"] = lambda: next(answers, ["169.254.169.254"])
+    port = fault_server.url("").rsplit(":", 1)[1]
+    start = f"http://rebind.test:{port}/redirect"
+    assert fails(start) == ("refused: rebind.test resolves to a cloud metadata address "
+                            f"169.254.169.254 {NEVER} (redirect from {start})")
+    assert connections == ["127.0.0.1"]
+
+
+def test_a_callers_client_is_checked_too() -> None:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(302, headers={"Location": METADATA})
+
+    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
+        assert fails("http://10.0.0.1/feed.xml", client=client) == (
+            f"refused: 10.0.0.1 is a private address {NOT_ALLOWED}")
+        assert sent == []
+        allowed = Limits(retries=0, allow_private_hosts=("10.0.0.0/8",))
+        assert fails("http://10.0.0.1/feed.xml", allowed, client=client) == (
+            f"refused: 169.254.169.254 is a cloud metadata address {NEVER} "
+            "(redirect from http://10.0.0.1/feed.xml)")
+        assert [str(r.url) for r in sent] == ["http://10.0.0.1/feed.xml"]
+
+
+def test_an_unresolvable_name_is_retried_then_reported(waits: list[float]) -> None:
+    assert fails("http://nowhere.test/feed.xml") == (
+        "cannot resolve host nowhere.test (after 2 retries)")
+    assert waits == [1.0, 2.0]
+
+
+def test_limits_from_the_configuration_take_a_list() -> None:
+    limits = Limits(allow_private_hosts=["127.0.0.1"])  # type: ignore[arg-type]
+    assert limits.allow_private_hosts == ("127.0.0.1",)
+
+
 # --- HTTP errors and retries -----------------------------------------------------------------
 
 
@@ -179,7 +382,8 @@ def test_retry_after_as_an_http_date(fault_server: FaultServer, waits: list[floa
 
 def test_retry_after_is_capped(fault_server: FaultServer, waits: list[float]) -> None:
     fault_server.state["retry_after"] = "3600"
-    limits = Limits(read_timeout_s=0.5, total_timeout_s=1.5, retries=1, max_retry_wait_s=0.25)
+    limits = Limits(read_timeout_s=0.5, total_timeout_s=1.5, retries=1, max_retry_wait_s=0.25,
+                    allow_private_hosts=LOOPBACK)
     reason = fails(fault_server.url("/429"), limits)
     assert reason == "HTTP 429: still rate limited after 1 retry (Retry-After 3600)"
     assert waits == [0.25]
@@ -196,7 +400,8 @@ def test_connection_refused_is_retried(waits: list[float]) -> None:
     with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    limits = Limits(connect_timeout_s=1.0, total_timeout_s=1.5, retries=1)
+    limits = Limits(connect_timeout_s=1.0, total_timeout_s=1.5, retries=1,
+                    allow_private_hosts=LOOPBACK)
     reason = fails(f"http://127.0.0.1:{port}/feed.xml", limits)
     assert reason == f"connection refused by 127.0.0.1:{port} (after 1 retry)"
     assert waits == [1.0]
@@ -227,13 +432,15 @@ def test_truncated_body(fault_server: FaultServer) -> None:
 
 
 def test_big_body_refused_from_content_length(fault_server: FaultServer) -> None:
-    limits = Limits(read_timeout_s=0.5, total_timeout_s=1.5, max_bytes=10_000)
+    limits = Limits(read_timeout_s=0.5, total_timeout_s=1.5, max_bytes=10_000,
+                    allow_private_hosts=LOOPBACK)
     assert fails(fault_server.url("/big"), limits) == (
         "body over the 10,000 byte limit (Content-Length 100,000)")
 
 
 def test_big_chunked_body_cut_while_streaming(fault_server: FaultServer) -> None:
-    limits = Limits(read_timeout_s=0.5, total_timeout_s=1.5, max_bytes=10_000)
+    limits = Limits(read_timeout_s=0.5, total_timeout_s=1.5, max_bytes=10_000,
+                    allow_private_hosts=LOOPBACK)
     assert fails(fault_server.url("/big-chunked"), limits) == "body over the 10,000 byte limit"
 
 
@@ -250,7 +457,8 @@ def test_deflate_is_decoded(fault_server: FaultServer, raw: bool) -> None:
 
 
 def test_gzip_bomb_is_cut_at_the_limit(fault_server: FaultServer) -> None:
-    limits = Limits(read_timeout_s=0.5, total_timeout_s=1.5, max_bytes=1_000_000)
+    limits = Limits(read_timeout_s=0.5, total_timeout_s=1.5, max_bytes=1_000_000,
+                    allow_private_hosts=LOOPBACK)
     assert fails(fault_server.url("/gzipbomb"), limits) == (
         "body over the 1,000,000 byte limit (after gzip decoding)")
 

@@ -4,6 +4,7 @@ conditional GET and add nothing."""
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from flows.ingest import ingest_source
 from tests.faultserver import FEED, FaultServer, fault_server_fixture  # noqa: F401
 
 LIMITS = Limits(connect_timeout_s=1.0, read_timeout_s=0.5, total_timeout_s=1.5,
-                max_bytes=50_000, retries=1, max_retry_wait_s=0.01)
+                max_bytes=50_000, retries=1, max_retry_wait_s=0.01,
+                allow_private_hosts=("127.0.0.1",))  # the fault server, as a house server
 NOW = datetime(2025, 8, 8, 6, 0, tzinfo=UTC)
 
 FAULTS = {
@@ -47,6 +49,32 @@ def _count(db: Path, sql: str) -> int:
 @pytest.fixture(autouse=True)
 def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fetch, "_sleep", lambda s: None)
+
+
+@pytest.fixture(autouse=True)
+def no_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Numeric hosts only: no test sends a DNS query."""
+    def numeric(host: str, port: object, *args: object, **kwargs: object) -> list:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                  flags=socket.AI_NUMERICHOST)
+
+    monkeypatch.setattr(fetch, "_getaddrinfo", numeric)
+
+
+@pytest.fixture
+def connections(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Addresses connected to; anything but 127.0.0.1 is refused here before a packet leaves."""
+    opened: list[str] = []
+    real = socket.create_connection
+
+    def create_connection(address: tuple, *args: object, **kwargs: object) -> socket.socket:
+        opened.append(str(address[0]))
+        if address[0] != "127.0.0.1":
+            raise OSError(f"test: refused to connect to {address[0]}")
+        return real(address, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    return opened
 
 
 def test_each_fault_is_recorded_and_the_rest_goes_in(tmp_path: Path,
@@ -160,3 +188,43 @@ def test_relative_links_are_made_absolute_against_the_feed_address(
         link, html = con.execute("SELECT link, content_html FROM entries").fetchall()[0]
     assert link == fault_server.url("/news/model-x")  # clickable from an email
     assert f'href="{fault_server.url("/pricing")}"' in html
+
+
+@pytest.mark.parametrize(("location", "reason"), [
+    ("http://169.254.169.254/latest/meta-data/",
+     "refused: 169.254.169.254 is a cloud metadata address (never allowed)"),
+    ("http://10.0.0.1/", "refused: 10.0.0.1 is a private address"),
+])
+def test_a_redirect_to_a_private_address_fails_the_source(
+        tmp_path: Path, fault_server: FaultServer, connections: list[str], location: str,
+        reason: str) -> None:
+    fault_server.state["location"] = location
+    db = tmp_path / "brief.duckdb"
+    result = ingest_source(db, _source(fault_server, "/redirect-to"), "run-1", NOW, LIMITS)
+    assert not result.ok and result.fetch_status == "failed"
+    assert result.reason.startswith(reason), result.reason
+    assert connections == ["127.0.0.1"]  # the redirect's target was never contacted
+    assert _count(db, "SELECT count(*) FROM source_runs WHERE NOT ok") == 1
+
+
+def test_a_metadata_url_fails_the_source_without_a_connection(tmp_path: Path,
+                                                              connections: list[str]) -> None:
+    src = Source(id="meta", kind="feed", format="feed",
+                 url="http://169.254.169.254/latest/meta-data/")
+    result = ingest_source(tmp_path / "brief.duckdb", src, "run-1", NOW, LIMITS)
+    assert not result.ok and result.fetch_status == "failed"
+    assert result.reason == "refused: 169.254.169.254 is a cloud metadata address (never allowed)"
+    assert connections == []
+
+
+@pytest.mark.xfail(reason="the adapters keep data[:2000] of a reply that is not a feed in the "
+                          "reject's raw (flows/adapters/*.py, not this change's files)",
+                   strict=False)
+def test_a_reply_that_is_not_a_feed_keeps_only_a_short_excerpt(
+        tmp_path: Path, fault_server: FaultServer) -> None:
+    db = tmp_path / "brief.duckdb"
+    result = ingest_source(db, _source(fault_server, "/random"), "run-1", NOW, LIMITS)
+    assert result.rejected == 1
+    with duckdb.connect(str(db), read_only=True) as con:
+        (raw,) = con.execute("SELECT raw FROM rejects").fetchall()[0]
+    assert len(raw) <= 200

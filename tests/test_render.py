@@ -432,13 +432,15 @@ def test_html_is_email_safe(rendered: dict[str, str]) -> None:
     assert 'src="chart.png"' in html
 
 
-def test_html_escapes_labels_but_markdown_and_text_do_not() -> None:
-    out = render.render_edition(make_edition(model_label="Mini <b>& Co"))
+def test_html_and_markdown_escape_labels_and_text_keeps_them() -> None:
+    out = render.render_edition(make_edition(model_label="Mini <b>& Co *[x](y)*"))
     assert "Mini &lt;b&gt;&amp; Co" in out["html"]
     assert "<b>&" not in out["html"]
-    assert "Mini <b>& Co" in out["md"]
-    assert "Mini <b>& Co" in out["txt"]
-    assert "&lt;" not in out["md"] + out["txt"] and "&amp;" not in out["md"] + out["txt"]
+    # Markdown: no raw HTML, no emphasis or link from the label; shown as written when rendered
+    assert r"Mini &lt;b&gt;&amp; Co \*\[x\](y)\*" in out["md"]
+    assert "<b>" not in out["md"]
+    assert "Mini <b>& Co *[x](y)*" in out["txt"]
+    assert "&lt;" not in out["txt"] and "&amp;" not in out["txt"]
 
 
 def test_strict_undefined_raises() -> None:
@@ -451,11 +453,19 @@ def test_strict_undefined_raises() -> None:
         render.render_edition(edition)
 
 
-def test_autoescape_by_template_name() -> None:
-    env = render.make_env()
-    assert env.autoescape("brief/item.html.j2") is True
-    assert env.autoescape("brief/brief.md.j2") is False
-    assert env.autoescape("brief/brief.txt.j2") is False
+def test_macros_escape_what_they_print_in_html_and_markdown() -> None:
+    # the shared phrases are compiled in each environment: escaped wherever markup is made
+    assert render.make_env("html").autoescape is True and render.make_env("md").autoescape is True
+    assert render.make_env("txt").autoescape is False
+    pending = PendingRelease(model="x", model_label="<svg/onload=alert(1)>", claims=[],
+                             missing=["[aliases] <b>"])
+    source = '{% import "brief/_phrases.j2" as p %}{{ p.pending(r) }}'
+    html = render.make_env("html").from_string(source).render(r=pending)
+    assert "<svg" not in html and "&lt;svg/onload=alert(1)&gt;" in html
+    md = render.make_env("md").from_string(source).render(r=pending)
+    assert "<svg" not in md and r"\[aliases\] &lt;b&gt;" in md
+    txt = render.make_env("txt").from_string(source).render(r=pending)
+    assert "<svg/onload=alert(1)>" in txt  # a .txt file is not interpreted
 
 
 # --- filters ---------------------------------------------------------------------------------

@@ -66,6 +66,16 @@ def test_malformed_line_is_rejected_and_the_rest_read(tmp_path: Path) -> None:
     assert "line" in rej["reason"] and "b,acme" in rej["raw"]
 
 
+@pytest.mark.parametrize("size", [canonical.CELL_LIMIT + 1, 200_000])  # ours; the csv module's
+def test_an_oversized_cell_is_rejected_and_the_rest_read(tmp_path: Path, size: int) -> None:
+    checked = _read(tmp_path, f"a,acme,2025-01-02,1,,,2,,,,,\nb,acme,2025-01-02,1,,,2,,,,,"
+                              f"{'9' * size}\nc,acme,2025-01-03,1,,,2,,,,,\n")
+    assert [r["model"] for r in checked.good.to_pylist()] == ["a", "c"]
+    (rej,) = checked.rejects
+    assert rej["reason"].startswith("line 3: ") and "characters" in rej["reason"]
+    assert rej["raw"].startswith("b,acme,2025-01-02,1,,,2,,,,,999") and len(rej["raw"]) < 600
+
+
 def test_missing_required_column_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="lacks required columns"):
         _read(tmp_path, "m,2025-01-01,1\n", header="model,as_of,input\n")

@@ -16,6 +16,15 @@ a file. A document starting with ``{`` is read as JSON Feed. Per entry:
 
 A document with no feed at all (neither XML feed nor JSON Feed) yields no rows and one reject
 whose reason is the parser's own message.
+
+Budgets (``flows/budget.py``): an entry whose markup is too large or too deeply nested, or whose
+reading takes longer than its time budget (the `budget_s` option, default 10 s), is set aside as
+a reject with its reason and the first 200 characters of the offending part; the other entries
+go in. An entry of an XML feed whose XML itself nests too deep or holds too many elements is cut
+out of the bytes before feedparser reads them (a crossing outside any entry sets the whole feed
+aside). feedparser does no HTML work of its own (relative links of the HTML kept as
+``content_html`` are resolved by its resolver here, after the checks): its HTML passes cost
+seconds on one hostile entry.
 """
 
 from __future__ import annotations
@@ -31,9 +40,22 @@ from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
+import feedparser.urls
 import nh3
 
 from flows.adapters.base import Parsed
+from flows.budget import (
+    DEFAULT,
+    Budget,
+    Clock,
+    OverBudget,
+    check_markup,
+    clock,
+    cut,
+    excerpt,
+    limits_for,
+    xml_hotspots,
+)
 
 _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
                "blockquote", "pre", "section", "article", "table", "hr"}
@@ -95,56 +117,107 @@ def entry_id(guid: str | None, link: str | None, title: str, date: str | None) -
 
 
 def parse(data: bytes, source_id: str, *, base_url: str | None = None,
-          content_type: str | None = None) -> Parsed:
+          content_type: str | None = None, budget_s: float | None = None) -> Parsed:
     """Parse an RSS, Atom or JSON Feed document into entries. `base_url` (the address the feed
     came from; an option for a saved file) makes relative links absolute; `content_type` (the
-    HTTP header) gives the charset when the document does not."""
+    HTTP header) gives the charset when the document does not; `budget_s` is each entry's time
+    budget in seconds."""
+    limits = limits_for(budget_s)
     if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        return parse_json_feed(data, source_id, base_url=base_url)
-    return parse_xml_feed(data, source_id, base_url=base_url, content_type=content_type)
+        return parse_json_feed(data, source_id, base_url=base_url, limits=limits)
+    return parse_xml_feed(data, source_id, base_url=base_url, content_type=content_type,
+                          limits=limits)
 
 
 def parse_xml_feed(data: bytes, source_id: str, *, base_url: str | None = None,
-                   content_type: str | None = None) -> Parsed:
+                   content_type: str | None = None, limits: Budget = DEFAULT) -> Parsed:
     """RSS 0.9x/1.0/2.0 or Atom through feedparser."""
     out = Parsed()
+    spots = xml_hotspots(data, limits)
+    if spots and spots[0].whole:
+        out.reject("entries", f"feed set aside before parsing: {spots[0].reason}",
+                   excerpt(data))
+        return out
+    for spot in spots:
+        out.reject("entries", f"entry set aside before parsing: {spot.reason}",
+                   excerpt(data[spot.start:spot.end]))
     headers = {k: v for k, v in (("content-location", base_url),
                                  ("content-type", content_type)) if v}
-    doc = feedparser.parse(io.BytesIO(data), sanitize_html=False,  # sanitised below
+    doc = feedparser.parse(io.BytesIO(cut(data, spots) if spots else data),
+                           sanitize_html=False,  # sanitised below
+                           resolve_relative_uris=False,  # resolved below, within budget
                            response_headers=headers)
     bozo = bool(doc.get("bozo"))
     reason = str(doc.get("bozo_exception")) if bozo else None
-    if not doc.get("version") and not doc.entries:
+    if not doc.get("version") and not doc.entries and not spots:
         out.reject("entries", f"no RSS or Atom feed found: {reason or 'unrecognised document'}",
                    data[:2000])
         return out
     for item in doc.entries:
-        title = html_to_text(item.get("title"))
-        published = _struct_time(item.get("published_parsed") or item.get("updated_parsed"))
-        out.add("entries", {
-            "entry_id": entry_id(item.get("id"), item.get("link"), title, published),
-            "title": title,
-            "link": item.get("link"),
-            "published": published,
-            "summary": html_to_text(item.get("summary")),
-            "content": "\n\n".join(t for c in item.get("content") or []
-                                   if (t := html_to_text(c.get("value")))),
-            "content_html": _html_content(item),
-            "author": item.get("author") or None,
-            "bozo": bozo,
-            "bozo_reason": reason,
-        })
+        try:
+            with clock(limits.seconds) as budget_clock:
+                row = _xml_entry(item, limits, budget_clock, doc.get("encoding"))
+        except OverBudget as exc:
+            _set_aside(out, item.get("id") or item.get("link"), exc, item)
+            continue
+        out.add("entries", {**row, "bozo": bozo, "bozo_reason": reason})
     return out
 
 
-def _html_content(item: Any) -> str | None:
-    """The entry's HTML content, sanitised (tables kept), or None."""
-    parts = [c.get("value") for c in item.get("content") or []
+def _set_aside(out: Parsed, label: Any, exc: OverBudget, item: Any) -> None:
+    """Reject an entry over its budget; raw: its id, link and title, and the first characters
+    of each field it has."""
+    raw: dict[str, Any] = {}
+    for key in ("id", "link", "url", "title", "summary", "content_text", "content_html"):
+        if isinstance(item.get(key), str):
+            raw[key] = excerpt(item[key])
+    parts = item.get("content")
+    if isinstance(parts, list) and parts and isinstance(parts[0], dict):  # feedparser's
+        raw["content"] = excerpt(parts[0].get("value"))
+    name = f" {excerpt(label, 120)!r}" if isinstance(label, str) and label.strip() else ""
+    out.reject("entries", f"entry{name} set aside: {exc}", raw)
+
+
+def _xml_entry(item: Any, limits: Budget, budget_clock: Clock, encoding: str | None) -> dict:
+    """One feed entry's row (without the bozo fields), within its budget."""
+    budget_clock.check("checking markup")
+    check_markup(item.get("title"), limits, "title")
+    check_markup(item.get("summary"), limits, "summary")
+    for c in item.get("content") or []:
+        check_markup(c.get("value"), limits, "content")
+    budget_clock.check("converting to text")
+    title = html_to_text(item.get("title"))
+    published = _struct_time(item.get("published_parsed") or item.get("updated_parsed"))
+    summary = html_to_text(item.get("summary"))
+    content = "\n\n".join(t for c in item.get("content") or []
+                           if (t := html_to_text(c.get("value"))))
+    budget_clock.check("sanitising HTML")
+    html = _html_content(item, encoding)
+    budget_clock.check()
+    return {
+        "entry_id": entry_id(item.get("id"), item.get("link"), title, published),
+        "title": title,
+        "link": item.get("link"),
+        "published": published,
+        "summary": summary,
+        "content": content,
+        "content_html": html,
+        "author": item.get("author") or None,
+    }
+
+
+def _html_content(item: Any, encoding: str | None = None) -> str | None:
+    """The entry's HTML content, links made absolute against each part's base (by feedparser's
+    own resolver) and sanitised (tables kept), or None."""
+    parts = [feedparser.urls.resolve_relative_uris(c["value"], c.get("base") or "", encoding,
+                                                   c.get("type") or "text/html")
+             for c in item.get("content") or []
              if "html" in (c.get("type") or "") and c.get("value")]
     return clean_html("\n".join(parts))
 
 
-def parse_json_feed(data: bytes, source_id: str, *, base_url: str | None = None) -> Parsed:
+def parse_json_feed(data: bytes, source_id: str, *, base_url: str | None = None,
+                    limits: Budget = DEFAULT) -> Parsed:
     """JSON Feed 1.0 or 1.1 (jsonfeed.org); item addresses are made absolute against the
     feed's `feed_url`, else `base_url`."""
     out = Parsed()
@@ -165,24 +238,42 @@ def parse_json_feed(data: bytes, source_id: str, *, base_url: str | None = None)
         if not isinstance(item, dict):
             out.reject("entries", "JSON Feed item is not an object", item)
             continue
-        title = html_to_text(item.get("title"))
-        published = _iso(item.get("date_published") or item.get("date_modified"))
-        link = _absolute(item.get("url") or item.get("external_url"), base)
-        text = item.get("content_text")
-        content = html_to_text(text if text else item.get("content_html"))
-        out.add("entries", {
-            "entry_id": entry_id(_str(item.get("id")), link, title, published),
-            "title": title,
-            "link": link,
-            "published": published,
-            "summary": html_to_text(item.get("summary")),
-            "content": content,
-            "content_html": clean_html(_str(item.get("content_html"))),
-            "author": _json_author(item) or feed_author,
-            "bozo": bozo,
-            "bozo_reason": reason,
-        })
+        try:
+            with clock(limits.seconds) as budget_clock:
+                row = _json_entry(item, base, limits, budget_clock)
+        except OverBudget as exc:
+            _set_aside(out, _str(item.get("id")) or _str(item.get("url")), exc, item)
+            continue
+        out.add("entries", {**row, "author": _json_author(item) or feed_author,
+                            "bozo": bozo, "bozo_reason": reason})
     return out
+
+
+def _json_entry(item: dict, base: str | None, limits: Budget, budget_clock: Clock) -> dict:
+    """One JSON Feed item's row (without author and bozo fields), within its budget."""
+    budget_clock.check("checking markup")
+    for key in ("title", "summary", "content_text", "content_html"):
+        if isinstance(item.get(key), str):
+            check_markup(item[key], limits, key.replace("_", " "))
+    budget_clock.check("converting to text")
+    title = html_to_text(item.get("title"))
+    published = _iso(item.get("date_published") or item.get("date_modified"))
+    link = _absolute(item.get("url") or item.get("external_url"), base)
+    text = item.get("content_text")
+    content = html_to_text(text if text else item.get("content_html"))
+    summary = html_to_text(item.get("summary"))
+    budget_clock.check("sanitising HTML")
+    html = clean_html(_str(item.get("content_html")))
+    budget_clock.check()
+    return {
+        "entry_id": entry_id(_str(item.get("id")), link, title, published),
+        "title": title,
+        "link": link,
+        "published": published,
+        "summary": summary,
+        "content": content,
+        "content_html": html,
+    }
 
 
 def _struct_time(value: Any) -> str | None:

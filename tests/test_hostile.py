@@ -1,0 +1,196 @@
+"""Hostile text never reaches a reader: every string of an edition is replaced by generated
+hostile strings and the three outputs are checked by parsing them (HTML; Markdown rendered by a
+CommonMark renderer; plain text), and in a real browser (Debian's chromium, through Playwright).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from flows import render
+from flows.content import Edition
+from flows.safety import _INVISIBLE, clean_text, md_escape, safe_url
+from tests.test_render import make_edition
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<svg/onload=alert(1)>",
+    "\"><script>alert(1)</script>",
+    "'><img src=x onerror=alert(1)>",
+    "<a href=\"javascript:alert(1)\">x</a>",
+    "[click](javascript:alert(1))",
+    "![x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
+    "<https://evil.example/>",
+    "javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "**bold** _em_ `code` ~~strike~~ | pipe | # heading",
+    "gpt\u200b-5",
+    "\u202eevil\u202c",
+    "nul\x00byte",
+    "[/] [bold]x[/bold] [aliases]",
+    "acme-$\\notacommand$-9",
+    "&lt;script&gt;alert(1)&lt;/script&gt;",
+    "<!-- comment --><style>body{display:none}</style>",
+    "<iframe src=https://evil.example></iframe>",
+    "\\<script>alert(1)\\</script>",
+]
+URLS = ["javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "data:text/html,x",
+        "vbscript:x", "//evil.example/x", "/etc/passwd", "file:///etc/passwd",
+        "https://ok.example/a_(b)*c[d]", "https://ok.example/\u202e", "http://ok.example/<x>"]
+hostile = st.one_of(
+    st.sampled_from(PAYLOADS),
+    st.text(alphabet=st.sampled_from(list("<>&\"'`*_[]()!#|~\\$/:;= \u200b\u202e\x00ax")),
+            max_size=30),
+    st.lists(st.sampled_from(PAYLOADS), min_size=2, max_size=3).map("".join),
+)
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# values the templates look up by name (verdicts, reads, kinds): also replaced, they must be
+# escaped like any text when they are unknown names
+URL_KEYS = {"url", "method_url"}
+
+
+def poison(value, draw, key: str = ""):
+    """Every string of `value` replaced by a drawn hostile one (dates and numbers kept)."""
+    if isinstance(value, dict):
+        return {k: poison(v, draw, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [poison(v, draw, key) for v in value]
+    if isinstance(value, str) and not DATE.match(value):
+        if key in URL_KEYS:
+            return draw(st.sampled_from(URLS))
+        if key == "image":
+            return "chart.png"
+        return draw(hostile)
+    return value
+
+
+class Tags(HTMLParser):
+    """Every tag and attribute of a document."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+HTML_TAGS = {"html", "head", "meta", "title", "style", "body", "div", "table", "tbody", "tr", "td",
+             "th",
+             "p", "h1", "h2", "span", "a", "strong", "img", "em", "br"}
+MD_TAGS = {"h2", "h3", "p", "ul", "li", "strong", "em", "a", "img", "hr", "blockquote", "br"}
+
+
+def assert_safe_html(html: str, allowed: set[str]) -> None:
+    parser = Tags()
+    parser.feed(html)
+    for tag, attrs in parser.tags:
+        assert tag in allowed, (tag, attrs)
+        for name, value in attrs.items():
+            assert not name.startswith("on"), (tag, name, value)
+            if name == "href":
+                assert safe_url(value) == value, value
+            if name == "src":
+                assert value == "chart.png", value
+            # text inside a quoted attribute stays text (the email serializer writes `<` there
+            # unescaped, as HTML allows); no attribute may hold an address to run
+            assert not re.match(r"\s*(javascript|vbscript|data):", value or "", re.I), value
+
+
+def rendered_markdown(md: str) -> str:
+    parser = MarkdownIt("commonmark")  # raw HTML allowed, as most renderers do
+    tokens = parser.parse(md)
+    for token in tokens:
+        for child in [token, *(token.children or [])]:
+            assert child.type not in ("html_inline", "html_block"), child.content
+    return parser.render(md)
+
+
+def hostile_edition(draw) -> Edition:
+    data = make_edition().model_dump(mode="json")
+    return Edition.model_validate(poison(data, draw))
+
+
+# no shrinking: a failing example is reported as drawn (shrinking a whole edition takes minutes)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@given(st.data())
+def test_generated_hostile_strings_never_reach_a_reader(data) -> None:
+    edition = hostile_edition(data.draw)
+    out = render.render_edition(edition)
+    assert_safe_html(out["html"], HTML_TAGS)
+    assert_safe_html(rendered_markdown(out["md"]), MD_TAGS)
+    for kind in ("html", "md", "txt"):
+        assert not _INVISIBLE.search(out[kind]), kind
+
+
+def test_every_payload_in_every_field_at_once() -> None:
+    payloads = iter(PAYLOADS * 200)
+    edition = hostile_edition(lambda strategy: next(payloads)
+                              if strategy is hostile else "javascript:alert(1)")
+    out = render.render_edition(edition)
+    assert_safe_html(out["html"], HTML_TAGS)
+    assert_safe_html(rendered_markdown(out["md"]), MD_TAGS)
+    assert "gpt-5" in out["txt"] and "\u200b" not in out["txt"]  # zero-width removed
+    assert "[/] [bold]x[/bold] [aliases]" in out["txt"]  # brackets shown as written
+
+
+def test_safety_rules() -> None:
+    assert clean_text("gpt\u200b-5\u202e\x00") == "gpt-5"
+    assert clean_text("two\nlines\tand tab") == "two\nlines\tand tab"
+    for url in URLS[:8]:
+        assert safe_url(url) is None, url
+    assert safe_url("https://ok.example/x?y=1") == "https://ok.example/x?y=1"
+    assert md_escape("a*b_[c](d)") == r"a\*b\_\[c\](d)"
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
+                    "(.ci/run installs it)")
+def test_no_script_runs_in_a_real_browser(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    payloads = iter(PAYLOADS * 200)
+    edition = hostile_edition(lambda strategy: next(payloads)
+                              if strategy is hostile else "javascript:alert(1)")
+    edition = edition.model_copy(update={"edition_date": date(2026, 6, 11)})
+    out = render.render_edition(edition)
+    pages = {"brief.html": out["html"],
+             "markdown.html": f"<html><body>{rendered_markdown(out['md'])}</body></html>"}
+    dialogs: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page()
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.route("**/*", lambda route: route.abort()
+                       if not route.request.url.startswith("file:") else route.continue_())
+            for name, html in pages.items():
+                path = tmp_path / name
+                path.write_text(html, encoding="utf-8")
+                page.goto(path.as_uri())
+                page.wait_for_load_state("load")
+                for link in page.query_selector_all("a"):  # a click on any link runs nothing
+                    href = link.get_attribute("href") or ""
+                    assert safe_url(href) == href, href
+                page.wait_for_timeout(200)
+                assert page.evaluate("document.querySelectorAll('script, iframe, svg').length") \
+                    == 0
+        finally:
+            browser.close()
+    assert dialogs == []
