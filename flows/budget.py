@@ -6,9 +6,9 @@ the nesting depth. An entry or document over its budget is set aside with its re
 with a short excerpt) and the rest of the source goes in. Two kinds of limit:
 
 - deterministic ones, checked before any expensive step by a linear scan that stops at the first
-  limit crossed (so a hostile input costs microseconds): characters of one field, tags of one
-  field and the nesting depth of its HTML elements (``check_markup``), and the nesting depth and
-  number of elements of one entry of a feed's XML (``xml_hotspots``);
+  limit crossed (so a hostile input costs microseconds): characters of one field, its tags, the
+  nesting depth of its HTML elements and its tags or comments left unended (``check_markup``),
+  and the nesting depth and number of elements of one entry of a feed's XML (``xml_hotspots``);
 - a wall-clock budget (``Clock``) around the steps that can still blow up within those limits
   (sanitising, conversion to text, claim extraction): checked between steps, and where the
   process allows it (main thread, POSIX) an interval timer interrupts a step that runs over
@@ -49,8 +49,9 @@ _HTML_TOKEN = re.compile(r"<(?:(/?)([A-Za-z][A-Za-z0-9:_.-]*)(?=[\s/>])|!--|!|\?
 
 @dataclass(frozen=True)
 class Budget:
-    """Limits for one entry or document. ``seconds`` covers its sanitising, conversion to text
-    and claim extraction; the others apply to each field (title, summary, content) alone."""
+    """Limits for one entry or document. ``seconds`` covers its reading by the adapter (checks,
+    conversion to text, sanitising) and, apart, its claim extraction; the other limits apply to
+    each field (title, summary, content) alone."""
 
     max_chars: int = 5_000_000
     max_tags: int = 100_000
@@ -62,6 +63,7 @@ class Budget:
 
 
 DEFAULT = Budget()
+MAX_SECONDS = 86_400.0  # a day: the interval timer takes no more
 EXCERPT_CHARS = 200  # of a set-aside item kept as the reject's raw text
 
 
@@ -70,8 +72,10 @@ def limits_for(seconds: float | None = None, base: Budget = DEFAULT) -> Budget:
     when given; refuses a budget that is not a positive number."""
     if seconds is None:
         return base
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds > 0:
-        raise ValueError(f"budget_s must be a positive number of seconds, not {seconds!r}")
+    if (isinstance(seconds, bool) or not isinstance(seconds, int | float)
+            or not 0 < seconds <= MAX_SECONDS):
+        raise ValueError(f"budget_s must be a number of seconds above 0 and at most "
+                         f"{MAX_SECONDS:g}, not {seconds!r}")
     return replace(base, seconds=float(seconds))
 
 
@@ -318,8 +322,8 @@ def clock(seconds: float, what: str = "entry") -> Iterator[Clock]:
             raise OverBudget(budget_clock.reason())
 
     previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
+    try:  # the timer may go off at once: arm it inside, so that it is always stopped
+        signal.setitimer(signal.ITIMER_REAL, seconds)
         yield budget_clock
     finally:
         while True:  # the timer may go off while it is being stopped: stop it anyway

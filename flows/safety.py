@@ -26,12 +26,9 @@ from urllib.parse import quote, urlsplit
 from markupsafe import Markup
 from rich.markup import escape as _rich_escape
 
-# C0 controls but tab and newline, DEL and C1, soft hyphen, zero-width and joiner characters,
-# bidi embeddings, overrides and isolates, word joiner and invisible operators, BOM.
-_INVISIBLE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
-)
+from signals.text import INVISIBLE
+
+_INVISIBLE = INVISIBLE  # signals/text.py: what no reader can see
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 _SCHEMES = ("http", "https")
 

@@ -25,6 +25,8 @@ from functools import lru_cache
 
 from genai_prices import data_snapshot
 
+from signals.text import strip_invisible
+
 _EFFORT = r"high|medium|low|minimal|none|xhigh|max|thinking|\d+(?:\.\d+)?k"
 _SUFFIX_RE = re.compile(rf"^(?P<base>.+?)_(?P<effort>{_EFFORT})$", re.IGNORECASE)
 _PAREN_RE = re.compile(r"^(?P<base>.+?)\s*\((?P<effort>\d+(?:\.\d+)?k) thinking\)$", re.IGNORECASE)
@@ -152,7 +154,8 @@ def _match(base: str):
 @lru_cache(maxsize=8192)
 def resolve(name: str) -> Resolved | None:
     """Resolve a model name to its genai-prices id, or None when it is not recognised."""
-    if not name or not name.strip():
+    name = strip_invisible(name or "")
+    if not name.strip():
         return None
     base, effort = split_effort(name)
     found = _match(base.lower())
@@ -176,6 +179,7 @@ def canonical_id(name: str) -> str:
     Normalised: lowercased, whitespace runs -> "-", routing prefixes (``openai/``, ``gemini/``,
     ``openrouter/``, ...) dropped, an effort suffix written as ``:effort``.
     """
+    name = strip_invisible(name)
     if resolved := resolve(name):
         return resolved.model
     base, effort = split_effort(name)

@@ -35,6 +35,10 @@ Routes (``state`` keys in brackets change their behaviour):
   ``/redirect-ftp``: a redirect to an ftp:// URL; ``/redirect-to``: a 302 to
   ``state["location"]`` (``/ok.xml`` by default), say a private or cloud metadata address
   that the client must refuse without connecting.
+- ``/hostile.xml``: an RSS feed whose titles, links and text carry script, event handlers,
+  ``javascript:``/``data:`` links, zero-width and bidi characters (``HOSTILE_FEED``);
+  ``/hostile-reason``: a 503 whose reason phrase is a script tag; ``/hostile-type``: the feed
+  served with a Content-Type that is an HTML tag with an event handler.
 - ``/html``: an HTML page (text/html); ``/image.png``: bytes served as image/png;
   ``/no-type``: the feed without a Content-Type; ``/random``: 2,048 random bytes served as
   application/rss+xml.
@@ -320,6 +324,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.reply(200, b"<!doctype html><html><body>A page</body></html>",
                    "text/html; charset=utf-8")
 
+    def hostile(self) -> None:
+        self.reply(200, HOSTILE_FEED, _RSS)
+
+    def hostile_reason(self) -> None:
+        self.hit.status = 503
+        self.send_response_only(503, "<script>alert('reason')</script> [/] [bold]x")
+        self.send_header("Content-Length", "0")
+        self.send_header("Connection", "close")
+        self.end_headers()
+
+    def hostile_type(self) -> None:
+        self.reply(200, FEED, "<img src=x onerror=alert('type')>")
+
     def image(self) -> None:
         self.reply(200, b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png")
 
@@ -351,10 +368,28 @@ _ROUTES: dict[str, Callable[[_Handler], None]] = {
     "/redirect-ftp": _Handler.redirect_ftp,
     "/redirect-to": _Handler.redirect_to,
     "/html": _Handler.html,
+    "/hostile.xml": _Handler.hostile,
+    "/hostile-reason": _Handler.hostile_reason,
+    "/hostile-type": _Handler.hostile_type,
     "/image.png": _Handler.image,
     "/no-type": _Handler.no_type,
     "/random": _Handler.random,
 }
+
+
+HOSTILE_FEED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Evil &lt;script&gt;alert(1)&lt;/script&gt; news</title>
+<link>javascript:alert('channel')</link><description>d</description>
+<item><title>&lt;svg/onload=alert('title')&gt; gpt​-5 ‮evil‬ launch</title>
+<link>javascript:alert('link')</link><guid>h1</guid>
+<pubDate>Thu, 07 Aug 2025 10:00:00 GMT</pubDate>
+<description>&lt;img src=x onerror=alert('desc')&gt;&lt;a href="javascript:alert(1)"&gt;x&lt;/a&gt;
+[click](javascript:alert('md')) &lt;script&gt;alert('s')&lt;/script&gt;</description></item>
+<item><title>Normal release of Acme-1</title>
+<link>data:text/html,&lt;script&gt;x&lt;/script&gt;</link><guid>h2</guid>
+<pubDate>Thu, 07 Aug 2025 11:00:00 GMT</pubDate>
+<description>Acme-1 scores 90% on GPQA Diamond at $1 per 1M input tokens.</description></item>
+</channel></rss>""".encode()
 
 
 @cache

@@ -184,3 +184,39 @@ def test_names_lists_the_unresolved_with_a_hint(store: Path) -> None:
     assert len(everything) > len(listed)
     table = invoke("names", "--config", str(store))
     assert "Unresolved model names" in table.output and "aliases.toml" in table.output
+
+
+def test_a_damaged_store_gets_a_plain_message(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, sources=[])
+    (tmp_path / "brief.duckdb").write_bytes(b"not a database at all " * 4096)
+    for args in (["costs", "--workload", "research_qa"], ["names"], ["show", DAY]):
+        result = invoke(*args, "--config", str(cfg))
+        text = " ".join(result.output.split())
+        assert result.exit_code == 1, (args, result.output)
+        assert "not a readable DuckDB file" in text and "Traceback" not in text
+
+
+def test_a_store_held_by_a_run_gets_a_plain_message(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, sources=[])
+    holder = subprocess.Popen(  # a run holding the store
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('held', flush=True); time.sleep(120)", str(tmp_path / "brief.duckdb")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = invoke("costs", "--workload", "research_qa", "--config", str(cfg))
+    finally:
+        holder.kill()
+        holder.wait()
+    text = " ".join(result.output.split())
+    assert result.exit_code == 1 and "held by another process" in text, result.output
+    assert "Traceback" not in text
+
+
+def test_a_full_disk_is_said_plainly() -> None:
+    import errno
+
+    from flows.store import store_problem
+
+    why = store_problem(OSError(errno.ENOSPC, "No space left on device"), Path("/x/brief.duckdb"))
+    assert why and "disk holding /x/brief.duckdb is full" in why

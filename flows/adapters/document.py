@@ -5,9 +5,10 @@ they go through the same fact extraction as feed items. Options: `title` (defaul
 heading), `published` (YYYY-MM-DD: the release date, which dates the claims read from it) and
 `url` (the page to cite; also the entry's id).
 
-Budgets (``flows/budget.py``): a document whose markup is too large, has too many tags or (HTML)
-nests too deep, or whose reading takes longer than its time budget (the `budget_s` option,
-default 10 s), is set aside: no entry, one reject with the reason and the first 200 characters.
+Budgets (``flows/budget.py``): a document that is too large or has too many tags, whose HTML
+nests too deep or leaves too many tags unended, or whose reading takes longer than its time
+budget (the `budget_s` option, default 10 s), is set aside: no entry, one reject with the reason
+and the first 200 characters.
 """
 
 from __future__ import annotations

@@ -17,14 +17,14 @@ a file. A document starting with ``{`` is read as JSON Feed. Per entry:
 A document with no feed at all (neither XML feed nor JSON Feed) yields no rows and one reject
 whose reason is the parser's own message.
 
-Budgets (``flows/budget.py``): an entry whose markup is too large or too deeply nested, or whose
-reading takes longer than its time budget (the `budget_s` option, default 10 s), is set aside as
-a reject with its reason and the first 200 characters of the offending part; the other entries
-go in. An entry of an XML feed whose XML itself nests too deep or holds too many elements is cut
-out of the bytes before feedparser reads them (a crossing outside any entry sets the whole feed
-aside). feedparser does no HTML work of its own (relative links of the HTML kept as
-``content_html`` are resolved by its resolver here, after the checks): its HTML passes cost
-seconds on one hostile entry.
+Budgets (``flows/budget.py``): an entry whose markup is too large, has too many tags, nests too
+deep or leaves too many tags unended, or whose reading takes longer than its time budget (the
+`budget_s` option, default 10 s), is set aside as a reject with its reason and the first 200
+characters of each of its fields; the other entries go in. An entry of an XML feed whose XML
+itself nests too deep or holds too many elements is cut out of the bytes before feedparser reads
+them (a crossing outside any entry sets the whole feed aside). feedparser does no HTML work of
+its own (relative links of the HTML kept as ``content_html`` are resolved by its resolver here,
+after the checks): its HTML passes cost seconds on one hostile entry.
 """
 
 from __future__ import annotations

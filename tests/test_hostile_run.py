@@ -1,0 +1,122 @@
+"""A corpus of hostile sources through `brief run`: feeds, tables, names, links, reason phrases and
+content types served by the loopback fault server or written as files. The run exits 0 or 3
+without a traceback, and no script, event handler, `javascript:`/`data:` link or raw HTML reaches
+the HTML, the Markdown or the text, checked by parsing the outputs and in headless chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows.safety import _INVISIBLE
+from tests.conftest import write_config
+from tests.faultserver import FaultServer, fault_server_fixture  # noqa: F401
+from tests.test_hostile import CHROMIUM, HTML_TAGS, MD_TAGS, assert_safe_html, rendered_markdown
+
+SVG = "<svg/onload=alert('name')>"
+MATH = "acme-$\\notacommand$-9"
+PRICES = f"""model,provider,effective_from,input,output,known_from,evidence_url
+base-model,house,2025-06-01,0.5,1,2025-06-01,https://house.example/prices
+"{SVG}",house,2025-08-07,1,2,2025-08-07,javascript:alert('price')
+"{MATH}",house,2025-08-07,1,2,2025-08-07,data:text/html,x
+gpt\u200b-5 [/],house,2025-08-07,1,2,2025-08-07,https://ok.example/a_(b)
+"""
+SCORES = f"""model,benchmark,as_of,value,scale,evidence_url,known_from
+base-model,gpqa-diamond,2025-06-01,60,percent,https://house.example/scores,2025-06-01
+"{SVG}",gpqa-diamond,2025-08-07,90,percent,javascript:alert('score'),2025-08-07
+"{MATH}",gpqa-diamond,2025-08-07,85,percent,https://ok.example/x,2025-08-07
+gpt\u200b-5 [/],gpqa-diamond,2025-08-07,88,percent,vbscript:x,2025-08-07
+"<img src=x onerror=alert('pending')>",gpqa-diamond,2025-08-07,70,percent,,2025-08-07
+"""
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory) -> dict[str, str]:
+    server = FaultServer()
+    tmp_path = tmp_path_factory.mktemp("hostile")
+    try:
+        (tmp_path / "prices.csv").write_text(PRICES, encoding="utf-8")
+        (tmp_path / "scores.csv").write_text(SCORES, encoding="utf-8")
+        sources = [
+            {"id": "evil-feed", "kind": "feed", "format": "feed",
+             "url": server.url("/hostile.xml")},
+            {"id": "evil-reason", "kind": "feed", "format": "feed",
+             "url": server.url("/hostile-reason")},
+            {"id": "evil-type", "kind": "feed", "format": "feed",
+             "url": server.url("/hostile-type")},
+            {"id": "not-a-feed", "kind": "feed", "format": "feed", "url": server.url("/html")},
+            {"id": "house-prices", "kind": "prices", "format": "canonical",
+             "path": str(tmp_path / "prices.csv"), "as_of": "2025-08-07"},
+            {"id": "house-scores", "kind": "scores", "format": "canonical",
+             "path": str(tmp_path / "scores.csv"), "as_of": "2025-08-07"},
+        ]
+        cfg = write_config(tmp_path, sources=sources,
+                           fetch={"allow_private_hosts": ["127.0.0.1"], "retries": 0})
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+        env["PREFECT_HOME"] = str(tmp_path / "prefect")
+        brief = Path(sys.executable).with_name("brief")
+        proc = subprocess.run([str(brief), "run", "--date", "2025-08-08", "--config", str(cfg)],
+                              capture_output=True, text=True, env=env, timeout=600)
+    finally:
+        server.close()
+    folder = tmp_path / "out" / "2025-08-08"
+    return {"rc": str(proc.returncode), "stdout": proc.stdout, "stderr": proc.stderr,
+            **{kind: (folder / f"brief.{kind}").read_text(encoding="utf-8")
+               for kind in ("html", "md", "txt")}}
+
+
+def test_the_run_finishes_without_a_traceback(outputs: dict[str, str]) -> None:
+    assert outputs["rc"] in ("0", "3"), outputs["stderr"]
+    assert "Traceback" not in outputs["stdout"] + outputs["stderr"]
+    # the reason phrase is shown as written, brackets included, in the console too
+    assert "[/]" in " ".join(outputs["stdout"].split())
+
+
+def test_the_hostile_names_made_the_brief(outputs: dict[str, str]) -> None:
+    # the corpus did reach the outputs (as text): the checks below are not vacuous
+    assert "&lt;svg" in outputs["html"] and "&lt;script&gt;" in outputs["html"]
+    assert "<svg " in outputs["txt"] and "<script>alert('reason')</script>" in outputs["txt"]
+    assert "GPT-5 [ ]" in outputs["txt"]  # the zero-width space is gone: read as it looks
+    assert "not-a-feed" in outputs["txt"]  # a page that is not a feed is a failed source
+
+
+def test_no_markup_from_sources_in_any_output(outputs: dict[str, str]) -> None:
+    assert_safe_html(outputs["html"], HTML_TAGS)
+    assert_safe_html(rendered_markdown(outputs["md"]), MD_TAGS)
+    for kind in ("html", "md", "txt"):
+        assert not _INVISIBLE.search(outputs[kind]), kind
+    assert "javascript:" not in outputs["md"].lower().replace("\\", "") or all(
+        "](javascript:" not in line.lower() for line in outputs["md"].splitlines())
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
+                    "(.ci/run installs it)")
+def test_no_dialog_fires_in_chromium(outputs: dict[str, str], tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    pages = {"brief.html": outputs["html"],
+             "markdown.html": f"<html><body>{rendered_markdown(outputs['md'])}</body></html>"}
+    dialogs: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page()
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.route("**/*", lambda route: route.abort()
+                       if not route.request.url.startswith("file:") else route.continue_())
+            for name, html in pages.items():
+                path = tmp_path / name
+                path.write_text(html, encoding="utf-8")
+                page.goto(path.as_uri())
+                page.wait_for_load_state("load")
+                page.wait_for_timeout(200)
+        finally:
+            browser.close()
+    assert dialogs == []
