@@ -50,7 +50,7 @@ FEED_FORMATS = ("feed", "rss", "atom", "jsonfeed")
 # What a URL of each format should serve (a clearly wrong Content-Type fails the fetch).
 # The readers' version: change it when an adapter reads the same bytes differently, so that the
 # next run reads every source again instead of skipping the unchanged ones.
-READER_VERSION = "2026-12-02.1"
+READER_VERSION = "2026-12-02.2"
 EXPECT = {"feed": "feed", "rss": "feed", "atom": "feed", "jsonfeed": "feed", "aider": "yaml",
           "epoch": "csv", "lmarena": "csv", "azure-trace": "csv", "litellm": "json",
           "openrouter": "json", "llm-prices": "json"}
@@ -364,7 +364,8 @@ def prepare(source: Source, previous: Validators | None,
             out.tables = {kind: rows_to_text_table(kind, rows)
                           for kind, rows in parsed.rows.items() if rows}
             out.rejects = parsed.rejects
-            out.claims = entry_claims(source.id, parsed.rows.get("entries", []))
+            out.claims = entry_claims(source.id, parsed.rows.get("entries", []),
+                                      parsed.rejects, source.options.get("budget_s"))
         out.fetched = replace(out.fetched, body=b"")  # parsed: no need to send the bytes back
     except SourceError as exc:
         out.error = str(exc)

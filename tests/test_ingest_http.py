@@ -217,9 +217,6 @@ def test_a_metadata_url_fails_the_source_without_a_connection(tmp_path: Path,
     assert connections == []
 
 
-@pytest.mark.xfail(reason="the adapters keep data[:2000] of a reply that is not a feed in the "
-                          "reject's raw (flows/adapters/*.py, not this change's files)",
-                   strict=False)
 def test_a_reply_that_is_not_a_feed_keeps_only_a_short_excerpt(
         tmp_path: Path, fault_server: FaultServer) -> None:
     db = tmp_path / "brief.duckdb"

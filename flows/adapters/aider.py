@@ -41,6 +41,7 @@ except ImportError:  # pragma: no cover - libyaml missing
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 from flows.adapters.base import Parsed, number_or_raw
+from flows.budget import excerpt
 from signals.identity import canonical_id, resolve
 
 EVIDENCE_URL = "https://aider.chat/docs/leaderboards/"
@@ -60,10 +61,11 @@ def parse(
     try:
         items = yaml.load(data, Loader=_Loader)  # a safe loader (C or Python)
     except yaml.YAMLError as exc:
-        out.reject("scores", f"not valid YAML: {exc}", data[:2000])
+        out.reject("scores", f"not valid YAML: {exc}", excerpt(data))
         return out
     if not isinstance(items, list):
-        out.reject("scores", "not an Aider leaderboard (expected a YAML list of runs)", data[:2000])
+        out.reject("scores", "not an Aider leaderboard (expected a YAML list of runs)",
+                   excerpt(data))
         return out
     solved_field = score_field.replace("rate", "num")
     for item in items:

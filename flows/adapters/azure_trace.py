@@ -23,6 +23,7 @@ import re
 from datetime import UTC, datetime
 
 from flows.adapters.base import Parsed
+from flows.budget import excerpt
 from signals.trace import TraceRow, summarise
 
 KIND = "trace_summaries"
@@ -53,7 +54,7 @@ def parse(data: bytes, source_id: str, *, workload: str) -> Parsed:
     missing = [name for name in _REQUIRED if name not in index]
     if missing:
         out.reject(KIND, f"not an Azure LLM inference trace: no column for {', '.join(missing)} "
-                   f"(header: {','.join(header)})", text[:2000])
+                   f"(header: {','.join(header)})", excerpt(text))
         return out
     rows: list[TraceRow] = []
     for number, fields in enumerate(reader, start=2):
@@ -67,7 +68,7 @@ def parse(data: bytes, source_id: str, *, workload: str) -> Parsed:
     try:
         summary = summarise(rows)
     except ValueError as exc:
-        out.reject(KIND, f"no summary: {exc} ({len(rows)} valid requests)", text[:2000])
+        out.reject(KIND, f"no summary: {exc} ({len(rows)} valid requests)", excerpt(text))
         return out
     out.add(KIND, {
         "source_id": source_id,

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from flows.budget import excerpt
+
 KINDS = ("prices", "scores", "run_costs", "profiles", "entries")
 
 
@@ -42,7 +44,7 @@ def load_json(data: bytes, out: Parsed, kind: str) -> Any | None:
     try:
         return json.loads(data)
     except ValueError as exc:
-        out.reject(kind, f"not valid JSON: {exc}", data[:2000])
+        out.reject(kind, f"not valid JSON: {exc}", excerpt(data))
         return None
 
 

@@ -42,6 +42,7 @@ import math
 
 from flows.adapters.base import Parsed, number_or_raw
 from flows.adapters.canonical import csv_records
+from flows.budget import excerpt
 from signals.identity import canonical_id
 
 INTERNAL_SCORE = "Best score (across scorers)"
@@ -71,11 +72,11 @@ def parse(
     if "Model version" not in header:
         why = f": {records[0].problem}" if records and records[0].problem else ""
         out.reject("scores", f"not an Epoch benchmark table (no 'Model version' column{why})",
-                   text[:2000])
+                   excerpt(text))
         return out
     column = score_column or _score_column(header)
     if column not in header:
-        out.reject("scores", f"score column {column!r} not in the header", text[:2000])
+        out.reject("scores", f"score column {column!r} not in the header", excerpt(text))
         return out
     if scale is not None and scale not in _SCALES:
         raise ValueError(f"scale must be one of {sorted(_SCALES)}, got {scale!r}")

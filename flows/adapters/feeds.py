@@ -151,7 +151,7 @@ def parse_xml_feed(data: bytes, source_id: str, *, base_url: str | None = None,
     reason = str(doc.get("bozo_exception")) if bozo else None
     if not doc.get("version") and not doc.entries and not spots:
         out.reject("entries", f"no RSS or Atom feed found: {reason or 'unrecognised document'}",
-                   data[:2000])
+                   excerpt(data))
         return out
     for item in doc.entries:
         try:
@@ -224,10 +224,10 @@ def parse_json_feed(data: bytes, source_id: str, *, base_url: str | None = None,
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        out.reject("entries", f"not a JSON Feed: invalid JSON ({exc})", data[:2000])
+        out.reject("entries", f"not a JSON Feed: invalid JSON ({exc})", excerpt(data))
         return out
     if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
-        out.reject("entries", "not a JSON Feed: no 'items' list", data[:2000])
+        out.reject("entries", "not a JSON Feed: no 'items' list", excerpt(data))
         return out
     version = str(doc.get("version") or "")
     bozo = not version.startswith("https://jsonfeed.org/version/")

@@ -38,6 +38,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flows.adapters.base import Parsed, load_json, number_or_raw, one_per_key
+from flows.budget import excerpt
 from signals.identity import canonical_id
 
 UNDATED = "1970-01-01"
@@ -79,7 +80,7 @@ def parse(data: bytes, source_id: str, *, as_of: str = UNDATED) -> Parsed:
     if doc is None:
         return out
     if not isinstance(doc, dict):
-        out.reject("prices", "expected a JSON object of model entries", data[:2000])
+        out.reject("prices", "expected a JSON object of model entries", excerpt(data))
         return out
     prices: list[dict] = []
     for key, entry in doc.items():

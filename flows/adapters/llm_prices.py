@@ -24,6 +24,7 @@ import re
 from typing import Any
 
 from flows.adapters.base import Parsed, load_json, number_or_raw, one_per_key
+from flows.budget import excerpt
 from signals.identity import canonical_id
 
 UNDATED = "1970-01-01"
@@ -38,7 +39,7 @@ def parse(data: bytes, source_id: str) -> Parsed:
         return out
     if not isinstance(doc, dict) or not isinstance(doc.get("models"), list):
         out.reject("prices", "not an llm-prices vendor file (expected {'vendor', 'models'})",
-                   data[:2000])
+                   excerpt(data))
         return out
     vendor = doc.get("vendor")
     models = [m for m in doc["models"] if _valid(out, m)]

@@ -30,6 +30,7 @@ import io
 import re
 
 from flows.adapters.base import Parsed, number_or_raw, one_per_key
+from flows.budget import excerpt
 from signals.identity import canonical_id
 
 DEFAULT_BENCHMARK = "lmarena-text"
@@ -56,7 +57,7 @@ def parse(data: bytes, source_id: str, *, benchmark: str = DEFAULT_BENCHMARK,
     score_col = _pick(columns, _SCORE)
     if model_col is None or score_col is None:
         out.reject("scores", "not an arena leaderboard (no model or arena score column; header: "
-                   f"{','.join(header)})", text[:2000])
+                   f"{','.join(header)})", excerpt(text))
         return out
     ci_col, votes_col, date_col = (_pick(columns, c) for c in (_CI, _VOTES, _DATE))
     seen: dict[tuple[str, str], tuple[int, tuple]] = {}

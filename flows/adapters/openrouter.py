@@ -29,6 +29,7 @@ from typing import Any
 
 from flows.adapters.base import Parsed, load_json, number_or_raw, one_per_key
 from flows.adapters.litellm import per_million
+from flows.budget import excerpt
 from signals.identity import canonical_id
 
 UNDATED = "1970-01-01"
@@ -50,7 +51,7 @@ def parse(data: bytes, source_id: str, *, as_of: str = UNDATED) -> Parsed:
         return out
     items = doc.get("data") if isinstance(doc, dict) else None
     if not isinstance(items, list):
-        out.reject("prices", "expected an object with a 'data' list of models", data[:2000])
+        out.reject("prices", "expected an object with a 'data' list of models", excerpt(data))
         return out
     prices: list[dict] = []
     for item in items:
