@@ -367,10 +367,10 @@ def test_feeds_real_empty_feed(real: Path) -> None:
     b"{not json",
     b'{"version": "https://jsonfeed.org/version/1.1"}',
 ])
-def test_feeds_non_feeds_give_a_reject(data: bytes) -> None:
-    parsed = feeds.parse(data, "junk")
-    assert parsed.count("entries") == 0
-    assert len(parsed.rejects) == 1 and parsed.rejects[0]["kind"] == "entries"
+def test_feeds_non_feeds_fail_the_source(data: bytes) -> None:
+    # a document that is not a feed is a failed source (with its reason), not a healthy one
+    with pytest.raises(feeds.NotAFeed, match="no RSS or Atom feed|not a JSON Feed"):
+        feeds.parse(data, "junk")
 
 
 ATOM = b"""<?xml version="1.0" encoding="utf-8"?>

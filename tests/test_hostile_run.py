@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from flows.safety import _INVISIBLE
@@ -39,6 +40,16 @@ gpt\u200b-5 [/],gpqa-diamond,2025-08-07,88,percent,vbscript:x,2025-08-07
 def outputs(tmp_path_factory) -> dict[str, str]:
     server = FaultServer()
     tmp_path = tmp_path_factory.mktemp("hostile")
+    # one entry of 200,000 nested <div>s (2.2 MB) beside a normal one: set aside within its
+    # budget, the other entry goes in, and the run goes on
+    nested = "<div>" * 200_000 + "x" + "</div>" * 200_000
+    server.state["changing"] = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>deep</title>'
+        "<link>https://deep.example/</link><description>d</description>"
+        f"<item><title>Deep</title><guid>deep-1</guid><description><![CDATA[{nested}]]>"
+        "</description></item><item><title>Fine</title><guid>deep-2</guid>"
+        "<link>https://deep.example/fine</link><description>fine</description></item>"
+        "</channel></rss>").encode()
     try:
         (tmp_path / "prices.csv").write_text(PRICES, encoding="utf-8")
         (tmp_path / "scores.csv").write_text(SCORES, encoding="utf-8")
@@ -50,6 +61,8 @@ def outputs(tmp_path_factory) -> dict[str, str]:
             {"id": "evil-type", "kind": "feed", "format": "feed",
              "url": server.url("/hostile-type")},
             {"id": "not-a-feed", "kind": "feed", "format": "feed", "url": server.url("/html")},
+            {"id": "deep-feed", "kind": "feed", "format": "feed",
+             "url": server.url("/changing.xml")},
             {"id": "house-prices", "kind": "prices", "format": "canonical",
              "path": str(tmp_path / "prices.csv"), "as_of": "2025-08-07"},
             {"id": "house-scores", "kind": "scores", "format": "canonical",
@@ -65,7 +78,11 @@ def outputs(tmp_path_factory) -> dict[str, str]:
     finally:
         server.close()
     folder = tmp_path / "out" / "2025-08-08"
+    with duckdb.connect(str(tmp_path / "brief.duckdb"), read_only=True) as con:
+        deep = con.execute("SELECT reason FROM rejects WHERE source_id = 'deep-feed'").fetchall()
+        kept = con.execute("SELECT title FROM entries WHERE source_id = 'deep-feed'").fetchall()
     return {"rc": str(proc.returncode), "stdout": proc.stdout, "stderr": proc.stderr,
+            "deep_rejects": "\n".join(r[0] for r in deep), "deep_kept": repr(kept),
             **{kind: (folder / f"brief.{kind}").read_text(encoding="utf-8")
                for kind in ("html", "md", "txt")}}
 
@@ -75,6 +92,11 @@ def test_the_run_finishes_without_a_traceback(outputs: dict[str, str]) -> None:
     assert "Traceback" not in outputs["stdout"] + outputs["stderr"]
     # the reason phrase is shown as written, brackets included, in the console too
     assert "[/]" in " ".join(outputs["stdout"].split())
+
+
+def test_the_nested_entry_is_set_aside_and_the_other_goes_in(outputs: dict[str, str]) -> None:
+    assert "set aside" in outputs["deep_rejects"], outputs["deep_rejects"]
+    assert outputs["deep_kept"] == "[('Fine',)]"
 
 
 def test_the_hostile_names_made_the_brief(outputs: dict[str, str]) -> None:

@@ -32,7 +32,7 @@ FAULTS = {
     "/big": "over the 50,000 byte limit",
     "/loop": "too many redirects",
     "/html": "wrong content type: text/html",
-    "/random": "cannot parse as feed",
+    "/random": "no RSS or Atom feed found",
 }
 
 
@@ -85,18 +85,12 @@ def test_each_fault_is_recorded_and_the_rest_goes_in(tmp_path: Path,
     stored = _count(db, "SELECT count(*) FROM entries")
     for path, reason in FAULTS.items():
         result = ingest_source(db, _source(fault_server, path), "run-1", NOW, LIMITS)
-        if path == "/random":  # served fine, but no feed in it: the reason is kept as a reject
-            assert result.rows_new == 0 and result.rejected == 1
-            with duckdb.connect(str(db), read_only=True) as con:
-                why = con.execute("SELECT reason FROM rejects WHERE source_id = ?",
-                                  [result.source_id]).fetchall()[0][0]
-            assert "no RSS or Atom feed" in why
-            continue
+        # /random is served fine but holds no feed: a failed source too, never a healthy one
         assert not result.ok, path
         assert reason in result.reason, (path, result.reason)
         assert result.fetch_status == "failed"
     assert _count(db, "SELECT count(*) FROM entries") == stored
-    assert _count(db, "SELECT count(*) FROM source_runs WHERE NOT ok") == len(FAULTS) - 1
+    assert _count(db, "SELECT count(*) FROM source_runs WHERE NOT ok") == len(FAULTS)
     failed = _count(db, "SELECT count(*) FROM source_runs WHERE NOT ok AND reason IS NULL")
     assert failed == 0
 
@@ -217,11 +211,11 @@ def test_a_metadata_url_fails_the_source_without_a_connection(tmp_path: Path,
     assert connections == []
 
 
-def test_a_reply_that_is_not_a_feed_keeps_only_a_short_excerpt(
+def test_a_reply_that_is_not_a_feed_fails_the_source_and_keeps_no_bytes(
         tmp_path: Path, fault_server: FaultServer) -> None:
     db = tmp_path / "brief.duckdb"
     result = ingest_source(db, _source(fault_server, "/random"), "run-1", NOW, LIMITS)
-    assert result.rejected == 1
+    assert not result.ok and "no RSS or Atom feed found" in result.reason
+    assert len(result.reason) <= 300
     with duckdb.connect(str(db), read_only=True) as con:
-        (raw,) = con.execute("SELECT raw FROM rejects").fetchall()[0]
-    assert len(raw) <= 200
+        assert con.execute("SELECT count(*) FROM rejects").fetchall()[0][0] == 0

@@ -150,9 +150,8 @@ def parse_xml_feed(data: bytes, source_id: str, *, base_url: str | None = None,
     bozo = bool(doc.get("bozo"))
     reason = str(doc.get("bozo_exception")) if bozo else None
     if not doc.get("version") and not doc.entries and not spots:
-        out.reject("entries", f"no RSS or Atom feed found: {reason or 'unrecognised document'}",
-                   excerpt(data))
-        return out
+        # a document that is not a feed makes a failed source, not a healthy one with a reject
+        raise NotAFeed(f"no RSS or Atom feed found: {reason or 'unrecognised document'}")
     for item in doc.entries:
         try:
             with clock(limits.seconds) as budget_clock:
@@ -162,6 +161,10 @@ def parse_xml_feed(data: bytes, source_id: str, *, base_url: str | None = None,
             continue
         out.add("entries", {**row, "bozo": bozo, "bozo_reason": reason})
     return out
+
+
+class NotAFeed(ValueError):
+    """The document is not a feed at all: the source fails with this reason."""
 
 
 def _set_aside(out: Parsed, label: Any, exc: OverBudget, item: Any) -> None:
@@ -224,11 +227,9 @@ def parse_json_feed(data: bytes, source_id: str, *, base_url: str | None = None,
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        out.reject("entries", f"not a JSON Feed: invalid JSON ({exc})", excerpt(data))
-        return out
+        raise NotAFeed(f"not a JSON Feed: invalid JSON ({exc})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
-        out.reject("entries", "not a JSON Feed: no 'items' list", excerpt(data))
-        return out
+        raise NotAFeed("not a JSON Feed: no 'items' list")
     version = str(doc.get("version") or "")
     bozo = not version.startswith("https://jsonfeed.org/version/")
     reason = f"unknown JSON Feed version {version!r}" if bozo else None
