@@ -37,8 +37,18 @@ def prefect_settings() -> dict[str, str]:
     return env
 
 
+# Services of the ephemeral Prefect server (the one a run starts inside its own process when no
+# PREFECT_API_URL is set) that are switched off, each with what that costs:
+# - the task-run recorder: under load it is cancelled at exit while flushing and prints a
+#   traceback into the run's console (seen on a loaded machine: "Error flushing events",
+#   CancelledError). Cost: the ephemeral server's own database keeps no task-run history, which
+#   nobody reads (it lives only as long as the run); the run's record is the store's `runs` and
+#   `source_runs`, and a real `prefect server start` (scheduling, UI) is not affected.
+EPHEMERAL_SERVER = {"PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false"}
+
+
 def configure() -> None:
     """Apply the project's settings as environment defaults, before Prefect is imported."""
-    for key, value in prefect_settings().items():
+    for key, value in {**EPHEMERAL_SERVER, **prefect_settings()}.items():
         os.environ.setdefault(key, value)
     os.environ.setdefault("MPLCONFIGDIR", str(PROJECT_DIR / ".cache" / "matplotlib"))
