@@ -158,18 +158,11 @@ def test_safety_rules() -> None:
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
-                    "(.ci/run installs it)")
-def test_no_script_runs_in_a_real_browser(tmp_path: Path) -> None:
+def dialogs_in_chromium(pages: dict[str, str], folder: Path) -> list[str]:
+    """Load each page (name -> HTML) from a file in headless chromium, off the network, and
+    return the messages of every dialog a script opened; links must all be web addresses."""
     from playwright.sync_api import sync_playwright
 
-    payloads = iter(PAYLOADS * 200)
-    edition = hostile_edition(lambda strategy: next(payloads)
-                              if strategy is hostile else "javascript:alert(1)")
-    edition = edition.model_copy(update={"edition_date": date(2026, 6, 11)})
-    out = render.render_edition(edition)
-    pages = {"brief.html": out["html"],
-             "markdown.html": f"<html><body>{rendered_markdown(out['md'])}</body></html>"}
     dialogs: list[str] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
@@ -181,16 +174,29 @@ def test_no_script_runs_in_a_real_browser(tmp_path: Path) -> None:
             page.route("**/*", lambda route: route.abort()
                        if not route.request.url.startswith("file:") else route.continue_())
             for name, html in pages.items():
-                path = tmp_path / name
+                path = folder / name
                 path.write_text(html, encoding="utf-8")
                 page.goto(path.as_uri())
                 page.wait_for_load_state("load")
-                for link in page.query_selector_all("a"):  # a click on any link runs nothing
+                for link in page.query_selector_all("a"):
                     href = link.get_attribute("href") or ""
                     assert safe_url(href) == href, href
                 page.wait_for_timeout(200)
-                assert page.evaluate("document.querySelectorAll('script, iframe, svg').length") \
-                    == 0
+                found = page.evaluate("document.querySelectorAll('script, iframe, svg').length")
+                assert found == 0, name
         finally:
             browser.close()
-    assert dialogs == []
+    return dialogs
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
+                    "(.ci/run installs it)")
+def test_no_script_runs_in_a_real_browser(tmp_path: Path) -> None:
+    payloads = iter(PAYLOADS * 200)
+    edition = hostile_edition(lambda strategy: next(payloads)
+                              if strategy is hostile else "javascript:alert(1)")
+    edition = edition.model_copy(update={"edition_date": date(2026, 6, 11)})
+    out = render.render_edition(edition)
+    pages = {"brief.html": out["html"],
+             "markdown.html": f"<html><body>{rendered_markdown(out['md'])}</body></html>"}
+    assert dialogs_in_chromium(pages, tmp_path) == []

@@ -17,7 +17,14 @@ import pytest
 from flows.safety import _INVISIBLE
 from tests.conftest import write_config
 from tests.faultserver import FaultServer, fault_server_fixture  # noqa: F401
-from tests.test_hostile import CHROMIUM, HTML_TAGS, MD_TAGS, assert_safe_html, rendered_markdown
+from tests.test_hostile import (
+    CHROMIUM,
+    HTML_TAGS,
+    MD_TAGS,
+    assert_safe_html,
+    dialogs_in_chromium,
+    rendered_markdown,
+)
 
 SVG = "<svg/onload=alert('name')>"
 MATH = "acme-$\\notacommand$-9"
@@ -119,26 +126,6 @@ def test_no_markup_from_sources_in_any_output(outputs: dict[str, str]) -> None:
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
                     "(.ci/run installs it)")
 def test_no_dialog_fires_in_chromium(outputs: dict[str, str], tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
     pages = {"brief.html": outputs["html"],
              "markdown.html": f"<html><body>{rendered_markdown(outputs['md'])}</body></html>"}
-    dialogs: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        try:
-            page = browser.new_page()
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.route("**/*", lambda route: route.abort()
-                       if not route.request.url.startswith("file:") else route.continue_())
-            for name, html in pages.items():
-                path = tmp_path / name
-                path.write_text(html, encoding="utf-8")
-                page.goto(path.as_uri())
-                page.wait_for_load_state("load")
-                page.wait_for_timeout(200)
-        finally:
-            browser.close()
-    assert dialogs == []
+    assert dialogs_in_chromium(pages, tmp_path) == []
