@@ -1,7 +1,8 @@
 """The release-text fact extractor (signals/extract.py) and benchmark names (signals/benchmarks.py).
 
-Most tests read the real release notes bundled in shared/data/real/release_notes and assert what
-a careful reader finds in them; the rest are small hand-written texts for single rules.
+Most tests read real release notes (the bundled sample sources in data/sources/release_notes,
+and one more copied into tests/data/release_notes) and assert what a careful reader finds in them;
+the rest are small hand-written texts for single rules.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import pytest
 from signals.benchmarks import benchmark_scale, benchmark_slug, normalise_benchmark
 from signals.extract import ContextClaim, Facts, ScoreClaim, extract, extract_html
 
-NOTES = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "release_notes"
+REPO = Path(__file__).resolve().parents[1]
+NOTES = REPO / "data" / "sources" / "release_notes"
+TEST_NOTES = REPO / "tests" / "data" / "release_notes"
 FILES = {
     "deepseek": "deepseek-ai_DeepSeek-R1_README.md",
     "llama": "meta-llama_llama-models_llama3_1_MODEL_CARD.md",
@@ -26,7 +29,7 @@ FILES = {
 def _read(key: str) -> str:
     path = NOTES / FILES[key]
     if not path.is_file():
-        pytest.skip(f"real release notes not available: {path}")
+        path = TEST_NOTES / FILES[key]
     return path.read_text(encoding="utf-8")
 
 
