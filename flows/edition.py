@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import date, timedelta
 
@@ -131,10 +130,6 @@ def _score_label(cfg: Config, fact: ScoreFact) -> str:
     return title if bench.lower() in title.lower() else f"{title}: {bench}"
 
 
-def _web(url: str | None) -> str | None:
-    """Only web addresses are links: never a local path or another scheme."""
-    return url if url and re.match(r"^https?://", url, re.IGNORECASE) else None
-
 
 def _source_links(cfg: Config, facts: FactSet, models: Iterable[str], day: date,
                   benchmarks: Iterable[str], release: Link | None) -> list[Link]:
@@ -144,7 +139,7 @@ def _source_links(cfg: Config, facts: FactSet, models: Iterable[str], day: date,
         for model in models:
             f = facts.scores_on(model, day).get(bench)
             if f is not None:
-                links.append(Link(label=_score_label(cfg, f), url=_web(f.evidence_url),
+                links.append(Link(label=_score_label(cfg, f), url=f.evidence_url,
                                   date=f.published))
                 break
     quote = facts.price_on(models[0], day) if models else None
@@ -153,17 +148,19 @@ def _source_links(cfg: Config, facts: FactSet, models: Iterable[str], day: date,
         label = cfg.source(f.source_id).title if f.source_id in {
             s.id for s in cfg.sources} else f.source_id
         what = "price" if quote.hosts == 1 else f"prices of {quote.hosts} hosts (median)"
-        links.append(Link(label=f"{label}: {what}", url=_web(f.evidence_url),
+        links.append(Link(label=f"{label}: {what}", url=f.evidence_url,
                           date=quote.known_from))
-    seen: set[tuple] = set()
-    return [ln for ln in links if not ((ln.label, ln.url) in seen or seen.add((ln.label, ln.url)))]
+    unique: dict[tuple, Link] = {}
+    for link in links:
+        unique.setdefault((link.label, link.url), link)
+    return list(unique.values())
 
 
 def _pending(cfg: Config, p: Pending) -> PendingRelease:
     claims = [f"{cfg.benchmark_label(f.benchmark)} {f.score.value:.1f}"
               f"{'%' if f.score.scale == 'percent' else ' (rating)'}"
               f"{' (claimed in the release)' if f.claimed else ''}" for f in p.claims]
-    links = [Link(label=_score_label(cfg, f), url=_web(f.evidence_url), date=f.published)
+    links = [Link(label=_score_label(cfg, f), url=f.evidence_url, date=f.published)
              for f in p.claims]
     return PendingRelease(model=p.model, model_label=model_label(p.model), claims=claims,
                           missing=list(p.missing), sources=links)
@@ -190,10 +187,6 @@ def _chart(cfg: Config, facts: FactSet, sig: DaySignals, lead: Comparison) -> Ch
         return None
     return Chart(workload=wl.name, workload_label=wl.label,
                  benchmark_label=cfg.benchmark_label(bench), points=points)
-
-
-def _release_link(facts: FactSet, releases: dict[str, Link], model: str) -> Link | None:
-    return releases.get(price_model(model))
 
 
 def price_checks(cfg: Config, facts: FactSet, models: Iterable[str], day: date
@@ -268,8 +261,10 @@ def _item(cfg: Config, facts: FactSet, sig: DaySignals, item: Item, rank: int,
     label = display_name(item.model)
     lines = [_line(cfg, facts, c, sig.day, sig.window_start) for c in item.lines]
     benches = [ln.benchmark for ln in lines if ln.benchmark]
-    headline = _headline(label if item.kind == REPRICING else model_label(lead.candidate)
-                         if len({c.candidate for c in item.lines}) == 1 else label,
+    # a single variant is named with its setting ("GPT-5 (medium)"); a repricing or several
+    # variants by the model's name
+    one_variant = len({c.candidate for c in item.lines}) == 1 and item.kind != REPRICING
+    headline = _headline(model_label(lead.candidate) if one_variant else label,
                          item.kind, lead, cfg.workloads[lead.workload].label)
     if item.kind == SCORE:
         headline += " (newly published score)"
@@ -278,5 +273,5 @@ def _item(cfg: Config, facts: FactSet, sig: DaySignals, item: Item, rank: int,
         verdict=lead.verdict, verdict_words=VERDICT_WORDS[lead.verdict],
         strength=lead.strength, buyer_behaviour=lead.buyer_behaviour, lines=lines,
         sources=_source_links(cfg, facts, [c.candidate for c in item.lines], sig.day, benches,
-                              _release_link(facts, releases, item.model)),
+                              releases.get(item.model)),
     )

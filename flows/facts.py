@@ -12,6 +12,8 @@ import duckdb
 
 from flows.config import Config
 from flows.content import Link
+from flows.names import display_name
+from flows.safety import safe_url
 from flows.store import insert_rows, run
 from signals.compare import Comparison, Score, success_benchmark
 from signals.costmodel import Price, Profile, Workload
@@ -125,8 +127,6 @@ def release_posts(con: duckdb.DuckDBPyConnection, start: date, end: date,
     """Per model id (without effort), the feed entry or release document published in the
     window (start, end] that announces it: one whose claims name it, else one whose title names
     it ("Claude Opus 4.1"). The release post an item links to."""
-    from flows.names import display_name
-
     window = ("CAST(timezone('UTC', e.published) AS DATE) > ? "
               "AND CAST(timezone('UTC', e.published) AS DATE) <= ?")
     rows = con.execute(
@@ -137,7 +137,7 @@ def release_posts(con: duckdb.DuckDBPyConnection, start: date, end: date,
         "ORDER BY e.published, e.source_id, e.entry_id", [start, end]).fetchall()
     out: dict[str, Link] = {}
     for model, title, link, day in rows:
-        if _web(link):
+        if safe_url(link):
             out.setdefault(price_model(model), Link(label=title or "release post", url=link,
                                                     date=day))
     entries = con.execute(
@@ -146,14 +146,10 @@ def release_posts(con: duckdb.DuckDBPyConnection, start: date, end: date,
         "ORDER BY e.published, e.source_id, e.entry_id", [start, end]).fetchall()
     for model in sorted({price_model(m) for m in models} - set(out)):
         name = re.compile(rf"(?<![\w.]){re.escape(display_name(model))}(?![\w.])", re.I)
-        hit = next(((t, u, d) for t, u, d in entries if _web(u) and name.search(t)), None)
+        hit = next(((t, u, d) for t, u, d in entries if safe_url(u) and name.search(t)), None)
         if hit:
             out[model] = Link(label=hit[0], url=hit[1], date=hit[2])
     return out
-
-
-def _web(url: str | None) -> bool:
-    return bool(url) and url.lower().startswith(("http://", "https://"))
 
 
 def cheaper_claims(con: duckdb.DuckDBPyConnection) -> dict[str, bool]:

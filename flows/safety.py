@@ -28,14 +28,13 @@ from rich.markup import escape as _rich_escape
 
 from signals.text import INVISIBLE
 
-_INVISIBLE = INVISIBLE  # signals/text.py: what no reader can see
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 _SCHEMES = ("http", "https")
 
 
 def clean_text(text: str) -> str:
     """`text` without invisible or direction-control characters (newlines and tabs kept)."""
-    cleaned = _INVISIBLE.sub("", text)
+    cleaned = INVISIBLE.sub("", text)
     return Markup(cleaned) if isinstance(text, Markup) else cleaned
 
 
@@ -55,7 +54,7 @@ def safe_url(url: str | None) -> str | None:
     if not url or not isinstance(url, str):
         return None
     url = url.strip()
-    if _INVISIBLE.search(url) or re.search(r"\s", url):
+    if INVISIBLE.search(url) or re.search(r"\s", url):
         return None
     try:
         parts = urlsplit(url)

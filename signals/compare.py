@@ -97,13 +97,21 @@ def shared_benchmark(workload: Workload, candidate: Side, baseline: Side) -> str
     )
 
 
+def grading_benchmark(workload: Workload, side: Side, benchmark: str | None = None
+                      ) -> str | None:
+    """The benchmark whose score gives this side's ``p``: ``benchmark`` when given and scored
+    (the one both sides of a comparison share), else the side's own success benchmark."""
+    if benchmark and percent_score(side, benchmark):
+        return benchmark
+    return success_benchmark(workload, side)
+
+
 def side_probability(workload: Workload, side: Side, benchmark: str | None = None
                      ) -> float | None:
     """``p`` for this side: from ``benchmark`` when given and scored, else its success benchmark,
     or the workload's observed success share. ``None`` when neither is available.
     """
-    bench = benchmark if benchmark and percent_score(side, benchmark) else success_benchmark(
-        workload, side)
+    bench = grading_benchmark(workload, side, benchmark)
     if bench is not None:
         return success_probability(side.scores[bench].value, workload)
     if workload.observed_success is not None:
@@ -391,8 +399,7 @@ def basis(workload: Workload, side: Side, benchmark: str | None) -> dict[str, An
     """What one side's cost rests on: tokens per request and their basis, unit prices, and the
     benchmark whose score gave ``p``."""
     u = unit_prices(side.price, workload.prompt_tokens)
-    bench = benchmark if benchmark and percent_score(side, benchmark) else success_benchmark(
-        workload, side)
+    bench = grading_benchmark(workload, side, benchmark)
     return {
         "output_tokens": workload.output_tokens * side.profile.verbosity,
         "reasoning_tokens": side.profile.reasoning_tokens,

@@ -128,7 +128,7 @@ class Incumbents:
     ranked (viable by cost per success, else by chance of success)."""
 
     def __init__(self, facts: FactSet, day: date, window_start: date, min_age_days: int):
-        self.facts, self.day = facts, day
+        self.facts = facts
         self.before = day - timedelta(days=1)
         self.cutoff = window_start - timedelta(days=min_age_days)
         self._ranked: dict[tuple[str, str], list[str]] = {}
@@ -262,10 +262,12 @@ def day_signals(facts: FactSet, workloads: Mapping[str, Workload], day: date, wi
     items = _items(by_item)
     # a model with an item is no longer pending under another of its variants
     with_item = {i.model for i in items}
-    pend = [p for m, p in sorted(pending.items()) if price_model(m) not in with_item]
-    # one pending line per model: its variants share it
-    seen: set[str] = set()
-    pend = [p for p in pend if not (price_model(p.model) in seen or seen.add(price_model(p.model)))]
+    # one pending line per model (its variants share it), the first variant's
+    first: dict[str, Pending] = {}
+    for m, p in sorted(pending.items()):
+        if price_model(m) not in with_item:
+            first.setdefault(price_model(m), p)
+    pend = list(first.values())
     candidates = sorted({*news.releases, *news.scores})
     return DaySignals(day, window_start, candidates, comparisons, pend,
                       estimates_on(facts, wls, day), items)

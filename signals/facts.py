@@ -185,6 +185,7 @@ class FactSet:
         PriceFact: defaultdict(list), ScoreFact: defaultdict(list)})
     judgement: Judgement = field(default_factory=Judgement)
     _medians: dict = field(default_factory=dict, repr=False)
+    _first: dict = field(default_factory=dict, repr=False)  # model -> first_known, once read
 
     def add(self, fact: PriceFact | ScoreFact | RunCostFact) -> None:
         target = {PriceFact: self.prices, ScoreFact: self.scores, RunCostFact: self.run_costs}
@@ -268,6 +269,11 @@ class FactSet:
 
     def first_known(self, model: str) -> date | None:
         """The first day any table knew a score or price of `model` (its release, for us)."""
+        if model not in self._first:
+            self._first[model] = self._first_uncached(model)
+        return self._first[model]
+
+    def _first_uncached(self, model: str) -> date | None:
         days = [f.published for f in self.scores.get(model, ())]
         days += [f.known_from or f.valid_from for f in self.prices.get(price_model(model), ())
                  if f.role == PRIMARY]

@@ -9,6 +9,7 @@ from datetime import date
 from signals.compare import Score, estimate_side
 from signals.costmodel import Workload, run_cost_per_solved
 from signals.facts import FactSet, RunCostFact
+from signals.identity import price_model
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def check_runs(facts: FactSet, workload: Workload, benchmark: str) -> list[RunCh
 
 def _first_priced(facts: FactSet, model: str, day: date) -> date | None:
     """The first day after `day` on which `model` has a price known."""
-    days = sorted({f.known_from or f.valid_from for name in (model, model.split(":")[0])
+    days = sorted({f.known_from or f.valid_from for name in (model, price_model(model))
                    for f in facts.prices.get(name, ()) if (f.known_from or f.valid_from) > day})
     return next((d for d in days if facts.price_on(model, d) is not None), None)
 

@@ -18,7 +18,8 @@ from markdown_it import MarkdownIt
 
 from flows import render
 from flows.content import Edition
-from flows.safety import _INVISIBLE, clean_text, md_escape, safe_url
+from flows.safety import clean_text, md_escape, safe_url
+from signals.text import INVISIBLE
 from tests.test_render import make_edition
 
 PAYLOADS = [
@@ -132,7 +133,7 @@ def test_generated_hostile_strings_never_reach_a_reader(data) -> None:
     assert_safe_html(out["html"], HTML_TAGS)
     assert_safe_html(rendered_markdown(out["md"]), MD_TAGS)
     for kind in ("html", "md", "txt"):
-        assert not _INVISIBLE.search(out[kind]), kind
+        assert not INVISIBLE.search(out[kind]), kind
 
 
 def test_every_payload_in_every_field_at_once() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.safety import _INVISIBLE
+from signals.text import INVISIBLE
 from tests.conftest import write_config
 from tests.faultserver import FaultServer, fault_server_fixture  # noqa: F401
 from tests.test_hostile import (
@@ -118,7 +118,7 @@ def test_no_markup_from_sources_in_any_output(outputs: dict[str, str]) -> None:
     assert_safe_html(outputs["html"], HTML_TAGS)
     assert_safe_html(rendered_markdown(outputs["md"]), MD_TAGS)
     for kind in ("html", "md", "txt"):
-        assert not _INVISIBLE.search(outputs[kind]), kind
+        assert not INVISIBLE.search(outputs[kind]), kind
     assert "javascript:" not in outputs["md"].lower().replace("\\", "") or all(
         "](javascript:" not in line.lower() for line in outputs["md"].splitlines())
 
