@@ -255,13 +255,14 @@ def _resolve_model(name: str, known: list[str], aliases: dict[str, str]) -> str:
     raise fail(f"unknown model {name!r}{hint}")
 
 
-def _facts(cfg: Config):
-    """The stored facts, and the config with its workloads measured from their traces."""
+def _facts(cfg: Config, day: date):
+    """The stored facts `day` can use, and the config with its workloads measured from their
+    traces."""
     from flows.facts import load_facts, measured_workloads
 
     with read_store(cfg) as con:
         cfg = cfg.model_copy(update={"workloads": measured_workloads(con, cfg)})
-        return cfg, load_facts(con, cfg)
+        return cfg, load_facts(con, cfg, [day])
 
 
 def _workload_context(config: Path | None, date_: str | None, workload: str):
@@ -272,7 +273,7 @@ def _workload_context(config: Path | None, date_: str | None, workload: str):
         cfg.workload(workload)
     except ConfigError as exc:
         raise fail(str(exc)) from None
-    cfg, facts = _facts(cfg)
+    cfg, facts = _facts(cfg, day)
     return cfg, day, cfg.workloads[workload], facts
 
 

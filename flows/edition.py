@@ -216,6 +216,8 @@ def price_checks(cfg: Config, facts: FactSet, models: Iterable[str], day: date
 
 def newest_score(facts: FactSet) -> date | None:
     """The newest day a score was published: news of releases and grades ends there."""
+    if facts.newest_score is not None:
+        return facts.newest_score
     return max((f.published for fs in facts.scores.values() for f in fs), default=None)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -44,20 +44,50 @@ def judgement(cfg: Config) -> Judgement:
                      source_rank={s.id: i for i, s in enumerate(cfg.sources)})
 
 
-def load_facts(con: duckdb.DuckDBPyConnection, cfg: Config | None = None) -> FactSet:
-    """Every price, score, run cost and profile in the store (ordered, so results are stable).
+# A price's `valid_from` (signal-model.md section 6): its own date, else the day it was known.
+VALID_FROM = ("CASE WHEN effective_from = DATE '1970-01-01' "
+              "THEN coalesce(known_from, effective_from) ELSE effective_from END")
+PRICE_COLUMNS = ("model, provider, effective_from, effective_to, input, output, cached_input, "
+                 "cache_write, reasoning, request, tier_threshold_tokens, input_above, "
+                 "output_above, source_id, evidence_url, known_from, fetched_at")
+SCORE_COLUMNS = "model, benchmark, as_of, value, scale, stderr, source_id, evidence_url, " \
+                "known_from, fetched_at"
+RUN_COLUMNS = ("model, benchmark, as_of, total_cost_usd, tasks, solved, source_id, known_from, "
+               "prompt_tokens, completion_tokens, fetched_at")
+# Load order: FactSet breaks ties between equally dated versions by it (the later one wins).
+PRICE_ORDER = "model, provider, effective_from, source_id, known_from, fetched_at"
+DATED_ORDER = "model, benchmark, as_of, source_id, known_from, fetched_at"
+PUBLISHED = "greatest(as_of, coalesce(known_from, as_of))"
+DAYS = "(SELECT CAST(unnest($days) AS DATE) AS d)"  # the days asked for, one row each
 
-    Every version of a fact is read: a restated price or score (a later fetch changed it) is used
+
+def load_facts(con: duckdb.DuckDBPyConnection, cfg: Config | None = None,
+               days: Sequence[date] | None = None) -> FactSet:
+    """The stored prices, scores, run costs and profiles (ordered, so results are stable).
+
+    Every version of a fact counts: a restated price or score (a later fetch changed it) is used
     from the day it was known, and the earlier version before that, so an edition made again
-    says what was known on its day. Prices of cross-check sources never price a model."""
+    says what was known on its day. Prices of cross-check sources never price a model.
+
+    With `days`, only what those days can use is read (section 6, selected in DuckDB): per
+    model, provider and source the price versions in force and known on each day, per model and
+    benchmark the latest scores and runs published by each day, and the first score each model
+    published within the span of `days` (news). The first day each model was known and the
+    newest score come from the whole history. Lookups for other days are not answered then."""
     facts = FactSet(judgement=judgement(cfg) if cfg else Judgement())
     roles = {s.id: s.role for s in cfg.sources} if cfg else {}
-    for r in _rows(con, "SELECT model, provider, effective_from, effective_to, input, output, "
-                        "cached_input, cache_write, reasoning, request, tier_threshold_tokens, "
-                        "input_above, output_above, source_id, evidence_url, known_from "
-                        "FROM prices "  # every version: each is used on the days it was known
-                        "ORDER BY model, provider, effective_from, source_id, known_from, "
-                        "fetched_at"):
+    cross = sorted(k for k, v in roles.items() if v == CROSS_CHECK)
+    if days is None:
+        prices = _rows(con, f"SELECT {PRICE_COLUMNS} FROM prices ORDER BY {PRICE_ORDER}")
+        scores = _rows(con, f"SELECT {SCORE_COLUMNS} FROM scores ORDER BY {DATED_ORDER}")
+        runs = _rows(con, f"SELECT {RUN_COLUMNS} FROM run_costs ORDER BY {DATED_ORDER}")
+    else:
+        days = sorted(set(days))
+        prices = _prices_for(con, days)
+        scores = _dated_for(con, "scores", SCORE_COLUMNS, days, window=True)
+        runs = _dated_for(con, "run_costs", RUN_COLUMNS, days)
+        facts.first_days, facts.newest_score = _first_days(con, cross)
+    for r in prices:
         price = Price(
             input=r["input"], output=r["output"], cached_input=r["cached_input"],
             cache_write=r["cache_write"], reasoning=r["reasoning"], request=r["request"] or 0.0,
@@ -68,16 +98,11 @@ def load_facts(con: duckdb.DuckDBPyConnection, cfg: Config | None = None) -> Fac
         facts.add(PriceFact(r["model"], r["provider"], r["effective_from"], price,
                             r["source_id"], r["evidence_url"], r["effective_to"],
                             known_from=r["known_from"], role=role))
-    for r in _rows(con, "SELECT model, benchmark, as_of, value, scale, stderr, source_id, "
-                        "evidence_url, known_from FROM scores "
-                        "ORDER BY model, benchmark, as_of, source_id, known_from, fetched_at"):
+    for r in scores:
         facts.add(ScoreFact(r["model"], r["benchmark"], r["as_of"],
                             Score(r["value"], r["scale"], r["stderr"]), r["source_id"],
                             r["evidence_url"], known_from=r["known_from"]))
-    for r in _rows(con, "SELECT model, benchmark, as_of, total_cost_usd, tasks, solved, "
-                        "source_id, known_from, prompt_tokens, completion_tokens "
-                        "FROM run_costs ORDER BY model, benchmark, as_of, source_id, known_from, "
-                        "fetched_at"):
+    for r in runs:
         facts.add(RunCostFact(r["model"], r["benchmark"], r["as_of"], r["total_cost_usd"],
                               r["tasks"], r["solved"], r["source_id"], r["known_from"],
                               r["prompt_tokens"], r["completion_tokens"]))
@@ -91,15 +116,70 @@ def load_facts(con: duckdb.DuckDBPyConnection, cfg: Config | None = None) -> Fac
                 fields.setdefault(k, r[k])
         if r["verbosity"] is not None or r["reasoning_tokens"] is not None:
             facts.token_profiles.add(r["model"])
-    _load_claims(con, facts, merged)
+    _load_claims(con, facts, merged, days[-1] if days else None)
     facts.profiles.update({m: Profile(**f) for m, f in merged.items()})
     return facts
 
 
+def _prices_for(con: duckdb.DuckDBPyConnection, days: Sequence[date]) -> list[dict]:
+    """Per model, provider, source and day, the versions a lookup on that day can pick: the
+    latest valid, then latest known, among those known and in force (ties all kept: FactSet
+    breaks them by load order, as it does on the whole history)."""
+    usable = (f"coalesce(p.known_from, p.valid_from) <= q.d AND p.valid_from <= q.d "
+              "AND (p.effective_to IS NULL OR q.d < p.effective_to)")
+    sql = f"""
+        WITH p AS (SELECT *, {VALID_FROM} AS valid_from FROM prices),
+        ranked AS (
+            SELECT p.*, rank() OVER (PARTITION BY q.d, model, provider, source_id
+                                     ORDER BY valid_from DESC,
+                                              coalesce(known_from, valid_from) DESC) AS _r
+            FROM p, {DAYS} q WHERE {usable})
+        SELECT DISTINCT {PRICE_COLUMNS} FROM ranked WHERE _r = 1 ORDER BY {PRICE_ORDER}"""
+    return con.sql(sql, params={"days": list(days)}).to_arrow_table().to_pylist()
+
+
+def _dated_for(con: duckdb.DuckDBPyConnection, table: str, columns: str,
+               days: Sequence[date], window: bool = False) -> list[dict]:
+    """Per model, benchmark and day, the rows with the latest `as_of` published by that day
+    (ties all kept); with `window`, also each model's first row published after the first day
+    and by the last (what makes it news in that window)."""
+    sql = f"""
+        WITH s AS (SELECT *, {PUBLISHED} AS published FROM {table}),
+        ranked AS (
+            SELECT s.*, rank() OVER (PARTITION BY q.d, model, benchmark
+                                     ORDER BY as_of DESC) AS _r
+            FROM s, {DAYS} q WHERE s.published <= q.d)
+        SELECT {columns} FROM ranked WHERE _r = 1"""
+    if window:
+        sql += f"""
+        UNION
+        SELECT {columns} FROM s WHERE published > $first AND published <= $last
+        QUALIFY row_number() OVER (PARTITION BY model ORDER BY published, {DATED_ORDER}) = 1"""
+    sql = f"SELECT DISTINCT * FROM ({sql}) ORDER BY {DATED_ORDER}"
+    params: dict = {"days": list(days)}
+    if window:
+        params.update(first=days[0], last=days[-1])
+    return con.sql(sql, params=params).to_arrow_table().to_pylist()
+
+
+def _first_days(con: duckdb.DuckDBPyConnection, cross_checks: Sequence[str]
+                ) -> tuple[tuple[dict[str, date], dict[str, date]], date | None]:
+    """Over the whole history: the first day each model's scores were published, the first day
+    each price model was priced by a primary source, and the newest score's day."""
+    scores = con.execute(f"SELECT model, min({PUBLISHED}), max({PUBLISHED}) FROM scores "
+                         "GROUP BY model").fetchall()
+    prices = con.execute(f"SELECT model, min(coalesce(known_from, {VALID_FROM})) FROM prices "
+                         "WHERE NOT list_contains($cross, source_id) GROUP BY model",
+                         {"cross": list(cross_checks)}).fetchall()
+    newest = max((r[2] for r in scores), default=None)
+    return ({m: d for m, d, _ in scores}, dict(prices)), newest
+
+
 def _load_claims(con: duckdb.DuckDBPyConnection, facts: FactSet,
-                 profiles: dict[str, dict]) -> None:
-    """Facts read from release text, dated by the entry's publication: they count only where no
-    table gives the number (FactSet keeps them apart)."""
+                 profiles: dict[str, dict], until: date | None = None) -> None:
+    """Facts read from release text, dated by the entry's publication (those published by
+    `until`, when given): they count only where no table gives the number (FactSet keeps them
+    apart)."""
     sql = """SELECT c.kind, c.model, c.benchmark, c.unit, c.value, c.input, c.output,
                     c.cached_input, c.source_id, e.link,
                     CAST(timezone('UTC', c.published) AS DATE) AS day  -- dates are UTC days
@@ -108,8 +188,9 @@ def _load_claims(con: duckdb.DuckDBPyConnection, facts: FactSet,
                ON e.source_id = c.source_id AND e.entry_id = c.entry_id
               AND e.row_hash = c.entry_hash
              WHERE c.model IS NOT NULL AND c.published IS NOT NULL
+               AND ($until IS NULL OR CAST(timezone('UTC', c.published) AS DATE) <= $until)
              ORDER BY c.model, c.published, c.source_id, c.claim_id"""
-    for r in _rows(con, sql):
+    for r in con.sql(sql, params={"until": until}).to_arrow_table().to_pylist():
         day = r["day"]
         if r["kind"] == "score" and r["benchmark"] and r["unit"] == "percent":
             facts.add_claim(ScoreFact(r["model"], r["benchmark"], day, Score(r["value"]),

@@ -120,9 +120,11 @@ def compute_edition(cfg: Config, day: date, run_id: str,
     """Estimates, signals and the edition for `day`; stores estimates and signals."""
     with open_store(cfg.database) as con:
         cfg = cfg.model_copy(update={"workloads": measured_workloads(con, cfg)})
-        facts = load_facts(con, cfg)
         last = last_edition_before(con, day)
         window_start = last or day - timedelta(days=cfg.edition.lookback_days)
+        # only what the day can use: its own facts, the day before (incumbents) and the
+        # window's start (repricings, news)
+        facts = load_facts(con, cfg, [day, day - timedelta(days=1), window_start])
         sig = day_signals(
             facts, cfg.workloads, day, window_start, cfg.capability_words(), cfg.noise_floors(),
             claims_cheaper=cheaper_claims(con), lineage=cfg.lineage,

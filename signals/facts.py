@@ -184,6 +184,11 @@ class FactSet:
     claims: dict[type, dict[str, list]] = field(default_factory=lambda: {
         PriceFact: defaultdict(list), ScoreFact: defaultdict(list)})
     judgement: Judgement = field(default_factory=Judgement)
+    # Set when only some days' facts are loaded: over the whole history, the first day each
+    # model's scores were published and each price model was priced (by a primary source), and
+    # the newest score's day.
+    first_days: tuple[dict[str, date], dict[str, date]] | None = None
+    newest_score: date | None = None
     _medians: dict = field(default_factory=dict, repr=False)
     _first: dict = field(default_factory=dict, repr=False)  # model -> first_known, once read
 
@@ -198,7 +203,7 @@ class FactSet:
         self.claims[type(fact)][fact.model].append(fact)
 
     def models(self) -> list[str]:
-        """Models with at least one score: the only ones a workload can judge."""
+        """Models with at least one score loaded: the only ones a workload can judge."""
         return sorted(self.scores)
 
     # --- prices -----------------------------------------------------------------------------
@@ -274,9 +279,14 @@ class FactSet:
         return self._first[model]
 
     def _first_uncached(self, model: str) -> date | None:
-        days = [f.published for f in self.scores.get(model, ())]
-        days += [f.known_from or f.valid_from for f in self.prices.get(price_model(model), ())
-                 if f.role == PRIMARY]
+        if self.first_days is not None:
+            first_score, first_price = self.first_days
+            days = [d for d in (first_score.get(model), first_price.get(price_model(model)))
+                    if d is not None]
+        else:
+            days = [f.published for f in self.scores.get(model, ())]
+            days += [f.known_from or f.valid_from
+                     for f in self.prices.get(price_model(model), ()) if f.role == PRIMARY]
         days += [f.published for f in self.claims[ScoreFact].get(model, ())]
         return min(days, default=None)
 
