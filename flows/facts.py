@@ -125,7 +125,7 @@ def _prices_for(con: duckdb.DuckDBPyConnection, days: Sequence[date]) -> list[di
     """Per model, provider, source and day, the versions a lookup on that day can pick: the
     latest valid, then latest known, among those known and in force (ties all kept: FactSet
     breaks them by load order, as it does on the whole history)."""
-    usable = (f"coalesce(p.known_from, p.valid_from) <= q.d AND p.valid_from <= q.d "
+    usable = ("coalesce(p.known_from, p.valid_from) <= q.d AND p.valid_from <= q.d "
               "AND (p.effective_to IS NULL OR q.d < p.effective_to)")
     sql = f"""
         WITH p AS (SELECT *, {VALID_FROM} AS valid_from FROM prices),
