@@ -6,11 +6,14 @@ The shape follows what real sources publish, over `years` ending on `end`:
 - models are released evenly over the span (some before it) and retired `lifetime_days` later
   (their last price row carries `effective_to`); about the same number is alive on any day;
 - each model is priced daily by `hosts` hosts (a dated price list, like the llm-prices history),
-  with a cut of 20% every 180 days of its life;
+  with a cut of 20% after each year of its life;
 - a daily arena rating (scale `rating`) and `daily_evals` percent benchmarks that no workload uses
   are published every day;
-- two of the workloads' benchmarks grade each model 3 days after its release and again every
-  120 days (a newly published score, that is news).
+- two of the workloads' benchmarks grade each model 3 days after its release and again a year
+  later (a newly published score: news).
+
+On a day that makes about 500 models alive, and in a week about 3 releases, 3 new grades and 10
+repricings: news in proportion to a real market.
 
 Everything is a function of the model's number and the day (DuckDB's `hash`), so a history is
 the same on every machine.
@@ -72,9 +75,9 @@ def prices_sql(shape: Shape, year: int) -> str:
         SELECT model, 'synth-host-' || h AS provider, day AS effective_from,
                CASE WHEN day + 1 = retired THEN retired END AS effective_to,
                day AS known_from,
-               round(base * pow(0.8, floor(datediff('day', released, day) / 180))
+               round(base * pow(0.8, floor(datediff('day', released, day) / 365))
                      * (1 + h / 10), 4) AS input,
-               round(base * 4 * pow(0.8, floor(datediff('day', released, day) / 180))
+               round(base * 4 * pow(0.8, floor(datediff('day', released, day) / 365))
                      * (1 + h / 10), 4) AS output
         {alive.replace('FROM (', f'FROM range({shape.hosts}) hh(h), (', 1)}
         ORDER BY model, provider, effective_from"""
@@ -95,9 +98,9 @@ def scores_sql(shape: Shape, year: int, benchmarks: list[str]) -> str:
           UNION ALL
           SELECT model, {listed}[1 + CAST((hash(i, k) % {n}) AS INTEGER)], day,
                  round(least(95, 15 + hash(i, k, 'grade') % 5000 / 100
-                       + 2 * floor(datediff('day', released, day) / 120)), 2), 'percent'
+                       + 2 * floor(datediff('day', released, day) / 365)), 2), 'percent'
           {alive.replace('FROM (', 'FROM range(2) kk(k), (', 1)}
-            AND datediff('day', released, day) % 120 = 3
+            AND datediff('day', released, day) IN (3, 368)
         )
         ORDER BY model, benchmark, as_of"""
 

@@ -166,7 +166,11 @@ def _pending(cfg: Config, p: Pending) -> PendingRelease:
                           missing=list(p.missing), sources=links)
 
 
-def _chart(cfg: Config, facts: FactSet, sig: DaySignals, lead: Comparison) -> Chart | None:
+def _chart(cfg: Config, facts: FactSet, sig: DaySignals, lead: Comparison,
+           shown: set[str]) -> Chart | None:
+    """Score against cost per success on the lead item's workload: the models the brief's items
+    compare (`shown`) as candidates, the lead's baseline as incumbent, every other model
+    priced and graded on the day in grey."""
     wl = cfg.workloads[lead.workload]
     bench = lead.benchmark
     if bench is None:
@@ -179,7 +183,7 @@ def _chart(cfg: Config, facts: FactSet, sig: DaySignals, lead: Comparison) -> Ch
         m = sig.estimates[wl.name][model]
         if success_benchmark(wl, side) != bench:
             m = estimate_side(wl, side, bench)
-        role = ("candidate" if model in sig.candidates
+        role = ("candidate" if model in shown
                 else "incumbent" if model == lead.baseline else "other")
         points.append(ChartPoint(model_label=model_label(model), score=side.scores[bench].value,
                                  cost_per_success=m.cost_per_success, role=role))
@@ -230,7 +234,9 @@ def build_edition(cfg: Config, facts: FactSet, sig: DaySignals,
     items = []
     for rank, item in enumerate(sig.items[: cfg.edition.max_items], start=1):
         items.append(_item(cfg, facts, sig, item, rank, releases))
-    chart = _chart(cfg, facts, sig, sig.items[0].lead) if sig.items else None
+    shown = sig.items[: cfg.edition.max_items]
+    chart = _chart(cfg, facts, sig, shown[0].lead,
+                   {c.candidate for i in shown for c in i.lines}) if shown else None
     warnings = []
     newest = newest_score(facts)
     if newest is not None and sig.day > newest + timedelta(days=7):

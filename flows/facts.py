@@ -58,7 +58,6 @@ RUN_COLUMNS = ("model, benchmark, as_of, total_cost_usd, tasks, solved, source_i
 PRICE_ORDER = "model, provider, effective_from, source_id, known_from, fetched_at"
 DATED_ORDER = "model, benchmark, as_of, source_id, known_from, fetched_at"
 PUBLISHED = "greatest(as_of, coalesce(known_from, as_of))"
-DAYS = "(SELECT CAST(unnest($days) AS DATE) AS d)"  # the days asked for, one row each
 
 
 def load_facts(con: duckdb.DuckDBPyConnection, cfg: Config | None = None,
@@ -121,45 +120,51 @@ def load_facts(con: duckdb.DuckDBPyConnection, cfg: Config | None = None,
     return facts
 
 
-def _prices_for(con: duckdb.DuckDBPyConnection, days: Sequence[date]) -> list[dict]:
-    """Per model, provider, source and day, the versions a lookup on that day can pick: the
-    latest valid, then latest known, among those known and in force (ties all kept: FactSet
-    breaks them by load order, as it does on the whole history)."""
-    usable = ("coalesce(p.known_from, p.valid_from) <= q.d AND p.valid_from <= q.d "
-              "AND (p.effective_to IS NULL OR q.d < p.effective_to)")
+def _latest(con: duckdb.DuckDBPyConnection, table: str, columns: str, order: str,
+            partition: str, key: str, usable: str, days: Sequence[date],
+            window: bool = False) -> list[dict]:
+    """Per `partition` and day, the rows with the greatest `key` among those `usable` on that
+    day (`{d}` in it stands for the day), ties all kept: FactSet breaks them by load order, as
+    it does on the whole history. One pass groups the table, a second joins the winners back.
+    With `window`, also each model's first row published after the first day and by the last
+    (what makes a model news in that window)."""
+    best = ", ".join(f"max(_key) FILTER (WHERE {usable.format(d=f'$d{i}')}) AS _k{i}"
+                     for i in range(len(days)))
+    picked = ", ".join(f"b._k{i}" for i in range(len(days)))
     sql = f"""
-        WITH p AS (SELECT *, {VALID_FROM} AS valid_from FROM prices),
-        ranked AS (
-            SELECT p.*, rank() OVER (PARTITION BY q.d, model, provider, source_id
-                                     ORDER BY valid_from DESC,
-                                              coalesce(known_from, valid_from) DESC) AS _r
-            FROM p, {DAYS} q WHERE {usable})
-        SELECT DISTINCT {PRICE_COLUMNS} FROM ranked WHERE _r = 1 ORDER BY {PRICE_ORDER}"""
-    return con.sql(sql, params={"days": list(days)}).to_arrow_table().to_pylist()
+        WITH t AS (SELECT *, {key} AS _key FROM {table}),
+        best AS (SELECT {partition}, {best} FROM t GROUP BY ALL)
+        SELECT {columns} FROM t JOIN best b USING ({partition}) WHERE t._key IN ({picked})"""
+    params: dict = {f"d{i}": d for i, d in enumerate(days)}
+    if window:
+        sql += f"""
+        UNION ALL
+        SELECT {columns} FROM t WHERE published > $first AND published <= $last
+        QUALIFY row_number() OVER (PARTITION BY model ORDER BY published, {order}) = 1"""
+        params.update(first=days[0], last=days[-1])
+    sql = f"SELECT DISTINCT * FROM ({sql}) ORDER BY {order}"
+    return con.sql(sql, params=params).to_arrow_table().to_pylist()
+
+
+def _prices_for(con: duckdb.DuckDBPyConnection, days: Sequence[date]) -> list[dict]:
+    """Per model, provider and source, the price versions a lookup on each day can pick: the
+    latest valid, then the latest known, among those known and in force on the day."""
+    valid = VALID_FROM
+    known = f"coalesce(known_from, {valid})"
+    return _latest(
+        con, "prices", PRICE_COLUMNS, PRICE_ORDER, "model, provider, source_id",
+        # one sortable number: valid day, then known day (epoch days stay below 2**21)
+        f"(epoch(CAST({valid} AS TIMESTAMP)) // 86400) * 2097152 "
+        f"+ epoch(CAST({known} AS TIMESTAMP)) // 86400",
+        f"{known} <= {{d}} AND {valid} <= {{d}} AND (effective_to IS NULL OR {{d}} < effective_to)",
+        days)
 
 
 def _dated_for(con: duckdb.DuckDBPyConnection, table: str, columns: str,
                days: Sequence[date], window: bool = False) -> list[dict]:
-    """Per model, benchmark and day, the rows with the latest `as_of` published by that day
-    (ties all kept); with `window`, also each model's first row published after the first day
-    and by the last (what makes it news in that window)."""
-    sql = f"""
-        WITH s AS (SELECT *, {PUBLISHED} AS published FROM {table}),
-        ranked AS (
-            SELECT s.*, rank() OVER (PARTITION BY q.d, model, benchmark
-                                     ORDER BY as_of DESC) AS _r
-            FROM s, {DAYS} q WHERE s.published <= q.d)
-        SELECT {columns} FROM ranked WHERE _r = 1"""
-    if window:
-        sql += f"""
-        UNION
-        SELECT {columns} FROM s WHERE published > $first AND published <= $last
-        QUALIFY row_number() OVER (PARTITION BY model ORDER BY published, {DATED_ORDER}) = 1"""
-    sql = f"SELECT DISTINCT * FROM ({sql}) ORDER BY {DATED_ORDER}"
-    params: dict = {"days": list(days)}
-    if window:
-        params.update(first=days[0], last=days[-1])
-    return con.sql(sql, params=params).to_arrow_table().to_pylist()
+    """Per model and benchmark, the rows with the latest `as_of` published by each day."""
+    return _latest(con, f"(SELECT *, {PUBLISHED} AS published FROM {table})", columns,
+                   DATED_ORDER, "model, benchmark", "as_of", "published <= {d}", days, window)
 
 
 def _first_days(con: duckdb.DuckDBPyConnection, cross_checks: Sequence[str]

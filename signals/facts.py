@@ -191,13 +191,20 @@ class FactSet:
     newest_score: date | None = None
     _medians: dict = field(default_factory=dict, repr=False)
     _first: dict = field(default_factory=dict, repr=False)  # model -> first_known, once read
+    _sides: dict = field(default_factory=dict, repr=False)  # side() answers, once worked out
+
+    def _changed(self) -> None:
+        for memo in (self._medians, self._first, self._sides):
+            memo.clear()
 
     def add(self, fact: PriceFact | ScoreFact | RunCostFact) -> None:
         target = {PriceFact: self.prices, ScoreFact: self.scores, RunCostFact: self.run_costs}
         target[type(fact)][fact.model].append(fact)
+        self._changed()
 
     def add_claim(self, fact: PriceFact | ScoreFact) -> None:
         """A fact read from release text: used only where no table has the number."""
+        self._changed()
         if isinstance(fact, ScoreFact):
             self.scores.setdefault(fact.model, [])  # a claimed score makes the model judgeable
         self.claims[type(fact)][fact.model].append(fact)
@@ -392,7 +399,15 @@ class FactSet:
     def side(self, model: str, day: date, workload: Workload | None = None,
              price_day: date | None = None) -> Side | None:
         """The model as known on `day` (priced as on `price_day`, default `day`), with its
-        tokens on `workload`; None when it has no price then."""
+        tokens on `workload`; None when it has no price then. Worked out once per question:
+        a day's estimates, incumbents, comparisons and chart ask the same ones."""
+        key = (model, day, workload, price_day)
+        if key not in self._sides:
+            self._sides[key] = self._side(model, day, workload, price_day)
+        return self._sides[key]
+
+    def _side(self, model: str, day: date, workload: Workload | None,
+              price_day: date | None) -> Side | None:
         quote = self.price_on(model, price_day or day)
         if quote is None:
             return None

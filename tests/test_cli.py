@@ -220,3 +220,26 @@ def test_a_full_disk_is_said_plainly() -> None:
 
     why = store_problem(OSError(errno.ENOSPC, "No space left on device"), Path("/x/brief.duckdb"))
     assert why and "disk holding /x/brief.duckdb is full" in why
+
+
+LIGHT = """
+import sys
+from typer.testing import CliRunner
+from flows.cli import app
+result = CliRunner().invoke(app, sys.argv[1:])
+heavy = sorted({m.split(".")[0] for m in sys.modules} & {"prefect", "matplotlib", "jinja2"})
+print(result.exit_code, ",".join(heavy) or "-")
+"""
+
+
+@pytest.mark.parametrize("args", [
+    ["--help"], ["run", "--help"],
+    ["compare", "gpt-5:medium", "--vs", "gpt-4.1", "-w", "support_chat", "--date", DAY],
+    ["costs", "-w", "support_chat", "--date", DAY], ["names"]], ids=lambda a: a[0])
+def test_one_shot_commands_import_neither_prefect_nor_matplotlib(store: Path, args) -> None:
+    """A question about the store starts in a second, not in Prefect's start-up time."""
+    if args[0] in ("compare", "costs", "names"):
+        args = [*args, "--config", str(store)]
+    done = subprocess.run([sys.executable, "-c", LIGHT, *args], capture_output=True, text=True,
+                          cwd=REPO, timeout=120)
+    assert done.stdout.split()[-2:] == ["0", "-"], done.stdout + done.stderr
