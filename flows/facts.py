@@ -70,8 +70,8 @@ def load_facts(con: duckdb.DuckDBPyConnection, cfg: Config | None = None,
 
     With `days`, only what those days can use is read (section 6, selected in DuckDB): per
     model, provider and source the price versions in force and known on each day, per model and
-    benchmark the latest scores and runs published by each day, and the first score each model
-    published within the span of `days` (news). The first day each model was known and the
+    benchmark the latest scores and runs published by each day, and the first score on each
+    benchmark published within the span of `days` (news). The first day each model was known and the
     newest score come from the whole history. Lookups for other days are not answered then."""
     facts = FactSet(judgement=judgement(cfg) if cfg else Judgement())
     roles = {s.id: s.role for s in cfg.sources} if cfg else {}
@@ -126,8 +126,8 @@ def _latest(con: duckdb.DuckDBPyConnection, table: str, columns: str, order: str
     """Per `partition` and day, the rows with the greatest `key` among those `usable` on that
     day (`{d}` in it stands for the day), ties all kept: FactSet breaks them by load order, as
     it does on the whole history. One pass groups the table, a second joins the winners back.
-    With `window`, also each model's first row published after the first day and by the last
-    (what makes a model news in that window)."""
+    With `window`, also the first row of each partition published after the first day and by
+    the last (what makes a model news in that window)."""
     best = ", ".join(f"max(_key) FILTER (WHERE {usable.format(d=f'$d{i}')}) AS _k{i}"
                      for i in range(len(days)))
     picked = ", ".join(f"b._k{i}" for i in range(len(days)))
@@ -140,7 +140,7 @@ def _latest(con: duckdb.DuckDBPyConnection, table: str, columns: str, order: str
         sql += f"""
         UNION ALL
         SELECT {columns} FROM t WHERE published > $first AND published <= $last
-        QUALIFY row_number() OVER (PARTITION BY model ORDER BY published, {order}) = 1"""
+        QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY published, {order}) = 1"""
         params.update(first=days[0], last=days[-1])
     sql = f"SELECT DISTINCT * FROM ({sql}) ORDER BY {order}"
     return con.sql(sql, params=params).to_arrow_table().to_pylist()

@@ -22,7 +22,7 @@ from flows.facts import (
 )
 from flows.ingest import SourceResult
 from flows.render import write_edition
-from flows.store import FACT_TABLES, open_store, run
+from flows.store import open_store, run
 from signals.daily import day_signals
 
 
@@ -95,11 +95,10 @@ def fail_run(cfg: Config, run_id: str, error: BaseException, now: datetime) -> N
 def statuses(con: duckdb.DuckDBPyConnection, results: list[SourceResult]) -> list[SourceStatus]:
     """Each source as the brief shows it: today's outcome, and what the store holds from it
     (so a rerun that finds nothing new shows the same figures)."""
-    held = dict(con.execute(
-        "SELECT source_id, sum(n) FROM (" + " UNION ALL ".join(
-            f"SELECT source_id, count(*) AS n FROM {t}_current GROUP BY ALL"
-            for t in FACT_TABLES) +
-        ") GROUP BY ALL").fetchall())
+    # facts are never deleted and each key is new once: what a source holds is the sum of
+    # the new keys its runs stored (read from `source_runs`, not by scanning the history)
+    held = dict(con.execute("SELECT source_id, sum(rows_new) FROM source_runs "
+                            "GROUP BY ALL").fetchall())
     # rows set aside by each source's latest full read (an unchanged source's stay current)
     rejected = dict(con.execute(
         "WITH last_read AS (SELECT source_id, run_id FROM source_runs "

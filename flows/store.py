@@ -415,9 +415,6 @@ MIGRATIONS += [
     ),
 ]
 
-FACT_TABLES = ("prices", "scores", "run_costs", "profiles", "entries")
-
-
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> None:
     """Execute a statement to completion (DuckDB keeps a pending result open otherwise)."""
     con.execute(sql, params or []).fetchall()

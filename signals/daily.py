@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from signals.compare import (
+    PERCENT,
     Comparison,
     Side,
     compare,
@@ -71,15 +72,23 @@ def _same_price(a: PriceQuote, b: PriceQuote) -> bool:
             and math.isclose(a.price.output, b.price.output, rel_tol=1e-3))
 
 
-def news_in_window(facts: FactSet, start: date, end: date) -> News:
+def news_in_window(facts: FactSet, start: date, end: date,
+                   benchmarks: Collection[str] | None = None) -> News:
     """Releases (first known in (start, end]), newly published scores of older models, and
-    repricings (the price in force changed between `start` and `end`)."""
+    repricings (the price in force changed between `start` and `end`).
+
+    A newly published score counts only when it can grade a workload: a success rate (percent)
+    on one of `benchmarks` (every benchmark when None). A rating, or a score on a benchmark no
+    workload uses, changes no bill, so judging the model again would repeat its old comparison
+    under a "newly published score" headline."""
     releases, scores = [], []
     for model in facts.models():
         first = facts.first_known(model)
         if first is not None and start < first <= end:
             releases.append(model)
-        elif any(start < f.published <= end for f in facts.scores.get(model, ())):
+        elif any(start < f.published <= end and f.score.scale == PERCENT
+                 and (benchmarks is None or f.benchmark in benchmarks)
+                 for f in facts.scores.get(model, ())):
             scores.append(model)
     repricings: dict[str, tuple[PriceQuote, PriceQuote]] = {}
     for base in sorted({price_model(m) for m in facts.models()}):
@@ -190,7 +199,7 @@ def day_signals(facts: FactSet, workloads: Mapping[str, Workload], day: date, wi
     wls = list(workloads.values())
     claims_cheaper = claims_cheaper or {}
     lineage = lineage or {}
-    news = news_in_window(facts, window_start, day)
+    news = news_in_window(facts, window_start, day, {b for wl in wls for b in wl.benchmarks})
     incumbents = Incumbents(facts, day, window_start, min_age_days)
     comparisons: list[Comparison] = []
     by_item: dict[tuple[str, str], list[Comparison]] = defaultdict(list)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 from signals.asof import latest_as_of
 from signals.compare import Score, Side
@@ -191,11 +192,18 @@ class FactSet:
     newest_score: date | None = None
     _medians: dict = field(default_factory=dict, repr=False)
     _first: dict = field(default_factory=dict, repr=False)  # model -> first_known, once read
-    _sides: dict = field(default_factory=dict, repr=False)  # side() answers, once worked out
+    # answers worked out once: a day's estimates, incumbents, comparisons and chart ask the
+    # same questions (cleared whenever a fact is added)
+    _memo: dict = field(default_factory=dict, repr=False)
 
     def _changed(self) -> None:
-        for memo in (self._medians, self._first, self._sides):
+        for memo in (self._medians, self._first, self._memo):
             memo.clear()
+
+    def _once(self, key: tuple, work: Callable[[], Any]) -> Any:
+        if key not in self._memo:
+            self._memo[key] = work()
+        return self._memo[key]
 
     def add(self, fact: PriceFact | ScoreFact | RunCostFact) -> None:
         target = {PriceFact: self.prices, ScoreFact: self.scores, RunCostFact: self.run_costs}
@@ -244,6 +252,11 @@ class FactSet:
         text) count only where no table prices the model. `source_id` asks one source alone
         (of any role): what that list would bill.
         """
+        return self._once(("price", model, day, role, source_id),
+                          lambda: self._price_on(model, day, role, source_id))
+
+    def _price_on(self, model: str, day: date, role: str, source_id: str | None
+                  ) -> PriceQuote | None:
         base = price_model(model)
         names = [base]
         thinking = effort_of(model) not in (None, "none", "minimal")
@@ -304,8 +317,11 @@ class FactSet:
 
     # --- scores -----------------------------------------------------------------------------
 
-    def scores_on(self, model: str, day: date) -> dict[str, ScoreFact]:
+    def scores_on(self, model: str, day: date) -> Mapping[str, ScoreFact]:
         """Per benchmark, the latest score published by `day`: from a table, else a claim."""
+        return self._once(("scores", model, day), lambda: self._scores_on(model, day))
+
+    def _scores_on(self, model: str, day: date) -> dict[str, ScoreFact]:
         out: dict[str, ScoreFact] = {}
         for facts in (self.scores.get(model, []), self.claims[ScoreFact].get(model, [])):
             by_bench: dict[str, list[ScoreFact]] = defaultdict(list)
@@ -401,10 +417,8 @@ class FactSet:
         """The model as known on `day` (priced as on `price_day`, default `day`), with its
         tokens on `workload`; None when it has no price then. Worked out once per question:
         a day's estimates, incumbents, comparisons and chart ask the same ones."""
-        key = (model, day, workload, price_day)
-        if key not in self._sides:
-            self._sides[key] = self._side(model, day, workload, price_day)
-        return self._sides[key]
+        return self._once(("side", model, day, workload, price_day),
+                          lambda: self._side(model, day, workload, price_day))
 
     def _side(self, model: str, day: date, workload: Workload | None,
               price_day: date | None) -> Side | None:

@@ -156,3 +156,22 @@ def test_a_long_history_loads_a_few_rows_per_model(tmp_path) -> None:
     assert only.price_on("m", day) == whole.price_on("m", day)
     assert only.scores_on("m", day) == whole.scores_on("m", day)
     assert only.first_known("m") == whole.first_known("m") == first
+
+
+def test_only_a_score_that_can_grade_a_workload_is_news() -> None:
+    """A daily arena rating or a score on a benchmark no workload uses changes no bill: the
+    model is not judged again under a "newly published score" headline. A success rate on a
+    workload's benchmark is news."""
+    from signals.compare import Score
+    from signals.daily import news_in_window
+    from signals.facts import FactSet, ScoreFact
+
+    day, start = date(2025, 8, 8), date(2025, 8, 1)
+    facts = FactSet()
+    for model in ("rated", "off", "graded"):
+        facts.add(ScoreFact(model, "livebench", date(2025, 1, 1), Score(50.0), "board"))
+    facts.add(ScoreFact("rated", "arena", day, Score(1300.0, "rating"), "arena"))
+    facts.add(ScoreFact("off", "some-eval", day, Score(70.0), "board"))
+    facts.add(ScoreFact("graded", "livebench", day, Score(55.0), "board"))
+    assert news_in_window(facts, start, day, {"livebench"}).scores == ["graded"]
+    assert news_in_window(facts, start, day).scores == ["graded", "off"]  # any benchmark
