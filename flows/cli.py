@@ -255,26 +255,27 @@ def _resolve_model(name: str, known: list[str], aliases: dict[str, str]) -> str:
     raise fail(f"unknown model {name!r}{hint}")
 
 
-def _facts(cfg: Config, day: date):
-    """The stored facts `day` can use, and the config with its workloads measured from their
-    traces."""
-    from flows.facts import load_facts, measured_workloads
+def _workload_context(config: Path | None, date_: str | None, workload: str,
+                      names: list[str] | None = None):
+    """(config, day, workload, stored facts `day` can use) for the read-only commands, or a
+    clear exit 2. With `names`, the models they resolve to come fourth, and only their facts
+    are read."""
+    from flows.facts import known_models, load_facts, measured_workloads
 
-    with read_store(cfg) as con:
-        cfg = cfg.model_copy(update={"workloads": measured_workloads(con, cfg)})
-        return cfg, load_facts(con, cfg, [day])
-
-
-def _workload_context(config: Path | None, date_: str | None, workload: str):
-    """(config, day, workload, stored facts) for the read-only commands, or a clear exit 2."""
     cfg = config_or_exit(config)
     day = parse_day(date_)
     try:
         cfg.workload(workload)
     except ConfigError as exc:
         raise fail(str(exc)) from None
-    cfg, facts = _facts(cfg, day)
-    return cfg, day, cfg.workloads[workload], facts
+    with read_store(cfg) as con:
+        cfg = cfg.model_copy(update={"workloads": measured_workloads(con, cfg)})
+        models = None
+        if names is not None:
+            known = known_models(con)
+            models = [_resolve_model(name, known, cfg.aliases) for name in names]
+        facts = load_facts(con, cfg, [day], models)
+    return cfg, day, cfg.workloads[workload], facts, models
 
 
 @app.command()
@@ -295,11 +296,9 @@ def compare(
     from signals.compare import compare as compare_sides
     from signals.compare import estimate_side
 
-    cfg, day, wl, facts = _workload_context(config, date_, workload)
-    models = facts.models()
+    cfg, day, wl, facts, models = _workload_context(config, date_, workload, [candidate, vs])
     sides = []
-    for role, name in (("candidate", candidate), ("baseline", vs)):
-        model = _resolve_model(name, models, cfg.aliases)
+    for role, model in zip(("candidate", "baseline"), models, strict=True):
         side = facts.side(model, day, wl)
         if side is None:
             raise fail(f"{role} {model!r} has no price in force on {day.isoformat()}")
@@ -345,7 +344,7 @@ def costs(
     from signals.compare import basis
     from signals.daily import estimates_on
 
-    _, day, wl, facts = _workload_context(config, date_, workload)
+    _, day, wl, facts, _ = _workload_context(config, date_, workload)
     est = estimates_on(facts, [wl], day)[wl.name]
     if not est:
         raise fail(f"no model has both a price and a score for workload {wl.name!r} on "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -32,8 +32,10 @@ from signals.identity import price_model
 PROFILE_FIELDS = ("verbosity", "reasoning_tokens", "ttft_s", "output_tps", "context_window")
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
-    return con.sql(sql).to_arrow_table().to_pylist()
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> list[dict]:
+    """The rows of `sql` as dicts, with the named `params` it uses (DuckDB refuses others)."""
+    used = {k: v for k, v in (params or {}).items() if f"${k}" in sql}
+    return con.sql(sql, params=used or None).to_arrow_table().to_pylist()
 
 
 def judgement(cfg: Config) -> Judgement:
@@ -61,7 +63,8 @@ PUBLISHED = "greatest(as_of, coalesce(known_from, as_of))"
 
 
 def load_facts(con: duckdb.DuckDBPyConnection, cfg: Config | None = None,
-               days: Sequence[date] | None = None) -> FactSet:
+               days: Sequence[date] | None = None,
+               models: Collection[str] | None = None) -> FactSet:
     """The stored prices, scores, run costs and profiles (ordered, so results are stable).
 
     Every version of a fact counts: a restated price or score (a later fetch changed it) is used
@@ -71,21 +74,36 @@ def load_facts(con: duckdb.DuckDBPyConnection, cfg: Config | None = None,
     With `days`, only what those days can use is read (section 6, selected in DuckDB): per
     model, provider and source the price versions in force and known on each day, per model and
     benchmark the latest scores and runs published by each day, and the first score on each
-    benchmark published within the span of `days` (news). The first day each model was known and the
-    newest score come from the whole history. Lookups for other days are not answered then."""
+    benchmark published within the span of `days` (news). The first day each model was known
+    and the newest score come from the whole history. Lookups for other days are not answered then.
+
+    With `models`, only their prices (under their price model's names) and scores are read, for
+    a question about those models alone (run costs are all read: tokens are measured against
+    the median run)."""
     facts = FactSet(judgement=judgement(cfg) if cfg else Judgement())
     roles = {s.id: s.role for s in cfg.sources} if cfg else {}
     cross = sorted(k for k, v in roles.items() if v == CROSS_CHECK)
+    prices_t, scores_t, params = "prices", "scores", {}
+    if models is not None:
+        bases = {price_model(m) for m in models}
+        params = {"models": sorted(models),
+                  "priced": sorted({f"{b}{s}" for b in bases for s in ("", ":thinking",
+                                                                        "-thinking")})}
+        prices_t = "(SELECT * FROM prices WHERE list_contains($priced, model))"
+        scores_t = "(SELECT * FROM scores WHERE list_contains($models, model))"
     if days is None:
-        prices = _rows(con, f"SELECT {PRICE_COLUMNS} FROM prices ORDER BY {PRICE_ORDER}")
-        scores = _rows(con, f"SELECT {SCORE_COLUMNS} FROM scores ORDER BY {DATED_ORDER}")
+        prices = _rows(con, f"SELECT {PRICE_COLUMNS} FROM {prices_t} ORDER BY {PRICE_ORDER}",
+                       params)
+        scores = _rows(con, f"SELECT {SCORE_COLUMNS} FROM {scores_t} ORDER BY {DATED_ORDER}",
+                       params)
         runs = _rows(con, f"SELECT {RUN_COLUMNS} FROM run_costs ORDER BY {DATED_ORDER}")
     else:
         days = sorted(set(days))
-        prices = _prices_for(con, days)
-        scores = _dated_for(con, "scores", SCORE_COLUMNS, days, window=True)
+        prices = _prices_for(con, days, prices_t, params)
+        scores = _dated_for(con, scores_t, SCORE_COLUMNS, days, params, window=True)
         runs = _dated_for(con, "run_costs", RUN_COLUMNS, days)
-        facts.first_days, facts.newest_score = _first_days(con, cross)
+        facts.first_days, facts.newest_score = _first_days(con, cross, prices_t, scores_t,
+                                                           params)
     for r in prices:
         price = Price(
             input=r["input"], output=r["output"], cached_input=r["cached_input"],
@@ -121,7 +139,7 @@ def load_facts(con: duckdb.DuckDBPyConnection, cfg: Config | None = None,
 
 
 def _latest(con: duckdb.DuckDBPyConnection, table: str, columns: str, order: str,
-            partition: str, key: str, usable: str, days: Sequence[date],
+            partition: str, key: str, usable: str, days: Sequence[date], params: dict,
             window: bool = False) -> list[dict]:
     """Per `partition` and day, the rows with the greatest `key` among those `usable` on that
     day (`{d}` in it stands for the day), ties all kept: FactSet breaks them by load order, as
@@ -132,52 +150,65 @@ def _latest(con: duckdb.DuckDBPyConnection, table: str, columns: str, order: str
                      for i in range(len(days)))
     picked = ", ".join(f"b._k{i}" for i in range(len(days)))
     sql = f"""
-        WITH t AS (SELECT *, {key} AS _key FROM {table}),
+        WITH t AS NOT MATERIALIZED (SELECT *, {key} AS _key FROM {table}),
         best AS (SELECT {partition}, {best} FROM t GROUP BY ALL)
         SELECT {columns} FROM t JOIN best b USING ({partition}) WHERE t._key IN ({picked})"""
-    params: dict = {f"d{i}": d for i, d in enumerate(days)}
+    params = {**params, **{f"d{i}": d for i, d in enumerate(days)}}
     if window:
         sql += f"""
         UNION ALL
         SELECT {columns} FROM t WHERE published > $first AND published <= $last
         QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY published, {order}) = 1"""
         params.update(first=days[0], last=days[-1])
-    sql = f"SELECT DISTINCT * FROM ({sql}) ORDER BY {order}"
-    return con.sql(sql, params=params).to_arrow_table().to_pylist()
+    return _rows(con, f"SELECT DISTINCT * FROM ({sql}) ORDER BY {order}", params)
 
 
-def _prices_for(con: duckdb.DuckDBPyConnection, days: Sequence[date]) -> list[dict]:
+def _prices_for(con: duckdb.DuckDBPyConnection, days: Sequence[date], table: str = "prices",
+                params: dict | None = None) -> list[dict]:
     """Per model, provider and source, the price versions a lookup on each day can pick: the
     latest valid, then the latest known, among those known and in force on the day."""
     valid = VALID_FROM
     known = f"coalesce(known_from, {valid})"
     return _latest(
-        con, "prices", PRICE_COLUMNS, PRICE_ORDER, "model, provider, source_id",
+        con, table, PRICE_COLUMNS, PRICE_ORDER, "model, provider, source_id",
         # one sortable number: valid day, then known day (epoch days stay below 2**21)
         f"(epoch(CAST({valid} AS TIMESTAMP)) // 86400) * 2097152 "
         f"+ epoch(CAST({known} AS TIMESTAMP)) // 86400",
         f"{known} <= {{d}} AND {valid} <= {{d}} AND (effective_to IS NULL OR {{d}} < effective_to)",
-        days)
+        days, params or {})
 
 
 def _dated_for(con: duckdb.DuckDBPyConnection, table: str, columns: str,
-               days: Sequence[date], window: bool = False) -> list[dict]:
+               days: Sequence[date], params: dict | None = None,
+               window: bool = False) -> list[dict]:
     """Per model and benchmark, the rows with the latest `as_of` published by each day."""
     return _latest(con, f"(SELECT *, {PUBLISHED} AS published FROM {table})", columns,
-                   DATED_ORDER, "model, benchmark", "as_of", "published <= {d}", days, window)
+                   DATED_ORDER, "model, benchmark", "as_of", "published <= {d}", days,
+                   params or {}, window)
 
 
-def _first_days(con: duckdb.DuckDBPyConnection, cross_checks: Sequence[str]
+def _first_days(con: duckdb.DuckDBPyConnection, cross_checks: Sequence[str],
+                prices: str = "prices", scores: str = "scores", params: dict | None = None
                 ) -> tuple[tuple[dict[str, date], dict[str, date]], date | None]:
     """Over the whole history: the first day each model's scores were published, the first day
     each price model was priced by a primary source, and the newest score's day."""
-    scores = con.execute(f"SELECT model, min({PUBLISHED}), max({PUBLISHED}) FROM scores "
-                         "GROUP BY model").fetchall()
-    prices = con.execute(f"SELECT model, min(coalesce(known_from, {VALID_FROM})) FROM prices "
-                         "WHERE NOT list_contains($cross, source_id) GROUP BY model",
-                         {"cross": list(cross_checks)}).fetchall()
-    newest = max((r[2] for r in scores), default=None)
-    return ({m: d for m, d, _ in scores}, dict(prices)), newest
+    params = params or {}
+    firsts = _rows(con, f"SELECT model, min({PUBLISHED}) AS first, max({PUBLISHED}) AS last "
+                        f"FROM {scores} GROUP BY model", params)
+    priced = _rows(con, f"SELECT model, min(coalesce(known_from, {VALID_FROM})) AS first "
+                        f"FROM {prices} WHERE NOT list_contains($cross, source_id) "
+                        "GROUP BY model", {**params, "cross": list(cross_checks)})
+    newest = max((r["last"] for r in firsts), default=None)
+    return ({r["model"]: r["first"] for r in firsts},
+            {r["model"]: r["first"] for r in priced}), newest
+
+
+def known_models(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every model with a score, from a table or from release text (the ones a question can
+    name)."""
+    return [r[0] for r in con.execute(
+        "SELECT model FROM scores UNION SELECT model FROM claims WHERE kind = 'score' "
+        "AND model IS NOT NULL ORDER BY 1").fetchall()]
 
 
 def _load_claims(con: duckdb.DuckDBPyConnection, facts: FactSet,

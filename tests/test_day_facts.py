@@ -175,3 +175,28 @@ def test_only_a_score_that_can_grade_a_workload_is_news() -> None:
     facts.add(ScoreFact("graded", "livebench", day, Score(55.0), "board"))
     assert news_in_window(facts, start, day, {"livebench"}).scores == ["graded"]
     assert news_in_window(facts, start, day).scores == ["graded", "off"]  # any benchmark
+
+
+@pytest.mark.parametrize("pair", [("gpt-5:medium", "gpt-4.1"), ("o3:high", "deepseek-reasoner"),
+                                  ("gpt-5-mini:medium", "deepseek-chat")], ids=str)
+def test_a_question_about_two_models_reads_only_theirs_and_gets_the_same_answer(bundled,
+                                                                                  pair) -> None:
+    from signals.compare import compare, estimate_side
+
+    day = date(2025, 8, 8)
+    with open_store(bundled.database, read_only=True) as con:
+        cfg = bundled.model_copy(update={"workloads": measured_workloads(con, bundled)})
+        whole = load_facts(con, cfg, [day])
+        only = load_facts(con, cfg, [day], models=pair)
+    assert {m for m, scored in only.scores.items() if scored} <= set(pair)
+    assert sum(map(len, only.prices.values())) < sum(map(len, whole.prices.values())) / 10
+    compared = 0
+    for wl in cfg.workloads.values():
+        sides = [(whole.side(m, day, wl), only.side(m, day, wl)) for m in pair]
+        assert [a for a, _ in sides] == [b for _, b in sides]
+        if all(a is not None and estimate_side(wl, a) for a, _ in sides):
+            args = (cfg.capability_words(), cfg.noise_floors())
+            assert (compare(wl, sides[0][0], sides[1][0], day, *args).to_json()
+                    == compare(wl, sides[0][1], sides[1][1], day, *args).to_json())
+            compared += 1
+    assert compared
