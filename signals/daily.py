@@ -20,6 +20,7 @@ from signals.compare import (
     compare,
     estimate_side,
     percent_score,
+    side_probability,
 )
 from signals.costmodel import Metrics, Workload
 from signals.facts import (
@@ -32,6 +33,7 @@ from signals.facts import (
     effort_of,
 )
 from signals.identity import price_model
+from signals.matrix import estimate_many
 
 __all__ = ["UNDATED", "DaySignals", "FactSet", "Item", "Pending", "PriceFact", "RunCostFact",
            "ScoreFact", "day_signals", "estimates_on", "news_in_window"]
@@ -44,16 +46,24 @@ def estimates_on(facts: FactSet, workloads: Iterable[Workload],
                  day: date) -> dict[str, dict[str, Metrics]]:
     """workload -> model -> metrics, for every model that can be priced and graded on `day`
     (each on the first benchmark of the workload's list it has)."""
-    out: dict[str, dict[str, Metrics]] = {}
-    for wl in workloads:
-        per_model: dict[str, Metrics] = {}
-        for model in facts.models():
-            side = facts.side(model, day, wl)
-            metrics = estimate_side(wl, side) if side else None
-            if metrics is not None:
-                per_model[model] = metrics
-        out[wl.name] = per_model
-    return out
+    return {wl.name: _estimates(wl, {m: facts.side(m, day, wl) for m in facts.models()})
+            for wl in workloads}
+
+
+def _estimates(wl: Workload, sides: Mapping[str, Side | None], benchmark: str | None = None
+               ) -> dict[str, Metrics]:
+    """The metrics of every side that can be graded (on `benchmark` when given and scored), as
+    one computation over all of them (signals.matrix)."""
+    graded = {}
+    for model, side in sides.items():
+        p = side_probability(wl, side, benchmark) if side is not None else None
+        if p is not None:
+            graded[model] = (side, p)
+    metrics = estimate_many(wl, [s.price for s, _ in graded.values()],
+                            [s.profile for s, _ in graded.values()],
+                            [p for _, p in graded.values()],
+                            [s.observed_cost_per_solved for s, _ in graded.values()])
+    return dict(zip(graded, metrics, strict=True))
 
 
 @dataclass(frozen=True)
@@ -145,7 +155,7 @@ class Incumbents:
     def ranked(self, wl: Workload, bench: str) -> list[str]:
         key = (wl.name, bench)
         if key not in self._ranked:
-            metrics: dict[str, Metrics] = {}
+            eligible: dict[str, Side | None] = {}
             for model in self.facts.models():
                 first = self.facts.first_known(model)
                 if first is None or first > self.cutoff:
@@ -155,7 +165,8 @@ class Incumbents:
                 side = self.facts.side(model, self.before, wl)
                 if side is None or percent_score(side, bench) is None:
                     continue
-                metrics[model] = estimate_side(wl, side, bench)
+                eligible[model] = side
+            metrics = _estimates(wl, eligible, bench)
             # pick_incumbent's order: viable by cost per success, then by chance of success
             self._ranked[key] = sorted(metrics, key=lambda m: (
                 not metrics[m].viable,
