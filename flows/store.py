@@ -415,6 +415,52 @@ MIGRATIONS += [
     ),
 ]
 
+MIGRATIONS += [
+    (
+        "0013_day_selection_macros",
+        """
+        -- What a day can use (signal-model section 6), selected the way a run selects it
+        -- (flows/facts.py): per model, provider and source the price with the latest valid
+        -- day, then the latest known day, among those known and in force on the day; one
+        -- grouping pass and one join, so a day costs the same on one year or ten.
+        -- SELECT * FROM prices_on(DATE '2025-08-08')
+        CREATE OR REPLACE MACRO prices_on(day) AS TABLE
+            WITH t AS NOT MATERIALIZED (
+                SELECT *, CASE WHEN effective_from = DATE '1970-01-01'
+                               THEN coalesce(known_from, effective_from)
+                               ELSE effective_from END AS valid_from FROM prices),
+            k AS NOT MATERIALIZED (
+                SELECT *, (epoch(CAST(valid_from AS TIMESTAMP)) // 86400) * 2097152
+                          + epoch(CAST(coalesce(known_from, valid_from) AS TIMESTAMP)) // 86400
+                          AS _key FROM t),
+            best AS (
+                SELECT model, provider, source_id, max(_key) FILTER (
+                    WHERE coalesce(known_from, valid_from) <= day AND valid_from <= day
+                      AND (effective_to IS NULL OR day < effective_to)) AS _k
+                FROM k GROUP BY ALL)
+            SELECT k.* EXCLUDE (_key) FROM k JOIN best b USING (model, provider, source_id)
+            WHERE k._key = b._k
+            QUALIFY row_number() OVER (PARTITION BY model, provider, source_id
+                                       ORDER BY effective_from DESC, fetched_at DESC) = 1;
+        -- Per model and benchmark, the latest score (by `as_of`) published by the day, with
+        -- its source (of two sources with the same day, the one read later).
+        -- SELECT * FROM scores_on(DATE '2025-08-08')
+        CREATE OR REPLACE MACRO scores_on(day) AS TABLE
+            WITH s AS NOT MATERIALIZED (
+                SELECT *, greatest(as_of, coalesce(known_from, as_of)) AS published
+                FROM scores),
+            best AS (SELECT model, benchmark, max(as_of) FILTER (WHERE published <= day) AS _a
+                     FROM s GROUP BY ALL)
+            SELECT s.* FROM s JOIN best b USING (model, benchmark)
+            WHERE s.as_of = b._a AND s.published <= day
+            QUALIFY row_number() OVER (PARTITION BY model, benchmark
+                                       ORDER BY source_id DESC, known_from DESC,
+                                                fetched_at DESC) = 1;
+        """,
+    ),
+]
+
+
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> None:
     """Execute a statement to completion (DuckDB keeps a pending result open otherwise)."""
     con.execute(sql, params or []).fetchall()

@@ -200,3 +200,26 @@ def test_a_question_about_two_models_reads_only_theirs_and_gets_the_same_answer(
                     == compare(wl, sides[0][1], sides[1][1], day, *args).to_json())
             compared += 1
     assert compared
+
+
+@pytest.mark.parametrize("day", [d for d in DAYS if d.year >= 2025], ids=str)
+def test_the_analysts_macros_select_what_a_run_uses(bundled, day) -> None:
+    """`prices_on(day)` and `scores_on(day)` give, per source, the price a run would use from
+    that source, and per model and benchmark the score a run would use (tables only)."""
+    with open_store(bundled.database) as con:  # migrated
+        prices = con.execute("SELECT model, provider, source_id, input, output, "
+                             "effective_from FROM prices_on(?)", [day]).fetchall()
+        scores = con.execute("SELECT model, benchmark, value, source_id FROM scores_on(?)",
+                             [day]).fetchall()
+        whole = load_facts(con, bundled)
+    expected = set()
+    for model, facts in whole.prices.items():
+        for source in {f.source_id for f in facts}:
+            picked = whole._in_force([f for f in facts if f.source_id == source], day)
+            expected |= {(model, provider, source, f.price.input, f.price.output,
+                          f.effective_from) for provider, f in picked.items()}
+    assert set(prices) == expected and len(prices) == len(expected) > 10
+    table_scores = {(m, b, f.score.value, f.source_id)
+                    for m in whole.scores for b, f in whole.scores_on(m, day).items()
+                    if not f.claimed}
+    assert set(scores) == table_scores and len(scores) == len(table_scores) > 10
