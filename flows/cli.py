@@ -6,6 +6,7 @@ import difflib
 import json
 import re
 import signal
+import sys
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -52,6 +53,12 @@ EXIT_SOURCES_FAILED = 3
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     err.print(f"[bold red]error:[/] {rich_text(message)}", highlight=False)
     return typer.Exit(code)
+
+
+def print_json(data: object) -> None:
+    """JSON for programs: plain, indented, dates as ISO text (rich's colouring costs seconds on
+    a few hundred models and is no use in a pipe)."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
 def parse_day(value: str | None) -> date:
@@ -196,7 +203,7 @@ def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = Fals
         why = store_problem(exc, cfg.database) or f"{type(exc).__name__}: {exc}"
         raise fail(f"the run failed: {why}", EXIT_RUN_FAILED) from None
     if as_json:
-        out.print_json(json.dumps(summary.to_dict(), default=str))
+        print_json(summary.to_dict())
     else:
         out.print(sources_table(summary.sources, cross_check_ids(cfg)))
         if summary.price_checks:
@@ -310,7 +317,7 @@ def compare(
         wl, sides[0], sides[1], day, cfg.capability_words(), cfg.noise_floors(),
     ).to_json()
     if as_json:
-        out.print_json(json.dumps(result))
+        print_json(result)
         return
     table = Table("metric", rich_text(result["candidate"]), rich_text(result["baseline"]),
                   title=f"{wl.label} as of {result['as_of']}")
@@ -336,10 +343,12 @@ def costs(
     date_: DateOpt = None,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
+    limit: Annotated[int, typer.Option(
+        "--limit", "-n", min=0, help="Rows in the table (0: every model; --json has all).")] = 30,
 ) -> None:
     """Price every graded model on one workload as of a date, cheapest per success first.
 
-    Example: brief costs --workload code_assistant --date 2025-10-30
+    Example: brief costs --workload code_assistant --date 2025-10-30 --limit 10
     """
     from signals.compare import basis
     from signals.daily import estimates_on
@@ -356,16 +365,19 @@ def costs(
                      "price_known_from": quote.known_from.isoformat(),
                      "price_provider": quote.provider, "price_source": quote.fact.source_id})
     if as_json:
-        out.print_json(json.dumps({"as_of": day.isoformat(), "workload": wl.name,
-                                   "models": rows}))
+        print_json({"as_of": day.isoformat(), "workload": wl.name, "models": rows})
         return
     table = Table("model", "p", "tokens out+reasoning", "basis", "cost/success", "daily bill",
                   "viable", title=f"{wl.label} as of {day.isoformat()}")
-    for r in rows:
+    shown = rows[:limit] if limit else rows
+    for r in shown:
         table.add_row(rich_text(r["model"]), f"{r['p']:.2f}",
                       f"{r['output_tokens']:,.0f}+{r['reasoning_tokens']:,.0f}",
                       r["tokens_basis"], f"${r['cost_per_success']:.4g}",
                       f"${r['daily_bill']:,.0f}", "yes" if r["viable"] else "no")
+    if len(shown) < len(rows):
+        table.caption = (f"the cheapest {len(shown)} of {len(rows)} models: --limit 0 lists "
+                         "them all, --json gives every figure")
     out.print(table)
 
 
@@ -393,7 +405,7 @@ def show(
                    f"{day.isoformat()}`")
     edition = Edition.model_validate_json(rows[0][0]).model_copy(update={"status": rows[0][1]})
     if as_json:
-        out.print_json(json.dumps(edition.to_json()))
+        print_json(edition.to_json())
     else:
         out.print(rows[0][2], markup=False, highlight=False)
 
@@ -426,7 +438,7 @@ def names(
                "closest_known": None if resolved else _closest(model, known)}
               for name, model, resolved, sources in rows if show_all or not resolved]
     if as_json:
-        out.print_json(json.dumps(listed))
+        print_json(listed)
         return
     table = Table("name", "stored as", "sources", "closest known id" if not show_all else
                   "resolved / closest known id",

@@ -99,6 +99,12 @@ def test_costs_lists_models_cheapest_first(store: Path) -> None:
     models = json.loads(result.output)["models"]
     costs = [m["cost_per_success"] for m in models]
     assert len(models) > 5 and costs == sorted(costs)
+    table = invoke("costs", "-w", "agentic_coding", "--date", DAY, "--config", str(store),
+                   "--limit", "3")
+    assert table.exit_code == 0, table.output
+    rows = [line for line in table.output.splitlines() if line.startswith("│")]
+    assert len(rows) == 3 and rows[0].split("│")[1].strip()[:8] == models[0]["model"][:8]
+    assert f"the cheapest 3 of {len(models)} models" in " ".join(table.output.split())
 
 
 def test_bad_config_exits_2(tmp_path: Path) -> None:
