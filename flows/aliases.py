@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 import pyarrow as pa
 
-from flows.config import alias_key
+from flows.config import mapped
 from flows.validate import SPECS, row_hash
 
 
@@ -18,14 +18,6 @@ def fingerprint(aliases: Mapping[str, str] | None) -> str:
     if not aliases:
         return ""
     return hashlib.sha256(json.dumps(sorted(aliases.items())).encode()).hexdigest()[:16]
-
-
-def mapped(name: str | None, model: str | None, aliases: Mapping[str, str]) -> str | None:
-    """The model id the alias file gives this row's name (or its model id), else None."""
-    for text in (name, model):
-        if text and (target := aliases.get(alias_key(text))):
-            return target
-    return None
 
 
 def apply_aliases(kind: str, table: pa.Table, aliases: Mapping[str, str]) -> pa.Table:

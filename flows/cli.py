@@ -251,7 +251,7 @@ def ingest(config: ConfigOpt = None, refetch: RefetchOpt = False) -> None:
 
 
 def _resolve_model(name: str, known: list[str], aliases: dict[str, str]) -> str:
-    from flows.aliases import mapped
+    from flows.config import mapped
     from signals.identity import canonical_id
 
     for candidate in (name, mapped(name, None, aliases), canonical_id(name)):

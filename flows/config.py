@@ -13,6 +13,7 @@ import functools
 import ipaddress
 import re
 import tomllib
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -272,6 +273,14 @@ def alias_key(name: str) -> str:
     """How a model name is looked up in the alias file: case and spacing do not matter
     ("DeepSeek R1 Distill" and "deepseek-r1-distill" are one key)."""
     return re.sub(r"[\s_]+", "-", name.strip().lower())
+
+
+def mapped(name: str | None, model: str | None, aliases: Mapping[str, str]) -> str | None:
+    """The model id the alias file gives this row's name (or its model id), else None."""
+    for text in (name, model):
+        if text and (target := aliases.get(alias_key(text))):
+            return target
+    return None
 
 
 def _read_aliases(path: Path, required: bool, named_by: str | None = None) -> dict[str, str]:

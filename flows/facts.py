@@ -7,6 +7,7 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -17,7 +18,6 @@ from flows.safety import safe_url
 from flows.store import insert_rows, run
 from signals.compare import Comparison, Score, success_benchmark
 from signals.costmodel import Price, Profile, Workload
-from signals.daily import DaySignals
 from signals.facts import (
     CROSS_CHECK,
     PRIMARY,
@@ -29,13 +29,18 @@ from signals.facts import (
 )
 from signals.identity import price_model
 
+if TYPE_CHECKING:
+    from signals.daily import DaySignals
+
 PROFILE_FIELDS = ("verbosity", "reasoning_tokens", "ttft_s", "output_tps", "context_window")
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> list[dict]:
     """The rows of `sql` as dicts, with the named `params` it uses (DuckDB refuses others)."""
     used = {k: v for k, v in (params or {}).items() if f"${k}" in sql}
-    return con.sql(sql, params=used or None).to_arrow_table().to_pylist()
+    cur = con.execute(sql, used or None)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 def judgement(cfg: Config) -> Judgement:
@@ -226,7 +231,7 @@ def _load_claims(con: duckdb.DuckDBPyConnection, facts: FactSet,
              WHERE c.model IS NOT NULL AND c.published IS NOT NULL
                AND ($until IS NULL OR CAST(timezone('UTC', c.published) AS DATE) <= $until)
              ORDER BY c.model, c.published, c.source_id, c.claim_id"""
-    for r in con.sql(sql, params={"until": until}).to_arrow_table().to_pylist():
+    for r in _rows(con, sql, {"until": until}):
         day = r["day"]
         if r["kind"] == "score" and r["benchmark"] and r["unit"] == "percent":
             facts.add_claim(ScoreFact(r["model"], r["benchmark"], day, Score(r["value"]),
@@ -333,9 +338,8 @@ def measured_workloads(con: duckdb.DuckDBPyConnection, cfg: Config) -> dict[str,
     the trace has been ingested) replacing the written ones (signal-model.md section 1)."""
     out = dict(cfg.workloads)
     for name, trace in cfg.workload_traces.items():
-        rows = con.sql("SELECT * FROM trace_summaries WHERE source_id = $trace "
-                       "ORDER BY fetched_at DESC, row_hash LIMIT 1",
-                       params={"trace": trace}).to_arrow_table().to_pylist()
+        rows = _rows(con, "SELECT * FROM trace_summaries WHERE source_id = $trace "
+                          "ORDER BY fetched_at DESC, row_hash LIMIT 1", {"trace": trace})
         if not rows:
             continue
         t = rows[0]

@@ -20,9 +20,9 @@ import pyarrow as pa
 from flows.adapters import FORMATS
 from flows.adapters.base import Parsed
 from flows.adapters.canonical import HeaderError
-from flows.aliases import apply_aliases, fingerprint, mapped
+from flows.aliases import apply_aliases, fingerprint
 from flows.claims import entry_claims, store_claims
-from flows.config import PACKAGED_FORMATS, Source
+from flows.config import PACKAGED_FORMATS, Source, mapped
 from flows.fetch import Fetched, FetchError, Limits, Validators, fetch_path, fetch_url
 from flows.store import held_open, insert_rows, open_store, run
 from flows.validate import SPECS, check, rows_to_text_table

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 # Each migration runs once, in order, inside a transaction; its name is recorded in `_migrations`.
 # Never edit a migration that has shipped: add a new one.
@@ -468,6 +467,8 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = N
 
 def insert_rows(con: duckdb.DuckDBPyConnection, insert: str, rows: list[dict]) -> None:
     """`insert` (e.g. "INSERT INTO t BY NAME") the rows in one statement, through Arrow."""
+    import pyarrow as pa  # not needed by the read-only commands
+
     con.register("_rows", pa.Table.from_pylist(rows))
     try:
         run(con, f"{insert} SELECT * FROM _rows")
