@@ -275,12 +275,13 @@ class FactSet:
         return PriceQuote(fact.price, (fact,), "claimed") if fact else None
 
     def _quote(self, base: str, by_provider: dict[str, PriceFact], thinking: bool) -> PriceQuote:
-        own = resolve(base)
-        if own and own.provider in by_provider and not self.judgement.is_hosted_only(base):
-            f = by_provider[own.provider]
-            return PriceQuote(f.price, (f,), f.provider, 1, thinking)
-        if len(by_provider) == 1 and not self.judgement.is_hosted_only(base):
+        hosted_only = self.judgement.is_hosted_only(base)
+        if len(by_provider) == 1 and not hosted_only:  # its only price, the lab's or a host's
             f = next(iter(by_provider.values()))
+            return PriceQuote(f.price, (f,), f.provider, 1, thinking)
+        own = None if hosted_only else resolve(base)
+        if own and own.provider in by_provider:
+            f = by_provider[own.provider]
             return PriceQuote(f.price, (f,), f.provider, 1, thinking)
         facts = tuple(by_provider[p] for p in sorted(by_provider))
         return PriceQuote(median_price([f.price for f in facts]), facts,
