@@ -27,7 +27,13 @@ DEFAULT_CONFIG = PROJECT_DIR / "data" / "brief.toml"
 M = TypeVar("M", bound=BaseModel)
 
 SourceKind = Literal["feed", "prices", "scores", "run_costs", "profiles", "trace"]
-PACKAGED_FORMATS = frozenset({"genai-prices"})  # formats that carry their own data
+
+
+def _formats() -> dict[str, Any]:
+    """The source formats the adapters declare (imported when a source is checked)."""
+    from flows.adapters import REGISTRY
+
+    return REGISTRY
 
 
 class ConfigError(Exception):
@@ -52,9 +58,30 @@ class Source(BaseModel):
     # A price list read as a cross-check: compared with the primary prices, never used to price.
     role: Literal["primary", "cross-check"] = "primary"
 
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        formats = _formats()
+        if value not in formats:
+            raise ValueError(f"unknown format {value!r}; allowed: {', '.join(sorted(formats))}")
+        return value
+
+    @model_validator(mode="after")
+    def _fits_format(self) -> Source:
+        """The kind and options the format declares (flows/adapters)."""
+        fmt = _formats()[self.format]
+        if self.kind not in fmt.kinds:
+            raise ValueError(f"kind {self.kind!r} does not go with format {self.format!r}; "
+                             f"allowed: {', '.join(fmt.kinds)}")
+        unknown = sorted(set(self.options) - set(fmt.options))
+        if unknown:
+            raise ValueError(f"options.{unknown[0]}: not an option of format {self.format!r}; "
+                             f"allowed: {', '.join(fmt.options) or 'none'}")
+        return self
+
     @model_validator(mode="after")
     def _one_location(self) -> Source:
-        if self.format in PACKAGED_FORMATS:
+        if _formats()[self.format].packaged:
             if self.path is not None or self.url is not None:
                 raise ValueError(f"source {self.id!r}: format {self.format!r} reads its own "
                                  "bundled data; give no `path` or `url`")

@@ -18,11 +18,18 @@ from flows.content import (
     WorkloadLine,
 )
 from flows.names import display_name, model_label
-from flows.render import FACTOR_WORDS, VERDICT_WORDS
 from signals.compare import Comparison, Side, estimate_side, success_benchmark
 from signals.daily import REPRICING, SCORE, DaySignals, Item, Pending
 from signals.facts import FactSet, ScoreFact
 from signals.identity import price_model
+from signals.vocabulary import (
+    BILL_ONLY,
+    CHEAPER,
+    FACTORS,
+    GRADE_NOT_BILL,
+    UNLOCKS,
+    VERDICTS,
+)
 
 METHOD_NOTE = (
     "How we compute it: per workload, cost per successful task = cost per attempt / success rate, "
@@ -48,7 +55,7 @@ def _factor_fact(c: Comparison, cand: Side, base: Side) -> str:
         return (f"{cb['reasoning_tokens']:,.0f} reasoning tokens a request "
                 f"({cb['tokens_basis']}) vs {bb['reasoning_tokens']:,.0f} ({bb['tokens_basis']})")
     return (f"success rate {c.candidate_metrics.p:.0%} vs {c.baseline_metrics.p:.0%} "
-            f"({FACTOR_WORDS[factor]})")
+            f"({FACTORS[factor]})")
 
 
 def _driver_detail(c: Comparison, cand: Side, base: Side) -> str:
@@ -72,10 +79,10 @@ def _headline(label: str, kind: str, c: Comparison, workload_label: str) -> str:
             c.reads.workload_cost, ("changes", "barely moves"))
         return f"{label} {move} its price: the bill for {wl} {bill}"
     return {
-        "unlocks_workload": f"{label} unlocks {wl}",
-        "cheaper_per_task": f"{label} cuts the bill for {wl}",
-        "grade_not_bill": f"{label}: higher grade, bigger bill on {wl}",
-        "bill_only": (f"{label} {'cuts' if c.reads.workload_cost == 'down' else 'raises'} "
+        UNLOCKS: f"{label} unlocks {wl}",
+        CHEAPER: f"{label} cuts the bill for {wl}",
+        GRADE_NOT_BILL: f"{label}: higher grade, bigger bill on {wl}",
+        BILL_ONLY: (f"{label} {'cuts' if c.reads.workload_cost == 'down' else 'raises'} "
                       f"the bill for {wl}"
                       + (" at the same grade" if c.delta_score is not None else "")),
     }.get(c.verdict, f"{label} on {wl}")
@@ -278,7 +285,7 @@ def _item(cfg: Config, facts: FactSet, sig: DaySignals, item: Item, rank: int,
         headline += " (newly published score)"
     return SignalItem(
         rank=rank, kind=item.kind, model=item.model, model_label=label, headline=headline,
-        verdict=lead.verdict, verdict_words=VERDICT_WORDS[lead.verdict],
+        verdict=lead.verdict, verdict_words=VERDICTS[lead.verdict],
         strength=lead.strength, buyer_behaviour=lead.buyer_behaviour, lines=lines,
         sources=_source_links(cfg, facts, [c.candidate for c in item.lines], sig.day, benches,
                               releases.get(item.model)),

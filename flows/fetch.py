@@ -44,6 +44,8 @@ from typing import Literal
 import httpcore
 import httpx
 
+from flows.config import FetchSettings
+
 USER_AGENT = "morning-brief/0.1 (+https://example.invalid)"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
@@ -74,17 +76,21 @@ _HTTP_ERRORS = (httpx.HTTPError, httpx.InvalidURL, httpcore.ConnectionNotAvailab
                 httpcore.UnsupportedProtocol, httpcore.ProxyError)
 
 
+_DEFAULTS = FetchSettings()
+
+
 @dataclass(frozen=True)
 class Limits:
     """How long and how much one fetch may take, and how often it is retried."""
 
-    connect_timeout_s: float = 10.0
-    read_timeout_s: float = 20.0  # per socket read
-    total_timeout_s: float = 60.0  # per attempt: redirects, headers and the whole body
-    max_bytes: int = 20 * 1024 * 1024  # on the received and on the decoded bytes
-    max_redirects: int = 5
-    retries: int = 2  # for 429/502/503/504 and connection failures
-    max_retry_wait_s: float = 30.0
+    # the defaults are the configuration's `[fetch]` defaults (flows.config.FetchSettings)
+    connect_timeout_s: float = _DEFAULTS.connect_timeout_s
+    read_timeout_s: float = _DEFAULTS.read_timeout_s  # per socket read
+    total_timeout_s: float = _DEFAULTS.total_timeout_s  # per attempt: redirects, headers, body
+    max_bytes: int = _DEFAULTS.max_bytes  # on the received and on the decoded bytes
+    max_redirects: int = _DEFAULTS.max_redirects
+    retries: int = _DEFAULTS.retries  # for 429/502/503/504 and connection failures
+    max_retry_wait_s: float = _DEFAULTS.max_retry_wait_s
     # hosts, addresses or CIDR ranges that may be private (a house server); never metadata
     allow_private_hosts: tuple[str, ...] = ()
 

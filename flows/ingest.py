@@ -15,45 +15,26 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
+import genai_prices
 import pyarrow as pa
 
-from flows.adapters import FORMATS
+from flows.adapters import REGISTRY
 from flows.adapters.base import Parsed
 from flows.adapters.canonical import HeaderError
 from flows.aliases import apply_aliases, fingerprint
 from flows.claims import entry_claims, store_claims
-from flows.config import PACKAGED_FORMATS, Source, mapped
+from flows.config import Source, mapped
 from flows.fetch import Fetched, FetchError, Limits, Validators, fetch_path, fetch_url
+from flows.schema import CONFLICTS, KEYS, MEANING, MODEL_KINDS, SPECS
 from flows.store import held_open, insert_rows, open_store, run
-from flows.validate import SPECS, check, rows_to_text_table
+from flows.validate import check, rows_to_text_table
 from flows.workers import submit
 from signals.identity import is_catalogue_id, price_model, resolve
 
-# Per table: the key of one fact (its versions share it), and which of a source's rows for one
-# key is kept when they differ (the others go to rejects), unless the table is in CONFLICTS.
-KEYS: dict[str, tuple[tuple[str, ...], str]] = {
-    "prices": (("model", "provider", "effective_from"), "effective_from"),
-    "scores": (("model", "benchmark", "as_of"), "value DESC NULLS LAST"),
-    "run_costs": (("model", "benchmark", "as_of"), "solved DESC NULLS LAST"),
-    "profiles": (("model",), "context_window DESC NULLS LAST"),
-    "entries": (("entry_id",), "published DESC NULLS LAST"),
-    "trace_summaries": (("workload",), "requests DESC"),
-}
-# Tables where rows of one source for one key with different values are a conflict: none is
-# stored (see insert_facts). A price has no better or worse value to prefer.
-CONFLICTS = frozenset({"prices"})
-# The column that says what a table's value means: a new version that changes it is counted apart.
-MEANING = {"scores": "scale"}
 DEFAULT_LIMITS = Limits()
-MODEL_KINDS = ("prices", "scores", "run_costs", "profiles")
-FEED_FORMATS = ("feed", "rss", "atom", "jsonfeed")
-# What a URL of each format should serve (a clearly wrong Content-Type fails the fetch).
 # The readers' version: change it when an adapter reads the same bytes differently, so that the
 # next run reads every source again instead of skipping the unchanged ones.
 READER_VERSION = "2026-12-02.2"
-EXPECT = {"feed": "feed", "rss": "feed", "atom": "feed", "jsonfeed": "feed", "aider": "yaml",
-          "epoch": "csv", "lmarena": "csv", "azure-trace": "csv", "litellm": "json",
-          "openrouter": "json", "llm-prices": "json"}
 
 
 class SourceError(Exception):
@@ -87,7 +68,8 @@ class SourceResult:
 def fetch_source(source: Source, previous: Validators | None,
                  limits: Limits = DEFAULT_LIMITS) -> Fetched:
     """The source's bytes (or "not modified"), from its file, its URL or its package."""
-    if source.format in PACKAGED_FORMATS:
+    fmt = REGISTRY[source.format]
+    if fmt.packaged:
         from flows.adapters.genai_prices import snapshot_version
 
         version = snapshot_version().encode()
@@ -98,7 +80,8 @@ def fetch_source(source: Source, previous: Validators | None,
     try:
         if source.path is not None:
             return fetch_path(source.path, previous, limits)
-        return fetch_url(str(source.url), previous, limits, expect=EXPECT.get(source.format))
+        # a clearly wrong Content-Type for the format fails the fetch
+        return fetch_url(str(source.url), previous, limits, expect=fmt.expect)
     except FetchError as exc:
         raise SourceError(str(exc)) from None
 
@@ -106,14 +89,13 @@ def fetch_source(source: Source, previous: Validators | None,
 def parse_bytes(source: Source, data: bytes, fetched: Fetched | None = None) -> Parsed:
     """The source's items in canonical form, by its format's adapter (a feed fetched from a URL
     also gets the address it came from and its Content-Type)."""
-    parser = FORMATS.get(source.format)
-    if parser is None:
-        raise SourceError(f"unknown format {source.format!r} (known: {', '.join(sorted(FORMATS))})")
-    options = {"kind": source.kind, **source.options} if source.format == "canonical" else (
+    fmt = REGISTRY[source.format]  # the configuration names only declared formats
+    parser = fmt.parse
+    options = {"kind": source.kind, **source.options} if fmt.kind_option else (
         dict(source.options))
-    if source.as_of is not None and "as_of" in inspect.signature(parser).parameters:
+    if source.as_of is not None and fmt.takes("as_of"):
         options.setdefault("as_of", source.as_of.isoformat())  # the snapshot's day dates its rows
-    if source.format in FEED_FORMATS and fetched is not None and fetched.final_url:
+    if fmt.feed and fetched is not None and fetched.final_url:
         options.setdefault("base_url", fetched.final_url)
         options.setdefault("content_type", fetched.content_type)
     try:
@@ -374,8 +356,9 @@ def prepare(source: Source, previous: Validators | None,
 
 
 def read_with(aliases: Mapping[str, str] | None = None) -> str:
-    """How sources are read now: the readers' version and the alias file."""
-    return f"{READER_VERSION}/{fingerprint(aliases)}"
+    """How sources are read now: the readers' version, the genai-prices release (its catalogue
+    resolves model names and is a source itself) and the alias file."""
+    return f"{READER_VERSION}/genai-prices {genai_prices.__version__}/{fingerprint(aliases)}"
 
 
 def validators(db: Path, aliases: Mapping[str, str] | None = None) -> dict[str, Validators]:
@@ -392,7 +375,7 @@ def validators(db: Path, aliases: Mapping[str, str] | None = None) -> dict[str, 
 
 def _expected_size(source: Source) -> int:
     """Bytes to parse, where known (a packaged price list counts as large, a URL as medium)."""
-    if source.format in PACKAGED_FORMATS:
+    if REGISTRY[source.format].packaged:
         return 1 << 30
     try:
         return source.path.stat().st_size if source.path else 1 << 20
@@ -462,7 +445,7 @@ def store_sources(db: Path, items: list[tuple[Source, Prepared]], run_id: str,
             for sid, n in _count_by_source(tables):
                 by_id[sid].rows_read += n
                 by_id[sid].rows_by_kind[table] = by_id[sid].rows_by_kind.get(table, 0) + n
-        defines_ids = {src.id for src, _ in items if src.format in PACKAGED_FORMATS}
+        defines_ids = {src.id for src, _ in items if REGISTRY[src.format].packaged}
         run(con, "BEGIN TRANSACTION")
         try:
             for table, tables in parts.items():

@@ -22,7 +22,7 @@ from flows.facts import (
 )
 from flows.ingest import SourceResult
 from flows.render import write_edition
-from flows.store import open_store, run
+from flows.store import insert_rows, open_store, run
 from signals.daily import day_signals
 
 
@@ -149,11 +149,11 @@ def publish_draft(cfg: Config, edition: Edition, run_id: str, now: datetime) -> 
                            [edition.edition_date]).fetchall()
         if rows and rows[0][0] != "draft":
             return {k: str(v) for k, v in paths.items()}, rows[0][0]
-        run(con,
-            "INSERT OR REPLACE INTO editions VALUES (?, 'draft', ?, ?, ?, ?, ?, ?)",
-            [edition.edition_date, edition.model_dump_json(), texts["html"], texts["md"],
-             texts["txt"], run_id, now],
-        )
+        run(con, "DELETE FROM editions WHERE edition_date = ?", [edition.edition_date])
+        insert_rows(con, "INSERT INTO editions BY NAME", [{
+            "edition_date": edition.edition_date, "status": "draft",
+            "content": edition.model_dump_json(), "html": texts["html"],
+            "markdown": texts["md"], "text": texts["txt"], "run_id": run_id, "updated_at": now}])
     return {k: str(v) for k, v in paths.items()}, "draft"
 
 

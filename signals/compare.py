@@ -9,6 +9,7 @@ from datetime import date
 from itertools import combinations
 from typing import Any
 
+from signals import vocabulary
 from signals.costmodel import (
     Metrics,
     Price,
@@ -19,28 +20,32 @@ from signals.costmodel import (
     success_probability,
     unit_prices,
 )
+from signals.vocabulary import (
+    BILL_ONLY,
+    CHEAPER,
+    EXPAND,
+    GRADE_NOT_BILL,
+    HOLD,
+    NO_SIGNAL,
+    NONE,
+    ROUTE,
+    STRONG,
+    SWITCH,
+    UNLOCKS,
+    WEAK,
+)
 
 PERCENT = "percent"
 RATING = "rating"
 SCALES = (PERCENT, RATING)
 
-FACTORS = ("price", "output", "reasoning", "success")
-DRIVER_NAMES = {
-    "price": "price",
-    "output": "generated_tokens",
-    "reasoning": "reasoning_tokens",
-    "success": "retries",
-}
+FACTORS = tuple(vocabulary.FACTORS)
+DRIVER_NAMES = vocabulary.FACTOR_DRIVERS
 DEFAULT_NOISE_FLOOR = 1.0
 COST_BAND = 0.05  # cost_ratio significant when |ratio - 1| >= 5%
 CAPACITY_BAND = 0.10  # capacity read moves when decode tokens/day change by more than 10%
 UNKNOWN_CAPABILITY = "unknown capability"
 
-UNLOCKS = "unlocks_workload"
-CHEAPER = "cheaper_per_task"
-GRADE_NOT_BILL = "grade_not_bill"
-BILL_ONLY = "bill_only"
-NO_SIGNAL = "no_signal"
 
 
 @dataclass(frozen=True)
@@ -270,15 +275,15 @@ def verdict(
     significant = score_significant(delta_score, noise)
     score_up = significant and delta_score is not None and delta_score > 0
     if candidate.viable and not baseline.viable:
-        return UNLOCKS, "strong", "expand"
+        return UNLOCKS, STRONG, EXPAND
     if candidate.viable and workload_cost == "down":
-        return CHEAPER, "strong", "switch"
+        return CHEAPER, STRONG, SWITCH
     if score_up and workload_cost == "up":
         route = candidate.viable and candidate.p_ok > baseline.p_ok
-        return GRADE_NOT_BILL, "weak", "route" if route else "hold"
+        return GRADE_NOT_BILL, WEAK, ROUTE if route else HOLD
     if not significant and workload_cost in ("up", "down"):
-        return BILL_ONLY, "weak", "hold"
-    return NO_SIGNAL, "none", "hold"
+        return BILL_ONLY, WEAK, HOLD
+    return NO_SIGNAL, NONE, HOLD
 
 
 @dataclass(frozen=True)
@@ -505,10 +510,10 @@ def compare(
     workload_cost = workload_cost_read(cost_ratio)
     v, strength, buyer = verdict(m_c, m_b, workload_cost, delta, noise)
     if strict and within_noise_only(m_c, m_b, attribution, delta, noise):
-        v, strength, buyer = NO_SIGNAL, "none", "hold"
+        v, strength, buyer = NO_SIGNAL, NONE, HOLD
 
     route = None
-    if buyer == "route":  # section 7.7: only a priced pair that beats the candidate alone
+    if buyer == ROUTE:  # section 7.7: only a priced pair that beats the candidate alone
         try:
             pair = cascade(workload, baseline, candidate, bench)
         except ValueError:
@@ -518,9 +523,9 @@ def compare(
                      "cost_per_success": pair.cost_per_success, "p_ok": pair.p_ok,
                      "daily_bill": pair.daily_bill, "viable": pair.viable}
             if not (pair.viable and pair.cost_per_success < m_c.cost_per_success):
-                buyer = "hold"
+                buyer = HOLD
         else:
-            buyer = "hold"
+            buyer = HOLD
 
     be, be_side = None, None
     if candidate.tokens_basis == "assumed":
@@ -536,9 +541,9 @@ def compare(
     unknown = tuple(name for name, known in (
         ("latency", m_c.speed_known and m_b.speed_known),
         ("context window", m_c.context_known and m_b.context_known)) if not known)
-    if strength == "strong" and (_sensitive(assumed, be) or strict and (
+    if strength == STRONG and (_sensitive(assumed, be) or strict and (
             "latency" in unknown or bench is None)):
-        strength = "weak"
+        strength = WEAK
 
     reads = Reads(
         workload_cost=workload_cost,

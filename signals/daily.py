@@ -34,12 +34,13 @@ from signals.facts import (
 )
 from signals.identity import price_model
 from signals.matrix import estimate_many
+from signals.vocabulary import NO_SIGNAL, STRENGTHS
 
 __all__ = ["UNDATED", "DaySignals", "FactSet", "Item", "Pending", "PriceFact", "RunCostFact",
            "ScoreFact", "day_signals", "estimates_on", "news_in_window"]
 
 RELEASE, REPRICING, SCORE = "release", "repricing", "score"
-STRENGTH_ORDER = {"strong": 0, "weak": 1, "none": 2}
+STRENGTH_ORDER = {s: i for i, s in enumerate(STRENGTHS)}  # strongest first
 
 
 def estimates_on(facts: FactSet, workloads: Iterable[Workload],
@@ -329,12 +330,12 @@ def _items(by_item: Mapping[tuple[str, str], list[Comparison]]) -> list[Item]:
                 continue
             best = [c for c in _best_per_workload(lines) if c.comparable]
             main = [c for c in best if c.baseline_role in ("incumbent", "previous_price")]
-            if not any(c.verdict != "no_signal" for c in main):
+            if not any(c.verdict != NO_SIGNAL for c in main):
                 continue
             main.sort(key=rank_key)
             # the lead always; other lines only where they carry a signal (all are stored)
             lines = main[:1] + [c for c in main[1:] + [c for c in best if c not in main]
-                                if c.verdict != "no_signal"]
+                                if c.verdict != NO_SIGNAL]
             items.append(Item(kind, model, lines))
             taken.add(model)
     return sorted(items, key=lambda i: rank_key(i.lead))

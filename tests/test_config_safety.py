@@ -252,3 +252,22 @@ def test_paths_inside_the_folder_need_no_allowance(tmp_path: Path) -> None:
     loaded = load_config(cfg)
     assert loaded.sources[0].path == feed.resolve()
     assert loaded.database == (tmp_path / "store" / "brief.duckdb").resolve()
+
+
+@pytest.mark.parametrize(("change", "key", "allowed"), [
+    ({"format": "litelm"}, ".format: unknown format 'litelm'", "litellm"),
+    ({"format": "litellm", "kind": "scores"}, "kind 'scores' does not go with format 'litellm'",
+     "allowed: prices"),
+    ({"format": "litellm", "kind": "prices", "options": {"as_off": "2025-01-01"}},
+     "options.as_off: not an option of format 'litellm'", "allowed: as_of"),
+    ({"options": {"budget": 3}}, "options.budget: not an option of format 'feed'",
+     "allowed: base_url, content_type, budget_s"),
+], ids=["format", "kind", "option", "feed-option"])
+def test_a_wrong_format_kind_or_option_exits_2_naming_the_key_and_the_allowed(
+        tmp_path: Path, change: dict, key: str, allowed: str) -> None:
+    """The formats the adapters declare decide what a source may say, before any run."""
+    path = _config(tmp_path, sources=[{**MISTRAL, **change}])
+    result = runner.invoke(app, ["run", "--config", str(path)])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    assert "sources[0] (id 'mistral')" in said and key in said and allowed in said

@@ -57,7 +57,7 @@ def test_a_days_facts_give_the_same_edition_as_the_whole_history(bundled, day) -
 
 
 def _insert(con, table: str, rows: list[dict], run_id: str, fetched: datetime) -> None:
-    from flows.validate import SPECS
+    from flows.schema import SPECS
 
     cols = [f.name for f in SPECS[table]]
     full = [{**{c: r.get(c) for c in cols}, "row_hash": f"{r}", "source_id": r["source_id"]}

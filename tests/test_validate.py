@@ -133,7 +133,7 @@ def test_rows_that_pass_validation_always_fit_their_table(kind: str, fact_store)
     from hypothesis import strategies as st
 
     from flows.ingest import insert_facts
-    from flows.validate import SPECS
+    from flows.schema import SPECS
 
     names = [f.name for f in SPECS[kind]]
     row = st.fixed_dictionaries({n: st.sampled_from(HOSTILE) for n in names})

@@ -1,7 +1,8 @@
 """Source adapters: real-world formats -> canonical rows (see ``base.Parsed``).
 
-``FORMATS`` maps a source's ``format`` name (as written in ``data/brief.toml``) to its parse
-function, called as ``parse(data, source_id, **options)``.
+Each adapter module declares its formats (``FORMATS``); ``REGISTRY`` maps every format name (as
+written in ``data/brief.toml``) to its declaration, and ``FORMATS`` to its parse function, called
+as ``parse(data, source_id, **options)``.
 """
 
 from __future__ import annotations
@@ -21,24 +22,12 @@ from flows.adapters import (
     lmarena,
     openrouter,
 )
-from flows.adapters.base import Parsed
+from flows.adapters.base import Format, Parsed
 
-FORMATS: dict[str, Callable[..., Parsed]] = {
-    "aider": aider.parse,
-    "epoch": epoch.parse,
-    "genai-prices": genai_prices.parse,
-    "rss": feeds.parse,
-    "atom": feeds.parse,
-    "feed": feeds.parse,
-    "jsonfeed": feeds.parse,
-    "litellm": litellm.parse,
-    "openrouter": openrouter.parse,
-    "llm-prices": llm_prices.parse,
-    "lmarena": lmarena.parse,
-    "azure-trace": azure_trace.parse,
-    "canonical": canonical.parse,
-    "markdown": document.parse_markdown,
-    "html-document": document.parse_html,
-}
+MODULES = (aider, azure_trace, canonical, document, epoch, feeds, genai_prices, litellm,
+           llm_prices, lmarena, openrouter)
+REGISTRY: dict[str, Format] = {name: fmt for module in MODULES for fmt in module.FORMATS
+                               for name in fmt.names}
+FORMATS: dict[str, Callable[..., Parsed]] = {name: fmt.parse for name, fmt in REGISTRY.items()}
 
-__all__ = ["FORMATS", "Parsed"]
+__all__ = ["FORMATS", "REGISTRY", "Format", "Parsed"]

@@ -22,7 +22,7 @@ import csv
 import re
 from datetime import UTC, datetime
 
-from flows.adapters.base import Parsed
+from flows.adapters.base import Format, Parsed
 from flows.budget import excerpt
 from signals.trace import TraceRow, summarise
 
@@ -148,3 +148,6 @@ def _row(fields: list[str], index: dict[str, int], header: list[str]) -> TraceRo
                     output_tokens=counts["output_tokens"] or 0,
                     cached_tokens=counts["cached_tokens"],
                     reasoning_tokens=counts["reasoning_tokens"], latency_s=latency, ok=ok)
+
+
+FORMATS = (Format(("azure-trace",), ("trace",), parse, expect="csv"),)

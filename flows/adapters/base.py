@@ -1,6 +1,9 @@
 """The adapter contract: every source format is parsed into canonical rows plus rejects.
 
-An adapter module exposes ``parse(data: bytes, source_id: str, **options) -> Parsed``.
+An adapter module declares its formats once (``FORMATS``, a tuple of ``Format``): the names a
+configuration uses, the kinds of source each can be, how a URL of it is fetched, and its parser,
+``parse(data: bytes, source_id: str, **options) -> Parsed``, whose keyword-only parameters are
+the options a source may set. The registry and the configuration's checks are built from these.
 Rows carry raw values (strings or numbers): the loader's validator casts and checks them.
 An adapter only rejects an item it cannot map at all, and says why. A change that makes an
 adapter read the same bytes differently goes with a new ``READER_VERSION`` (``flows/ingest.py``):
@@ -9,14 +12,39 @@ stores then read every source again once, instead of skipping the unchanged ones
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flows.budget import excerpt
 
 KINDS = ("prices", "scores", "run_costs", "profiles", "entries")
+
+
+@dataclass(frozen=True)
+class Format:
+    """One source format, declared in its adapter module."""
+
+    names: tuple[str, ...]            # `format = ...` in the configuration
+    kinds: tuple[str, ...]            # the `kind` a source of this format may have
+    parse: Callable[..., Parsed]
+    expect: str | None = None         # what a URL of it serves: feed, csv, json or yaml
+    packaged: bool = False            # reads data shipped with a package: no `path` or `url`
+    feed: bool = False                # gets the address and Content-Type it was fetched with
+    kind_option: bool = False         # the source's `kind` is passed to the parser
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """The options a source may set: the parser's keyword-only parameters (but `kind`,
+        which comes from the source's own `kind`)."""
+        return tuple(name for name, p in inspect.signature(self.parse).parameters.items()
+                     if p.kind is p.KEYWORD_ONLY and not (self.kind_option and name == "kind"))
+
+    def takes(self, option: str) -> bool:
+        return option in inspect.signature(self.parse).parameters
 
 
 @dataclass

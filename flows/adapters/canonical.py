@@ -22,8 +22,8 @@ import io
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from flows.adapters.base import Parsed, _name_rank
-from flows.validate import SPECS
+from flows.adapters.base import Format, Parsed, _name_rank
+from flows.schema import SPECS
 from signals.identity import canonical_id
 
 KINDS = ("prices", "scores", "run_costs", "profiles")
@@ -170,3 +170,6 @@ def _best_named(out: Parsed, kind: str, rows: list[dict], key: tuple[str, ...]) 
             out.reject(kind, f"same {'/'.join(key)} as {kept['source_name']!r} (model id "
                        f"{row['model']}): one row per key, kept the entry named most like the "
                        "model", row)
+
+
+FORMATS = (Format(("canonical",), KINDS, parse, kind_option=True),)

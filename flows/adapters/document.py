@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from flows.adapters.base import Parsed
+from flows.adapters.base import Format, Parsed
 from flows.adapters.feeds import clean_html, html_to_text
 from flows.budget import Budget, Clock, OverBudget, check_markup, clock, excerpt, limits_for
 
@@ -101,3 +101,7 @@ def parse_html(data: bytes, source_id: str, *, title: str | None = None,
                budget_s: float | None = None) -> Parsed:
     """An HTML release page as one entry; its HTML is kept so tables can be read as tables."""
     return _parse(data, source_id, True, title, published, url, budget_s)
+
+
+FORMATS = (Format(("markdown",), ("feed",), parse_markdown),
+           Format(("html-document",), ("feed",), parse_html))

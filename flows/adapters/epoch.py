@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 
-from flows.adapters.base import Parsed, number_or_raw
+from flows.adapters.base import Format, Parsed, number_or_raw
 from flows.adapters.canonical import csv_records
 from flows.budget import excerpt
 from signals.identity import canonical_id
@@ -203,3 +203,6 @@ def _scaled(raw: str | None, factor: float):
     if _is_number(value) and math.isfinite(value):
         return round(value * factor, 9)  # 0.581 * 100 -> 58.1, not 58.099999999999994
     return value
+
+
+FORMATS = (Format(("epoch",), ("scores",), parse, expect="csv"),)

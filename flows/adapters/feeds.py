@@ -43,7 +43,7 @@ import feedparser
 import feedparser.urls
 import nh3
 
-from flows.adapters.base import Parsed
+from flows.adapters.base import Format, Parsed
 from flows.budget import (
     DEFAULT,
     Budget,
@@ -310,3 +310,7 @@ def _json_author(obj: dict) -> str | None:
                                      else [])
     names = [a["name"] for a in authors if isinstance(a, dict) and a.get("name")]
     return ", ".join(names) or None
+
+
+FORMATS = (Format(("feed", "rss", "atom", "jsonfeed"), ("feed",), parse, expect="feed",
+                  feed=True),)

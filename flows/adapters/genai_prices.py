@@ -40,7 +40,7 @@ from typing import Any
 import genai_prices
 from genai_prices import types
 
-from flows.adapters.base import Parsed
+from flows.adapters.base import Format, Parsed
 
 UNDATED = "1970-01-01"
 _FIELDS = {
@@ -206,3 +206,6 @@ def _start(constraint: Any) -> str:
     if isinstance(constraint, types.StartDateConstraint):
         return constraint.start_date.isoformat()
     return "always" if constraint is None else repr(constraint)
+
+
+FORMATS = (Format(("genai-prices",), ("prices",), parse, packaged=True),)

@@ -37,7 +37,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flows.adapters.base import Parsed, load_json, number_or_raw, one_per_key
+from flows.adapters.base import Format, Parsed, load_json, number_or_raw, one_per_key
 from flows.budget import excerpt
 from signals.identity import canonical_id
 
@@ -163,3 +163,6 @@ def _tier(entry: dict, tiers: list[dict]) -> tuple[int | None, dict[str, Any]]:
             if above:
                 return int(start), above
     return None, {}
+
+
+FORMATS = (Format(("litellm",), ("prices",), parse, expect="json"),)

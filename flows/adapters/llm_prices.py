@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flows.adapters.base import Parsed, load_json, number_or_raw, one_per_key
+from flows.adapters.base import Format, Parsed, load_json, number_or_raw, one_per_key
 from flows.budget import excerpt
 from signals.identity import canonical_id
 
@@ -132,3 +132,6 @@ def _row(model: dict, entry: dict, vendor: Any, tier_models: list[dict],
 
 def _as_dict(entry: Any) -> dict:
     return entry if isinstance(entry, dict) else {"entry": entry}
+
+
+FORMATS = (Format(("llm-prices",), ("prices",), parse, expect="json"),)

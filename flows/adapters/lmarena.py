@@ -29,7 +29,7 @@ import csv
 import io
 import re
 
-from flows.adapters.base import Parsed, number_or_raw, one_per_key
+from flows.adapters.base import Format, Parsed, number_or_raw, one_per_key
 from flows.budget import excerpt
 from signals.identity import canonical_id
 
@@ -111,3 +111,6 @@ def stderr_from_ci(ci: str | None) -> float | None:
 
 def _pick(columns: dict[str, str], names: tuple[str, ...]) -> str | None:
     return next((columns[n] for n in names if n in columns), None)
+
+
+FORMATS = (Format(("lmarena",), ("scores",), parse, expect="csv"),)

@@ -27,7 +27,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flows.adapters.base import Parsed, load_json, number_or_raw, one_per_key
+from flows.adapters.base import Format, Parsed, load_json, number_or_raw, one_per_key
 from flows.adapters.litellm import per_million
 from flows.budget import excerpt
 from signals.identity import canonical_id
@@ -132,3 +132,6 @@ def _date(unix: Any) -> str | None:
         except (OverflowError, OSError, ValueError):
             return None
     return None
+
+
+FORMATS = (Format(("openrouter",), ("prices",), parse, expect="json"),)
