@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from matplotlib import rc_context
 from matplotlib.axes import Axes
@@ -42,7 +43,7 @@ def frontier(points: list[ChartPoint]) -> list[tuple[float, float]]:
 
 def draw_chart(chart: Chart, path: Path) -> None:
     """Draw ``chart`` to ``path`` as a 600 x 360 PNG: the same chart gives the same bytes."""
-    with rc_context(STYLE):  # restored on exit: no global matplotlib state leaks
+    with rc_context(STYLE):  # type: ignore[arg-type]  # matplotlib types keys as literals  # restored on exit: no global matplotlib state leaks
         fig = _figure(chart)
         fig.savefig(Path(path), format="png", dpi=DPI, metadata={"Software": None})
 
@@ -144,7 +145,7 @@ def _separate(fig: Figure, ax: Axes, labels: list[Annotation]) -> None:
     """Move labels that would overlap apart, vertically, in order (an earlier label keeps its
     place); a label moved away from its point gets a thin line back to it."""
     fig.canvas.draw()  # positions are known once the axes' limits are
-    renderer = fig.canvas.get_renderer()
+    renderer = cast(FigureCanvasAgg, fig.canvas).get_renderer()
     frame = ax.get_window_extent(renderer)
     to_points = 72.0 / fig.dpi
     placed: list[Bbox] = []

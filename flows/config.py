@@ -380,7 +380,7 @@ _CACHE: dict[Path, tuple[tuple, Config]] = {}
 
 def _stamp(cfg: Config) -> tuple:
     """When and how big the configuration's files are: a change to any reloads it."""
-    out = []
+    out: list[tuple[int, int] | None] = []
     for path in (cfg.path, cfg.workloads_file, cfg.capabilities_file, cfg.aliases_file):
         try:
             st = path.stat()

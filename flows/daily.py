@@ -72,7 +72,7 @@ def ingest_all(cfg: Config, run_id: str, now: datetime, refetch: bool = False
     prepared = {src.id: prepare_task.with_options(task_run_name=f"fetch-{src.id}")(
         str(cfg.path), src.id, futures[src.id]) for src in cfg.sources}
     # quote(): Prefect must not walk through every parsed row looking for futures
-    return store_task(str(cfg.path), run_id, now, quote(prepared))
+    return store_task(str(cfg.path), run_id, now, quote(prepared))  # type: ignore[call-overload]
 
 
 @task(name="signals", cache_policy=NO_CACHE)

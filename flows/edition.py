@@ -19,6 +19,7 @@ from flows.content import (
 )
 from flows.names import display_name, model_label
 from signals.compare import Comparison, Side, estimate_side, success_benchmark
+from signals.costmodel import Metrics
 from signals.daily import REPRICING, SCORE, DaySignals, Item, Pending
 from signals.facts import FactSet, ScoreFact
 from signals.identity import price_model
@@ -97,8 +98,8 @@ def _line(cfg: Config, facts: FactSet, c: Comparison, day: date, window_start: d
     if cand is None or base is None:
         raise ValueError(f"{c.candidate} or {c.baseline} has no price on {day}")
     bench = c.benchmark or success_benchmark(wl, cand)
-    cand_score = cand.scores[bench].value if bench in cand.scores else None
-    base_score = base.scores[bench].value if bench in base.scores else None
+    cand_score = cand.scores[bench].value if bench and bench in cand.scores else None
+    base_score = base.scores[bench].value if bench and bench in base.scores else None
     quote = facts.price_on(c.candidate, day)
     base_quote = facts.price_on(c.baseline, window_start if old_price else day)
     basis = None
@@ -151,11 +152,11 @@ def _source_links(cfg: Config, facts: FactSet, models: Iterable[str], day: date,
                 break
     quote = facts.price_on(models[0], day) if models else None
     if quote is not None:
-        f = quote.fact
-        label = cfg.source(f.source_id).title if f.source_id in {
-            s.id for s in cfg.sources} else f.source_id
+        priced = quote.fact
+        label = cfg.source(priced.source_id).title if priced.source_id in {
+            s.id for s in cfg.sources} else priced.source_id
         what = "price" if quote.hosts == 1 else f"prices of {quote.hosts} hosts (median)"
-        links.append(Link(label=f"{label}: {what}", url=f.evidence_url,
+        links.append(Link(label=f"{label}: {what}", url=priced.evidence_url,
                           date=quote.known_from))
     unique: dict[tuple, Link] = {}
     for link in links:
@@ -187,9 +188,11 @@ def _chart(cfg: Config, facts: FactSet, sig: DaySignals, lead: Comparison,
         side = facts.side(model, sig.day, wl)
         if side is None or bench not in side.scores or side.scores[bench].scale != "percent":
             continue
-        m = sig.estimates[wl.name][model]
+        m: Metrics | None = sig.estimates[wl.name][model]
         if success_benchmark(wl, side) != bench:
             m = estimate_side(wl, side, bench)
+        if m is None:
+            continue
         role = ("candidate" if model in shown
                 else "incumbent" if model == lead.baseline else "other")
         points.append(ChartPoint(model_label=model_label(model), score=side.scores[bench].value,

@@ -513,7 +513,7 @@ class _DeadlineTransport(httpx.BaseTransport):
             url=httpcore.URL(scheme=request.url.raw_scheme, host=request.url.raw_host,
                              port=request.url.port, target=request.url.raw_path),
             headers=request.headers.raw,
-            content=request.stream,  # type: ignore[arg-type]
+            content=request.stream,
             extensions=request.extensions,
         )
         core_response = self._pool.handle_request(core_request)

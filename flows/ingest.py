@@ -13,6 +13,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 import genai_prices
@@ -74,7 +75,8 @@ def fetch_source(source: Source, previous: Validators | None,
 
         version = snapshot_version().encode()
         digest = hashlib.sha256(version).hexdigest()
-        status = "not_modified" if previous and previous.content_hash == digest else "fetched"
+        status: Literal["fetched", "not_modified"] = (
+            "not_modified" if previous and previous.content_hash == digest else "fetched")
         return Fetched(status, b"" if status == "not_modified" else version,
                        Validators(content_hash=digest), None, None, None, 0.0)
     try:
@@ -421,8 +423,8 @@ def store_sources(db: Path, items: list[tuple[Source, Prepared]], run_id: str,
         texts: dict[str, list[pa.Table]] = {}  # kind -> every source's text table: one check
         for (src, prep), result in zip(items, results, strict=True):
             try:
-                if prep.error is not None:
-                    raise SourceError(prep.error)
+                if prep.error is not None or prep.fetched is None:
+                    raise SourceError(prep.error or "not read")
                 result.fetch_status = prep.fetched.status
                 if prep.fetched.status != "fetched":
                     continue
@@ -469,12 +471,12 @@ def store_sources(db: Path, items: list[tuple[Source, Prepared]], run_id: str,
                           ) if stored.num_rows else set()
             store_claims(con, claims, entries, run_id, now)
             store_rejects(con, rejects, run_id, now)
-            for r in rejects:
-                by_id[r["source_id"]].rejected += 1
+            for reject in rejects:
+                by_id[reject["source_id"]].rejected += 1
             state = [{"source_id": src.id, **asdict(prep.fetched.validators), "last_ok_at": now,
                       "read_with": read_with(aliases)}
                      for (src, prep), r in zip(items, results, strict=True)
-                     if r.ok and r.fetch_status == "fetched"]
+                     if r.ok and r.fetch_status == "fetched" and prep.fetched is not None]
             if state:
                 insert_rows(con, "INSERT OR REPLACE INTO source_state BY NAME", state)
             elapsed = time.perf_counter() - started

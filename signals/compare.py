@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import combinations
-from typing import Any
+from typing import Any, cast
 
 from signals import vocabulary
 from signals.costmodel import (
@@ -294,7 +294,7 @@ class Reads:
     capacity: str
     serving_volume: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "workload_cost": self.workload_cost,
             "capacity": self.capacity,
@@ -344,11 +344,11 @@ class Comparison:
         """``|cost_ratio - 1| >= 0.05``."""
         return abs(self.cost_ratio - 1.0) >= COST_BAND
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The section-5 object, keys in the spec's order, then the section-7 fields. A quantity
         with no finite value (the cost ratio against a baseline that costs nothing) is null:
         strict JSON has no Infinity."""
-        return _finite({
+        return cast(dict[str, Any], _finite({
             "as_of": self.as_of.isoformat(),
             "workload": self.workload,
             "candidate": self.candidate,
@@ -372,7 +372,7 @@ class Comparison:
             "break_even_side": self.break_even_side,
             "baseline_role": self.baseline_role,
             "route": dict(self.route) if self.route is not None else None,
-        })
+        }))
 
 
 def _finite(value: Any) -> Any:

@@ -55,10 +55,10 @@ def _estimates(wl: Workload, sides: Mapping[str, Side | None], benchmark: str | 
                ) -> dict[str, Metrics]:
     """The metrics of every side that can be graded (on `benchmark` when given and scored), as
     one computation over all of them (signals.matrix)."""
-    graded = {}
+    graded: dict[str, tuple[Side, float]] = {}
     for model, side in sides.items():
         p = side_probability(wl, side, benchmark) if side is not None else None
-        if p is not None:
+        if side is not None and p is not None:
             graded[model] = (side, p)
     metrics = estimate_many(wl, [s.price for s, _ in graded.values()],
                             [s.profile for s, _ in graded.values()],
@@ -294,7 +294,7 @@ def day_signals(facts: FactSet, workloads: Mapping[str, Workload], day: date, wi
                       estimates_on(facts, wls, day), items)
 
 
-def rank_key(c: Comparison) -> tuple:
+def rank_key(c: Comparison) -> tuple[int, float, str, str]:
     """Stronger first, then the larger change in daily bill, then names for stability."""
     bill = c.candidate_metrics.daily_bill - c.baseline_metrics.daily_bill
     return (STRENGTH_ORDER[c.strength], -abs(bill) if math.isfinite(bill) else 0.0,
@@ -309,7 +309,7 @@ def _best_per_workload(lines: list[Comparison]) -> list[Comparison]:
         by_wl[c.workload].append(c)
     out = []
     for group in by_wl.values():
-        def quality(c: Comparison) -> tuple:
+        def quality(c: Comparison) -> tuple[bool, float, str]:
             m = c.candidate_metrics
             return (not m.viable, m.cost_per_success if m.viable else -m.p_ok, c.candidate)
         best = min(group, key=quality).candidate

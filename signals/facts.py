@@ -13,13 +13,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from signals.asof import latest_as_of
 from signals.compare import Score, Side
 from signals.costmodel import Price, Profile, Workload, run_cost_per_solved
 from signals.identity import price_model, resolve
 
+T = TypeVar("T")
 UNDATED = date(1970, 1, 1)  # a price the source gave no date for: it holds from `known_from`
 PRIMARY = "primary"
 CROSS_CHECK = "cross-check"
@@ -182,7 +183,7 @@ class FactSet:
     run_costs: dict[str, list[RunCostFact]] = field(default_factory=lambda: defaultdict(list))
     profiles: dict[str, Profile] = field(default_factory=dict)
     token_profiles: set[str] = field(default_factory=set)  # models with house token figures
-    claims: dict[type, dict[str, list]] = field(default_factory=lambda: {
+    claims: dict[type, dict[str, list[Any]]] = field(default_factory=lambda: {
         PriceFact: defaultdict(list), ScoreFact: defaultdict(list)})
     judgement: Judgement = field(default_factory=Judgement)
     # Set when only some days' facts are loaded: over the whole history, the first day each
@@ -190,23 +191,24 @@ class FactSet:
     # the newest score's day.
     first_days: tuple[dict[str, date], dict[str, date]] | None = None
     newest_score: date | None = None
-    _medians: dict = field(default_factory=dict, repr=False)
-    _first: dict = field(default_factory=dict, repr=False)  # model -> first_known, once read
+    _medians: dict[tuple[str, date], float | None] = field(default_factory=dict, repr=False)
+    _first: dict[str, date | None] = field(default_factory=dict, repr=False)  # first_known
     # answers worked out once: a day's estimates, incumbents, comparisons and chart ask the
     # same questions (cleared whenever a fact is added)
-    _memo: dict = field(default_factory=dict, repr=False)
+    _memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
 
     def _changed(self) -> None:
         for memo in (self._medians, self._first, self._memo):
             memo.clear()
 
-    def _once(self, key: tuple, work: Callable[[], Any]) -> Any:
+    def _once(self, key: tuple[Any, ...], work: Callable[[], T]) -> T:
         if key not in self._memo:
             self._memo[key] = work()
-        return self._memo[key]
+        return cast(T, self._memo[key])
 
     def add(self, fact: PriceFact | ScoreFact | RunCostFact) -> None:
-        target = {PriceFact: self.prices, ScoreFact: self.scores, RunCostFact: self.run_costs}
+        target: dict[type, dict[str, list[Any]]] = {
+            PriceFact: self.prices, ScoreFact: self.scores, RunCostFact: self.run_costs}
         target[type(fact)][fact.model].append(fact)
         self._changed()
 

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from genai_prices import data_snapshot
+from genai_prices import data_snapshot, types
 
 from signals.text import strip_invisible
 
@@ -118,7 +118,7 @@ def _spellings(clause: object) -> tuple[set[str], set[str]]:
     return exact, stems
 
 
-def _names_the_model(name: str, info: object) -> bool:
+def _names_the_model(name: str, info: types.ModelInfo) -> bool:
     """Whether `name` (lowercased, no prefix, no effort) is the matched model itself or a
     snapshot of it, rather than another model its prefix rule happens to cover."""
     exact, stems = _spellings(info.match)
@@ -130,7 +130,8 @@ def _names_the_model(name: str, info: object) -> bool:
                for stem in exact | stems if stem)
 
 
-def _lookup(ref: str, provider_id: str | None):
+def _lookup(ref: str, provider_id: str | None
+            ) -> tuple[types.Provider, types.ModelInfo] | None:
     try:
         found = data_snapshot.get_snapshot().find_provider_model(ref, None, provider_id, None)
     except LookupError:
@@ -138,7 +139,7 @@ def _lookup(ref: str, provider_id: str | None):
     return found if _names_the_model(ref, found[1]) else None
 
 
-def _match(base: str):
+def _match(base: str) -> tuple[types.Provider, types.ModelInfo] | None:
     """(provider, model) from genai-prices for a lowercased name without effort, or None."""
     bare, hints = _strip_prefixes(base)
     if found := _lookup(bare, None):  # first-party match on the bare name

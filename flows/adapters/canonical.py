@@ -113,7 +113,7 @@ def parse(data: bytes, source_id: str, *, kind: str) -> Parsed:
     records = csv_records(data.decode("utf-8-sig", errors="replace"))
     if records and records[0].fields is None:
         raise HeaderError(f"header cannot be read: {records[0].problem}")
-    header = [h.strip() for h in (records[0].fields if records else [])]
+    header = [h.strip() for h in ((records[0].fields or []) if records else [])]
     required = [f.name for f in SPECS[kind] if f.required]
     missing = [c for c in required if c not in header]
     if missing:
@@ -124,7 +124,7 @@ def parse(data: bytes, source_id: str, *, kind: str) -> Parsed:
     for record in records[1:]:
         line, values = record.line, record.fields
         if values is None:
-            out.reject(kind, record.problem, record.excerpt)
+            out.reject(kind, record.problem or "", record.excerpt)
             continue
         if not any(v.strip() for v in values):
             continue
@@ -132,7 +132,7 @@ def parse(data: bytes, source_id: str, *, kind: str) -> Parsed:
             out.reject(kind, f"line {line}: expected {len(header)} fields, found {len(values)}",
                        ",".join(values))
             continue
-        row = dict(zip(header, values, strict=True))
+        row: dict[str, str | None] = dict(zip(header, values, strict=True))
         name = (row.get("model") or "").strip()
         row["source_name"] = row.get("source_name") or name or None
         row["model"] = canonical_id(name) if name else None

@@ -83,7 +83,7 @@ def parse(
     rows = []
     for record in records[1:]:
         if record.fields is None:
-            out.reject("scores", record.problem, record.excerpt)
+            out.reject("scores", record.problem or "", record.excerpt)
         elif record.fields:  # a blank line is no row (as csv.DictReader reads it)
             rows.append(_as_dict(header, record.fields))
     if scale is not None:
@@ -96,38 +96,38 @@ def parse(
     err_column = stderr_column or ("stderr" if "stderr" in header else None)
     version_column = next((c for c in header if "version" in c.lower() and c != "Model version"),
                           None)
-    for record in rows:
-        name = (record.get("Model version") or record.get("Name") or "").strip()
+    for row in rows:
+        name = (row.get("Model version") or row.get("Name") or "").strip()
         if not name:
-            out.reject("scores", "row names no model (empty 'Model version' and 'Name')", record)
+            out.reject("scores", "row names no model (empty 'Model version' and 'Name')", row)
             continue
-        as_of = _as_of(record)
+        as_of = _as_of(row)
         if as_of is None:
             out.reject("scores", "row has no date (neither 'Started at' nor 'Release date')",
-                       record)
+                       row)
             continue
-        value = _number(record.get(column))
+        value = _number(row.get(column))
         if _is_number(value) and not math.isfinite(value):
-            out.reject("scores", f"score {_short(record.get(column))} is not a finite number; the "
-                       f"table is read as {label}", record)
+            out.reject("scores", f"score {_short(row.get(column))} is not a finite number; the "
+                       f"table is read as {label}", row)
             continue
         if _is_number(value) and not low <= value <= high:
-            out.reject("scores", f"score {_short(record.get(column))} contradicts the table's "
-                       f"scale, {label}", record)
+            out.reject("scores", f"score {_short(row.get(column))} contradicts the table's "
+                       f"scale, {label}", row)
             continue
-        started = (record.get("Started at") or "").strip()[:10] or None
+        started = (row.get("Started at") or "").strip()[:10] or None
         out.add("scores", {
             "model": canonical_id(name),
             "benchmark": benchmark,
             "as_of": as_of,
             "known_from": started,
-            "value": _scaled(record.get(column), factor),
+            "value": _scaled(row.get(column), factor),
             "scale": scale_name,
-            "stderr": _scaled(record.get(err_column), factor) if err_column else None,
-            "version": (record.get(version_column) or None) if version_column else None,
+            "stderr": _scaled(row.get(err_column), factor) if err_column else None,
+            "version": (row.get(version_column) or None) if version_column else None,
             "source_name": name,
-            "evidence_url": next((record[c].strip() for c in _LINK_COLUMNS
-                                  if (record.get(c) or "").strip()), None),
+            "evidence_url": next((row[c].strip() for c in _LINK_COLUMNS
+                                  if (row.get(c) or "").strip()), None),
         })
     return out
 

@@ -31,6 +31,14 @@ UNDATED = "1970-01-01"
 _TIER_ID = re.compile(r"^(?P<base>.+)-(?P<k>\d+)k$")
 
 
+def _tier_part(tier_id: str, part: str) -> str:
+    """A part of a tier entry's id (the entries were chosen because their ids match)."""
+    match = _TIER_ID.match(tier_id)
+    if match is None:
+        raise ValueError(f"not a tier id: {tier_id!r}")
+    return match[part]
+
+
 def parse(data: bytes, source_id: str) -> Parsed:
     """Parse one llm-prices vendor file into dated price rows."""
     out = Parsed()
@@ -50,7 +58,7 @@ def parse(data: bytes, source_id: str) -> Parsed:
     for model in models:
         if model["id"] in tiers:
             continue
-        tier_models = [t for t in tiers.values() if _TIER_ID.match(t["id"])["base"] == model["id"]]
+        tier_models = [t for t in tiers.values() if _tier_part(t["id"], "base") == model["id"]]
         for entry in model["price_history"]:
             if not isinstance(entry, dict):
                 out.reject("prices", f"{model['id']}: price history entry is not an object",
@@ -114,12 +122,12 @@ def _row(model: dict, entry: dict, vendor: Any, tier_models: list[dict],
         "reasoning": None, "request": None,
         "tier_threshold_tokens": None, "input_above": None, "output_above": None,
     }
-    for tier in sorted(tier_models, key=lambda t: _TIER_ID.match(t["id"])["k"].zfill(9)):
+    for tier in sorted(tier_models, key=lambda t: _tier_part(t["id"], "k").zfill(9)):
         hit = next((i for i, e in enumerate(tier["price_history"])
                     if _covers(e, str(start) if start else None)), None)
         if hit is not None:  # the lowest threshold with a price for this period
             tier_entry = tier["price_history"][hit]
-            row["tier_threshold_tokens"] = int(_TIER_ID.match(tier["id"])["k"]) * 1000
+            row["tier_threshold_tokens"] = int(_tier_part(tier["id"], "k")) * 1000
             row["input_above"] = number_or_raw(tier_entry.get("input"))
             row["output_above"] = number_or_raw(tier_entry.get("output"))
             used.add((tier["id"], hit))
