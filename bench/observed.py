@@ -35,13 +35,17 @@ def main() -> None:
         modelled = f"{c.modelled:9.4f}" if c.modelled is not None else "not priced"
         ratio = f"{c.ratio:6.2f}" if c.ratio is not None else "     -"
         later = f" (priced as on {c.priced_later})" if c.priced_later else ""
-        print(f"{c.model:42} {c.as_of.isoformat():10} {c.observed:9.4f} {modelled:>9} {ratio} "
-              f"{c.tokens_basis or '-'}{later}")
+        print(
+            f"{c.model:42} {c.as_of.isoformat():10} {c.observed:9.4f} {modelled:>9} {ratio} "
+            f"{c.tokens_basis or '-'}{later}"
+        )
     within, priced, total = share_within_2x(checks)
     later = sum(1 for c in checks if c.priced_later)
-    print(f"\nwithin 2x: {within} of {total} runs that publish their cost "
-          f"({within / max(total, 1):.0%}); {later} priced at the first price known after the "
-          f"run, {total - priced} never priced")
+    print(
+        f"\nwithin 2x: {within} of {total} runs that publish their cost "
+        f"({within / max(total, 1):.0%}); {later} priced at the first price known after the "
+        f"run, {total - priced} never priced"
+    )
 
 
 if __name__ == "__main__":

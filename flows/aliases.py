@@ -26,8 +26,11 @@ def apply_aliases(kind: str, table: pa.Table, aliases: Mapping[str, str]) -> pa.
     their version hash again, as if the source had written the id."""
     if not aliases or "model" not in table.column_names:
         return table
-    names = (table.column("source_name").to_pylist() if "source_name" in table.column_names
-             else [None] * table.num_rows)
+    names = (
+        table.column("source_name").to_pylist()
+        if "source_name" in table.column_names
+        else [None] * table.num_rows
+    )
     models = table.column("model").to_pylist()
     targets = [mapped(n, m, aliases) for n, m in zip(names, models, strict=True)]
     if not any(t and t != m for t, m in zip(targets, models, strict=True)):
@@ -39,7 +42,9 @@ def apply_aliases(kind: str, table: pa.Table, aliases: Mapping[str, str]) -> pa.
         if target and target != models[i]:
             models[i] = target
             hashes[i] = row_hash(kind, {**{c: rows[i].get(c) for c in spec}, "model": target})
-    table = table.set_column(table.schema.get_field_index("model"), "model",
-                             pa.array(models, pa.string()))
-    return table.set_column(table.schema.get_field_index("row_hash"), "row_hash",
-                            pa.array(hashes, pa.string()))
+    table = table.set_column(
+        table.schema.get_field_index("model"), "model", pa.array(models, pa.string())
+    )
+    return table.set_column(
+        table.schema.get_field_index("row_hash"), "row_hash", pa.array(hashes, pa.string())
+    )

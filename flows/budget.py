@@ -32,18 +32,86 @@ from typing import Any
 
 # HTML elements that are never open (void) or whose start closes the previous one of their kind
 # (optional end tags): they add no nesting, whatever is written.
-_FLAT = frozenset((
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-    "source", "track", "wbr", "keygen", "basefont", "bgsound", "frame", "image", "isindex",
-    "spacer", "nextid",
-    "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "rb", "rt", "rtc", "rp",
-    "thead", "tbody", "tfoot", "colgroup", "caption", "html", "head", "body",
-))
+_FLAT = frozenset(
+    (
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+        "keygen",
+        "basefont",
+        "bgsound",
+        "frame",
+        "image",
+        "isindex",
+        "spacer",
+        "nextid",
+        "p",
+        "li",
+        "dt",
+        "dd",
+        "tr",
+        "td",
+        "th",
+        "option",
+        "optgroup",
+        "rb",
+        "rt",
+        "rtc",
+        "rp",
+        "thead",
+        "tbody",
+        "tfoot",
+        "colgroup",
+        "caption",
+        "html",
+        "head",
+        "body",
+    )
+)
 # Elements whose content is raw text: tags inside do not nest.
-_RAW_TEXT = frozenset(("script", "style", "textarea", "title", "xmp", "iframe", "noembed",
-                       "noframes", "plaintext", "noscript"))
-_FORMATTING = frozenset(("a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small",
-                         "strike", "strong", "tt", "u"))
+_RAW_TEXT = frozenset(
+    (
+        "script",
+        "style",
+        "textarea",
+        "title",
+        "xmp",
+        "iframe",
+        "noembed",
+        "noframes",
+        "plaintext",
+        "noscript",
+    )
+)
+_FORMATTING = frozenset(
+    (
+        "a",
+        "b",
+        "big",
+        "code",
+        "em",
+        "font",
+        "i",
+        "nobr",
+        "s",
+        "small",
+        "strike",
+        "strong",
+        "tt",
+        "u",
+    )
+)
 _HTML_TOKEN = re.compile(r"<(?:(/?)([A-Za-z][A-Za-z0-9:_.-]*)(?=[\s/>])|!--|!|\?)")
 
 
@@ -72,10 +140,15 @@ def limits_for(seconds: float | None = None, base: Budget = DEFAULT) -> Budget:
     when given; refuses a budget that is not a positive number."""
     if seconds is None:
         return base
-    if (isinstance(seconds, bool) or not isinstance(seconds, int | float)
-            or not 0 < seconds <= MAX_SECONDS):
-        raise ValueError(f"budget_s must be a number of seconds above 0 and at most "
-                         f"{MAX_SECONDS:g}, not {seconds!r}")
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not 0 < seconds <= MAX_SECONDS
+    ):
+        raise ValueError(
+            f"budget_s must be a number of seconds above 0 and at most "
+            f"{MAX_SECONDS:g}, not {seconds!r}"
+        )
     return replace(base, seconds=float(seconds))
 
 
@@ -94,8 +167,9 @@ def excerpt(value: Any, chars: int = EXCERPT_CHARS) -> str:
 # Deterministic limits
 
 
-def check_markup(text: str | None, limits: Budget = DEFAULT, what: str = "HTML", *,
-                 html: bool = True) -> None:
+def check_markup(
+    text: str | None, limits: Budget = DEFAULT, what: str = "HTML", *, html: bool = True
+) -> None:
     """Raise OverBudget when `text` holds more than ``max_tags`` tags or is longer than
     ``max_chars`` and, when an HTML parser reads it (`html`), when it nests elements deeper than
     ``max_depth`` or leaves more than ``max_unended`` tags or comments unended (Markdown and
@@ -112,8 +186,9 @@ def check_markup(text: str | None, limits: Budget = DEFAULT, what: str = "HTML",
     if "<" in text:
         _scan_html(text, limits, what, html)
         if html and _unended(text) > limits.max_unended:
-            raise OverBudget(f"{what} leaves more than {limits.max_unended:,} tags or comments "
-                             "unended")
+            raise OverBudget(
+                f"{what} leaves more than {limits.max_unended:,} tags or comments unended"
+            )
     if len(text) > limits.max_chars:
         raise OverBudget(f"{what} longer than {limits.max_chars:,} characters")
 
@@ -142,8 +217,11 @@ def _scan_html(text: str, limits: Budget, what: str, nesting: bool) -> None:
     while (m := search(text, pos)) is not None:
         name = m.group(2)
         if name is None:  # comment, <!doctype ...>, <![CDATA[ ... ]]> or <? ... >
-            closer = "-->" if m.group(0) == "<!--" else (
-                "]]>" if text.startswith("<![CDATA[", m.start()) else ">")
+            closer = (
+                "-->"
+                if m.group(0) == "<!--"
+                else ("]]>" if text.startswith("<![CDATA[", m.start()) else ">")
+            )
             end = text.find(closer, m.end())
             if end < 0:
                 return  # the rest is one unfinished comment or declaration
@@ -217,8 +295,13 @@ def _xml_tokens(data: bytes, pos: int) -> Iterator[tuple[bool, bytes, bool, int,
         if end < 0:
             return
         pos = end + 1
-        yield (bool(m.group(1)), name.rsplit(b":", 1)[-1].lower(), data[end - 1] == 47,
-               m.start(), pos)
+        yield (
+            bool(m.group(1)),
+            name.rsplit(b":", 1)[-1].lower(),
+            data[end - 1] == 47,
+            m.start(),
+            pos,
+        )
 
 
 def xml_hotspots(data: bytes, limits: Budget = DEFAULT) -> list[Hotspot]:
@@ -243,15 +326,25 @@ def xml_hotspots(data: bytes, limits: Budget = DEFAULT) -> list[Hotspot]:
             if name in _ENTRY_NAMES and not closed:
                 entry_depth, entry_start, elements = depth, start, 0
             elif depth >= limits.max_depth:
-                return [Hotspot(0, len(data), "the feed's XML nests elements deeper than "
-                                f"{limits.max_depth:,} outside any item or entry", whole=True)]
+                return [
+                    Hotspot(
+                        0,
+                        len(data),
+                        "the feed's XML nests elements deeper than "
+                        f"{limits.max_depth:,} outside any item or entry",
+                        whole=True,
+                    )
+                ]
             depth += 0 if closed else 1
             continue
         elements += 1
-        over = (f"its XML holds more than {limits.max_tags:,} elements"
-                if elements > limits.max_tags else
-                f"its XML nests elements deeper than {limits.max_depth:,}"
-                if depth - entry_depth >= limits.max_depth and not closed else None)
+        over = (
+            f"its XML holds more than {limits.max_tags:,} elements"
+            if elements > limits.max_tags
+            else f"its XML nests elements deeper than {limits.max_depth:,}"
+            if depth - entry_depth >= limits.max_depth and not closed
+            else None
+        )
         if over is None:
             depth += 0 if closed else 1
             continue
@@ -272,7 +365,7 @@ def cut(data: bytes, spots: list[Hotspot]) -> bytes:
     """`data` without the byte ranges of `spots` (in order, not overlapping)."""
     parts, pos = [], 0
     for spot in spots:
-        parts.append(data[pos:spot.start])
+        parts.append(data[pos : spot.start])
         pos = spot.end
     parts.append(data[pos:])
     return b"".join(parts)
@@ -292,8 +385,7 @@ class Clock:
         self.step = "reading"
 
     def reason(self) -> str:
-        return f"{self.what} took longer than its time budget of {self.seconds:g} s " \
-               f"({self.step})"
+        return f"{self.what} took longer than its time budget of {self.seconds:g} s ({self.step})"
 
     def check(self, step: str | None = None) -> None:
         """Raise OverBudget if the budget is spent; `step` names what runs next."""
@@ -338,7 +430,9 @@ def clock(seconds: float, what: str = "entry") -> Iterator[Clock]:
 
 
 def _can_interrupt() -> bool:
-    return (hasattr(signal, "setitimer")
-            and threading.current_thread() is threading.main_thread()
-            and signal.getitimer(signal.ITIMER_REAL)[0] == 0
-            and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.SIG_IGN))
+    return (
+        hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+        and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.SIG_IGN)
+    )

@@ -124,8 +124,7 @@ def _tick(value: float, _position: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _label(ax: Axes, point: ChartPoint, colour: str, left: bool, bold: bool = False
-           ) -> Annotation:
+def _label(ax: Axes, point: ChartPoint, colour: str, left: bool, bold: bool = False) -> Annotation:
     """Name a point; points on the right half are labelled to their left to stay in frame."""
     return ax.annotate(
         point.model_label,
@@ -163,9 +162,21 @@ def _separate(fig: Figure, ax: Axes, labels: list[Annotation]) -> None:
         placed.append(label.get_window_extent(renderer))
         if label.xyann != start:  # the same label again, with a line back to its point
             label.remove()
-            ax.annotate(label.get_text(), label.xy, xytext=label.xyann,
-                        textcoords="offset points", ha=label.get_horizontalalignment(),
-                        fontsize=label.get_fontsize(), color=label.get_color(),
-                        fontweight=label.get_fontweight(), zorder=4,
-                        arrowprops={"arrowstyle": "-", "color": label.get_color(),
-                                    "linewidth": 0.5, "shrinkA": 0, "shrinkB": 3})
+            ax.annotate(
+                label.get_text(),
+                label.xy,
+                xytext=label.xyann,
+                textcoords="offset points",
+                ha=label.get_horizontalalignment(),
+                fontsize=label.get_fontsize(),
+                color=label.get_color(),
+                fontweight=label.get_fontweight(),
+                zorder=4,
+                arrowprops={
+                    "arrowstyle": "-",
+                    "color": label.get_color(),
+                    "linewidth": 0.5,
+                    "shrinkA": 0,
+                    "shrinkB": 3,
+                },
+            )

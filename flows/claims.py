@@ -34,24 +34,58 @@ def claim_rows(facts: Facts) -> list[dict]:
     lead = facts.models[0] if facts.models else None
     rows = []
     for s in facts.scores:
-        rows.append({"kind": "score", "model_as_written": s.model, "benchmark": s.benchmark,
-                     "value": s.value, "unit": s.unit, "evidence": s.evidence.sentence})
+        rows.append(
+            {
+                "kind": "score",
+                "model_as_written": s.model,
+                "benchmark": s.benchmark,
+                "value": s.value,
+                "unit": s.unit,
+                "evidence": s.evidence.sentence,
+            }
+        )
     for p in facts.prices:
-        rows.append({"kind": "price", "model_as_written": p.model or lead,
-                     "input": p.input_per_1m, "output": p.output_per_1m,
-                     "cached_input": p.cached_input_per_1m, "unit": p.unit_as_written,
-                     "evidence": p.evidence.sentence})
+        rows.append(
+            {
+                "kind": "price",
+                "model_as_written": p.model or lead,
+                "input": p.input_per_1m,
+                "output": p.output_per_1m,
+                "cached_input": p.cached_input_per_1m,
+                "unit": p.unit_as_written,
+                "evidence": p.evidence.sentence,
+            }
+        )
     for c in facts.contexts:
-        rows.append({"kind": "context_window", "model_as_written": c.model or lead,
-                     "value": float(c.tokens), "unit": "tokens", "evidence": c.evidence.sentence})
+        rows.append(
+            {
+                "kind": "context_window",
+                "model_as_written": c.model or lead,
+                "value": float(c.tokens),
+                "unit": "tokens",
+                "evidence": c.evidence.sentence,
+            }
+        )
     if facts.claims_cheaper and facts.cheaper_evidence is not None:
-        rows.append({"kind": "cheaper", "model_as_written": lead,
-                     "evidence": facts.cheaper_evidence.sentence})
+        rows.append(
+            {
+                "kind": "cheaper",
+                "model_as_written": lead,
+                "evidence": facts.cheaper_evidence.sentence,
+            }
+        )
     for r in rows:
         name = r["model_as_written"]
         r["model"] = canonical_id(name) if name else None
-        r["claim_id"] = _claim_id(r["kind"], name, r.get("benchmark"), r.get("value"),
-                                  r.get("input"), r.get("output"), r["evidence"])
+        r["claim_id"] = _claim_id(
+            r["kind"],
+            name,
+            r.get("benchmark"),
+            r.get("value"),
+            r.get("input"),
+            r.get("output"),
+            r["evidence"],
+        )
     return rows
 
 
@@ -66,8 +100,24 @@ def extract_entry(title: str | None, text: str | None, html: str | None) -> Fact
 # extractor's "cheaper" phrases); text with neither is not worth the extractor's time. Plain
 # text is tested (an entry's HTML holds the same words, and digits in its markup prove nothing).
 _DIGIT = re.compile(r"\d")
-_COST_WORDS = ("cheap", "cost", "pric", "expensive", "afford", "efficien", "fraction", "fewer",
-               "compute", "dollar", "money", "budget", "spend", "usd", "token", "$")
+_COST_WORDS = (
+    "cheap",
+    "cost",
+    "pric",
+    "expensive",
+    "afford",
+    "efficien",
+    "fraction",
+    "fewer",
+    "compute",
+    "dollar",
+    "money",
+    "budget",
+    "spend",
+    "usd",
+    "token",
+    "$",
+)
 
 
 def may_claim(text: str | None) -> bool:
@@ -80,13 +130,31 @@ def may_claim(text: str | None) -> bool:
     return any(word in low for word in _COST_WORDS)
 
 
-COLUMNS = ("source_id", "entry_id", "entry_hash", "claim_id", "kind", "model_as_written", "model",
-           "benchmark", "value", "unit", "input", "output", "cached_input", "evidence",
-           "published")
+COLUMNS = (
+    "source_id",
+    "entry_id",
+    "entry_hash",
+    "claim_id",
+    "kind",
+    "model_as_written",
+    "model",
+    "benchmark",
+    "value",
+    "unit",
+    "input",
+    "output",
+    "cached_input",
+    "evidence",
+    "published",
+)
 
 
-def entry_claims(source_id: str, entries: list[dict], rejects: list[dict] | None = None,
-                 budget_s: float | None = None) -> list[dict]:
+def entry_claims(
+    source_id: str,
+    entries: list[dict],
+    rejects: list[dict] | None = None,
+    budget_s: float | None = None,
+) -> list[dict]:
     """The claims of a source's entries (adapter rows), each tied to the entry's version.
 
     Each entry's extraction has `budget_s` seconds (default: ``flows.budget.DEFAULT``); an entry
@@ -109,9 +177,16 @@ def entry_claims(source_id: str, entries: list[dict], rejects: list[dict] | None
             continue
         version = row_hash("entries", e)  # once per entry: it hashes the whole text
         for r in claim_rows(facts):
-            rows.append({**dict.fromkeys(COLUMNS), **r, "source_id": source_id,
-                         "entry_id": e.get("entry_id"), "entry_hash": version,
-                         "published": e.get("published")})
+            rows.append(
+                {
+                    **dict.fromkeys(COLUMNS),
+                    **r,
+                    "source_id": source_id,
+                    "entry_id": e.get("entry_id"),
+                    "entry_hash": version,
+                    "published": e.get("published"),
+                }
+            )
     return rows
 
 
@@ -126,21 +201,39 @@ def _set_aside(source_id: str, entry: dict, exc: OverBudget, rejects: list[dict]
     rejects.append({"kind": "entries", "reason": reason, "raw": as_text(raw)})
 
 
-def store_claims(con: duckdb.DuckDBPyConnection, rows: list[dict], entries: set[tuple],
-                 run_id: str, now: datetime) -> None:
+def store_claims(
+    con: duckdb.DuckDBPyConnection,
+    rows: list[dict],
+    entries: set[tuple],
+    run_id: str,
+    now: datetime,
+) -> None:
     """Store the claims of the entry versions in `entries` ((source_id, entry_id, row_hash) of
     the entries that passed validation); a known claim adds nothing."""
     rows = [r for r in rows if (r["source_id"], r["entry_id"], r["entry_hash"]) in entries]
     if not rows:
         return
-    table = pa.table({c: pa.array([r[c] for r in rows], type=pa.float64() if c in (
-        "value", "input", "output", "cached_input") else pa.string()) for c in COLUMNS})
+    table = pa.table(
+        {
+            c: pa.array(
+                [r[c] for r in rows],
+                type=pa.float64()
+                if c in ("value", "input", "output", "cached_input")
+                else pa.string(),
+            )
+            for c in COLUMNS
+        }
+    )
     con.register("_claims", table)
     try:
         cols = ", ".join(c for c in COLUMNS if c != "published")
-        run(con, f"INSERT INTO claims ({cols}, published, run_id, fetched_at) "
-                 f"SELECT DISTINCT ON (source_id, entry_id, entry_hash, claim_id) {cols}, "
-                 f"TRY_CAST(published AS TIMESTAMPTZ), ?, ? FROM _claims "
-                 f"ON CONFLICT DO NOTHING", [run_id, now])
+        run(
+            con,
+            f"INSERT INTO claims ({cols}, published, run_id, fetched_at) "
+            f"SELECT DISTINCT ON (source_id, entry_id, entry_hash, claim_id) {cols}, "
+            f"TRY_CAST(published AS TIMESTAMPTZ), ?, ? FROM _claims "
+            f"ON CONFLICT DO NOTHING",
+            [run_id, now],
+        )
     finally:
         con.unregister("_claims")

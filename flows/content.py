@@ -147,20 +147,39 @@ class Edition(BaseModel):
             "edition_date": self.edition_date.isoformat(),
             "status": self.status,
             "revision": self.revision,
-            "window": {"from": self.window_from.isoformat() if self.window_from else None,
-                       "to": self.edition_date.isoformat()},
-            "items": [{
-                "kind": i.kind, "model": i.model, "headline": i.headline, "verdict": i.verdict,
-                "strength": i.strength, "buyer_behaviour": i.buyer_behaviour,
-                "comparisons": [ln.comparison for ln in i.lines],
-                "sources": [{"label": s.label, "url": s.url,
-                             "date": s.date.isoformat() if s.date else None}
-                            for s in i.sources],
-            } for i in sorted(self.items, key=lambda i: i.rank)],
+            "window": {
+                "from": self.window_from.isoformat() if self.window_from else None,
+                "to": self.edition_date.isoformat(),
+            },
+            "items": [
+                {
+                    "kind": i.kind,
+                    "model": i.model,
+                    "headline": i.headline,
+                    "verdict": i.verdict,
+                    "strength": i.strength,
+                    "buyer_behaviour": i.buyer_behaviour,
+                    "comparisons": [ln.comparison for ln in i.lines],
+                    "sources": [
+                        {
+                            "label": s.label,
+                            "url": s.url,
+                            "date": s.date.isoformat() if s.date else None,
+                        }
+                        for s in i.sources
+                    ],
+                }
+                for i in sorted(self.items, key=lambda i: i.rank)
+            ],
             "pending": [{"model": p.model, "missing": p.missing} for p in self.pending],
-            "sources": [{"id": s.source_id,
-                         "status": "failed" if not s.ok else s.fetch_status,
-                         "reason": s.reason} for s in self.sources],
+            "sources": [
+                {
+                    "id": s.source_id,
+                    "status": "failed" if not s.ok else s.fetch_status,
+                    "reason": s.reason,
+                }
+                for s in self.sources
+            ],
             "warnings": self.warnings,
             "price_checks": [c.model_dump() for c in self.price_checks],
         }

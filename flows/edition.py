@@ -41,22 +41,29 @@ METHOD_NOTE = (
     "a benchmark run publishes them, else assumed per effort setting and marked so. The change "
     "is split by Shapley value over price, generated tokens, reasoning tokens and retries."
 )
+
+
 def _factor_fact(c: Comparison, cand: Side, base: Side) -> str:
     """The fact behind the largest Shapley factor, side by side."""
     factor = max(c.attribution, key=lambda f: abs(c.attribution[f]))
     cb, bb = c.candidate_basis, c.baseline_basis
     if factor == "price":
         cp, bp = cb["prices"], bb["prices"]
-        return (f"${cp['input']:.3g} in / ${cp['output']:.3g} out per 1M tokens vs "
-                f"${bp['input']:.3g} / ${bp['output']:.3g}")
+        return (
+            f"${cp['input']:.3g} in / ${cp['output']:.3g} out per 1M tokens vs "
+            f"${bp['input']:.3g} / ${bp['output']:.3g}"
+        )
     if factor == "output":
-        return (f"{cb['output_tokens']:,.0f} output tokens a request vs "
-                f"{bb['output_tokens']:,.0f}")
+        return f"{cb['output_tokens']:,.0f} output tokens a request vs {bb['output_tokens']:,.0f}"
     if factor == "reasoning":
-        return (f"{cb['reasoning_tokens']:,.0f} reasoning tokens a request "
-                f"({cb['tokens_basis']}) vs {bb['reasoning_tokens']:,.0f} ({bb['tokens_basis']})")
-    return (f"success rate {c.candidate_metrics.p:.0%} vs {c.baseline_metrics.p:.0%} "
-            f"({FACTORS[factor]})")
+        return (
+            f"{cb['reasoning_tokens']:,.0f} reasoning tokens a request "
+            f"({cb['tokens_basis']}) vs {bb['reasoning_tokens']:,.0f} ({bb['tokens_basis']})"
+        )
+    return (
+        f"success rate {c.candidate_metrics.p:.0%} vs {c.baseline_metrics.p:.0%} "
+        f"({FACTORS[factor]})"
+    )
 
 
 def _driver_detail(c: Comparison, cand: Side, base: Side) -> str:
@@ -77,20 +84,23 @@ def _headline(label: str, kind: str, c: Comparison, workload_label: str) -> str:
     wl = workload_label.lower()
     if kind == REPRICING:
         move, bill = {"down": ("cuts", "falls"), "up": ("raises", "rises")}.get(
-            c.reads.workload_cost, ("changes", "barely moves"))
+            c.reads.workload_cost, ("changes", "barely moves")
+        )
         return f"{label} {move} its price: the bill for {wl} {bill}"
     return {
         UNLOCKS: f"{label} unlocks {wl}",
         CHEAPER: f"{label} cuts the bill for {wl}",
         GRADE_NOT_BILL: f"{label}: higher grade, bigger bill on {wl}",
-        BILL_ONLY: (f"{label} {'cuts' if c.reads.workload_cost == 'down' else 'raises'} "
-                      f"the bill for {wl}"
-                      + (" at the same grade" if c.delta_score is not None else "")),
+        BILL_ONLY: (
+            f"{label} {'cuts' if c.reads.workload_cost == 'down' else 'raises'} "
+            f"the bill for {wl}" + (" at the same grade" if c.delta_score is not None else "")
+        ),
     }.get(c.verdict, f"{label} on {wl}")
 
 
-def _line(cfg: Config, facts: FactSet, c: Comparison, day: date, window_start: date
-          ) -> WorkloadLine:
+def _line(
+    cfg: Config, facts: FactSet, c: Comparison, day: date, window_start: date
+) -> WorkloadLine:
     wl = cfg.workloads[c.workload]
     cand = facts.side(c.candidate, day, wl)
     old_price = c.baseline_role == "previous_price"
@@ -108,19 +118,28 @@ def _line(cfg: Config, facts: FactSet, c: Comparison, day: date, window_start: d
     elif quote is not None and quote.thinking_rate:
         basis = "its thinking rate"
     return WorkloadLine(
-        workload=wl.name, workload_label=wl.label, requests_per_day=wl.requests_per_day,
+        workload=wl.name,
+        workload_label=wl.label,
+        requests_per_day=wl.requests_per_day,
         baseline=c.baseline,
-        baseline_label=(f"{model_label(c.baseline)} at its previous price" if old_price
-                        else model_label(c.baseline)),
-        benchmark=bench, benchmark_label=cfg.benchmark_label(bench) if bench else None,
+        baseline_label=(
+            f"{model_label(c.baseline)} at its previous price"
+            if old_price
+            else model_label(c.baseline)
+        ),
+        benchmark=bench,
+        benchmark_label=cfg.benchmark_label(bench) if bench else None,
         candidate_score=cand_score,
         baseline_score=base_score if c.benchmark else None,
-        noise=c.noise, delta_significant=c.score_significant,
-        comparison=c.to_json(), driver_detail=_driver_detail(c, cand, base),
+        noise=c.noise,
+        delta_significant=c.score_significant,
+        comparison=c.to_json(),
+        driver_detail=_driver_detail(c, cand, base),
         candidate_claimed=_claimed(facts, c.candidate, bench, day),
         baseline_claimed=_claimed(facts, c.baseline, bench, day),
         price_claimed=bool(quote and quote.claimed),
-        baseline_role=c.baseline_role, candidate_label=model_label(c.candidate),
+        baseline_role=c.baseline_role,
+        candidate_label=model_label(c.candidate),
         price_basis=basis,
         candidate_price_from=quote.valid_from if quote else None,
         baseline_price_from=base_quote.valid_from if base_quote else None,
@@ -138,26 +157,32 @@ def _score_label(cfg: Config, fact: ScoreFact) -> str:
     return title if bench.lower() in title.lower() else f"{title}: {bench}"
 
 
-
-def _source_links(cfg: Config, facts: FactSet, models: Iterable[str], day: date,
-                  benchmarks: Iterable[str], release: Link | None) -> list[Link]:
+def _source_links(
+    cfg: Config,
+    facts: FactSet,
+    models: Iterable[str],
+    day: date,
+    benchmarks: Iterable[str],
+    release: Link | None,
+) -> list[Link]:
     links: list[Link] = [release] if release else []
     models = list(dict.fromkeys(models))
     for bench in dict.fromkeys(benchmarks):
         for model in models:
             f = facts.scores_on(model, day).get(bench)
             if f is not None:
-                links.append(Link(label=_score_label(cfg, f), url=f.evidence_url,
-                                  date=f.published))
+                links.append(Link(label=_score_label(cfg, f), url=f.evidence_url, date=f.published))
                 break
     quote = facts.price_on(models[0], day) if models else None
     if quote is not None:
         priced = quote.fact
-        label = cfg.source(priced.source_id).title if priced.source_id in {
-            s.id for s in cfg.sources} else priced.source_id
+        label = (
+            cfg.source(priced.source_id).title
+            if priced.source_id in {s.id for s in cfg.sources}
+            else priced.source_id
+        )
         what = "price" if quote.hosts == 1 else f"prices of {quote.hosts} hosts (median)"
-        links.append(Link(label=f"{label}: {what}", url=priced.evidence_url,
-                          date=quote.known_from))
+        links.append(Link(label=f"{label}: {what}", url=priced.evidence_url, date=quote.known_from))
     unique: dict[tuple, Link] = {}
     for link in links:
         unique.setdefault((link.label, link.url), link)
@@ -165,17 +190,27 @@ def _source_links(cfg: Config, facts: FactSet, models: Iterable[str], day: date,
 
 
 def _pending(cfg: Config, p: Pending) -> PendingRelease:
-    claims = [f"{cfg.benchmark_label(f.benchmark)} {f.score.value:.1f}"
-              f"{'%' if f.score.scale == 'percent' else ' (rating)'}"
-              f"{' (claimed in the release)' if f.claimed else ''}" for f in p.claims]
-    links = [Link(label=_score_label(cfg, f), url=f.evidence_url, date=f.published)
-             for f in p.claims]
-    return PendingRelease(model=p.model, model_label=model_label(p.model), claims=claims,
-                          missing=list(p.missing), sources=links)
+    claims = [
+        f"{cfg.benchmark_label(f.benchmark)} {f.score.value:.1f}"
+        f"{'%' if f.score.scale == 'percent' else ' (rating)'}"
+        f"{' (claimed in the release)' if f.claimed else ''}"
+        for f in p.claims
+    ]
+    links = [
+        Link(label=_score_label(cfg, f), url=f.evidence_url, date=f.published) for f in p.claims
+    ]
+    return PendingRelease(
+        model=p.model,
+        model_label=model_label(p.model),
+        claims=claims,
+        missing=list(p.missing),
+        sources=links,
+    )
 
 
-def _chart(cfg: Config, facts: FactSet, sig: DaySignals, lead: Comparison,
-           shown: set[str]) -> Chart | None:
+def _chart(
+    cfg: Config, facts: FactSet, sig: DaySignals, lead: Comparison, shown: set[str]
+) -> Chart | None:
     """Score against cost per success on the lead item's workload: the models the brief's items
     compare (`shown`) as candidates, the lead's baseline as incumbent, every other model
     priced and graded on the day in grey."""
@@ -193,18 +228,26 @@ def _chart(cfg: Config, facts: FactSet, sig: DaySignals, lead: Comparison,
             m = estimate_side(wl, side, bench)
         if m is None:
             continue
-        role = ("candidate" if model in shown
-                else "incumbent" if model == lead.baseline else "other")
-        points.append(ChartPoint(model_label=model_label(model), score=side.scores[bench].value,
-                                 cost_per_success=m.cost_per_success, role=role))
+        role = "candidate" if model in shown else "incumbent" if model == lead.baseline else "other"
+        points.append(
+            ChartPoint(
+                model_label=model_label(model),
+                score=side.scores[bench].value,
+                cost_per_success=m.cost_per_success,
+                role=role,
+            )
+        )
     if len(points) < 2:
         return None
-    return Chart(workload=wl.name, workload_label=wl.label,
-                 benchmark_label=cfg.benchmark_label(bench), points=points)
+    return Chart(
+        workload=wl.name,
+        workload_label=wl.label,
+        benchmark_label=cfg.benchmark_label(bench),
+        points=points,
+    )
 
 
-def price_checks(cfg: Config, facts: FactSet, models: Iterable[str], day: date
-                 ) -> list[PriceCheck]:
+def price_checks(cfg: Config, facts: FactSet, models: Iterable[str], day: date) -> list[PriceCheck]:
     """Every other price list (a lower-ranked history or a cross-check) whose price for a model
     on `day` differs from the one used by more than the tolerance, on input or output."""
     tol = cfg.defaults.price_tolerance
@@ -222,9 +265,17 @@ def price_checks(cfg: Config, facts: FactSet, models: Iterable[str], day: date
             for field in ("input", "output"):
                 a, b = getattr(used.price, field), getattr(other.price, field)
                 if max(a, b) > 0 and abs(a - b) / max(a, b) > tol:
-                    out.append(PriceCheck(
-                        model=model, model_label=model_label(model), field=field, used=a,
-                        used_source=used.fact.source_id, other=b, other_source=source))
+                    out.append(
+                        PriceCheck(
+                            model=model,
+                            model_label=model_label(model),
+                            field=field,
+                            used=a,
+                            used_source=used.fact.source_id,
+                            other=b,
+                            other_source=source,
+                        )
+                    )
     return out
 
 
@@ -235,9 +286,13 @@ def newest_score(facts: FactSet) -> date | None:
     return max((f.published for fs in facts.scores.values() for f in fs), default=None)
 
 
-def build_edition(cfg: Config, facts: FactSet, sig: DaySignals,
-                  statuses: list[SourceStatus], releases: dict[str, Link] | None = None
-                  ) -> Edition:
+def build_edition(
+    cfg: Config,
+    facts: FactSet,
+    sig: DaySignals,
+    statuses: list[SourceStatus],
+    releases: dict[str, Link] | None = None,
+) -> Edition:
     """The edition of `sig.day`: ranked items (one per model and kind of news), the releases
     without a comparable grade yet, the sources read."""
     releases = releases or {}
@@ -245,17 +300,25 @@ def build_edition(cfg: Config, facts: FactSet, sig: DaySignals,
     for rank, item in enumerate(sig.items[: cfg.edition.max_items], start=1):
         items.append(_item(cfg, facts, sig, item, rank, releases))
     shown = sig.items[: cfg.edition.max_items]
-    chart = _chart(cfg, facts, sig, shown[0].lead,
-                   {c.candidate for i in shown for c in i.lines}) if shown else None
+    chart = (
+        _chart(cfg, facts, sig, shown[0].lead, {c.candidate for i in shown for c in i.lines})
+        if shown
+        else None
+    )
     warnings = []
     newest = newest_score(facts)
     if newest is not None and sig.day > newest + timedelta(days=7):
-        warnings.append(f"The newest score in the store was published on {newest:%-d %B %Y}: "
-                        "this edition cannot report releases or grades after that day.")
-    in_brief = {m for i in sig.items[: cfg.edition.max_items] for c in i.lines
-                for m in (price_model(c.candidate), price_model(c.baseline))}
-    checks = price_checks(cfg, facts, {m for per in sig.estimates.values() for m in per},
-                          sig.day)
+        warnings.append(
+            f"The newest score in the store was published on {newest:%-d %B %Y}: "
+            "this edition cannot report releases or grades after that day."
+        )
+    in_brief = {
+        m
+        for i in sig.items[: cfg.edition.max_items]
+        for c in i.lines
+        for m in (price_model(c.candidate), price_model(c.baseline))
+    }
+    checks = price_checks(cfg, facts, {m for per in sig.estimates.values() for m in per}, sig.day)
     for check in checks:
         check.in_brief = check.model in in_brief
     return Edition(
@@ -273,8 +336,9 @@ def build_edition(cfg: Config, facts: FactSet, sig: DaySignals,
     )
 
 
-def _item(cfg: Config, facts: FactSet, sig: DaySignals, item: Item, rank: int,
-          releases: dict[str, Link]) -> SignalItem:
+def _item(
+    cfg: Config, facts: FactSet, sig: DaySignals, item: Item, rank: int, releases: dict[str, Link]
+) -> SignalItem:
     lead = item.lead
     label = display_name(item.model)
     lines = [_line(cfg, facts, c, sig.day, sig.window_start) for c in item.lines]
@@ -282,14 +346,31 @@ def _item(cfg: Config, facts: FactSet, sig: DaySignals, item: Item, rank: int,
     # a single variant is named with its setting ("GPT-5 (medium)"); a repricing or several
     # variants by the model's name
     one_variant = len({c.candidate for c in item.lines}) == 1 and item.kind != REPRICING
-    headline = _headline(model_label(lead.candidate) if one_variant else label,
-                         item.kind, lead, cfg.workloads[lead.workload].label)
+    headline = _headline(
+        model_label(lead.candidate) if one_variant else label,
+        item.kind,
+        lead,
+        cfg.workloads[lead.workload].label,
+    )
     if item.kind == SCORE:
         headline += " (newly published score)"
     return SignalItem(
-        rank=rank, kind=item.kind, model=item.model, model_label=label, headline=headline,
-        verdict=lead.verdict, verdict_words=VERDICTS[lead.verdict],
-        strength=lead.strength, buyer_behaviour=lead.buyer_behaviour, lines=lines,
-        sources=_source_links(cfg, facts, [c.candidate for c in item.lines], sig.day, benches,
-                              releases.get(item.model)),
+        rank=rank,
+        kind=item.kind,
+        model=item.model,
+        model_label=label,
+        headline=headline,
+        verdict=lead.verdict,
+        verdict_words=VERDICTS[lead.verdict],
+        strength=lead.strength,
+        buyer_behaviour=lead.buyer_behaviour,
+        lines=lines,
+        sources=_source_links(
+            cfg,
+            facts,
+            [c.candidate for c in item.lines],
+            sig.day,
+            benches,
+            releases.get(item.model),
+        ),
     )

@@ -62,7 +62,7 @@ _ACCEPTED_TYPES: dict[str, tuple[str, ...]] = {
 _KIND_NAMES = {"feed": "a feed", "json": "JSON", "csv": "CSV", "yaml": "YAML"}
 _ACCEPT_HEADERS = {
     "feed": "application/rss+xml, application/atom+xml, application/feed+json, "
-            "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
     "json": "application/json, */*;q=0.5",
     "csv": "text/csv, */*;q=0.5",
     "yaml": "application/yaml, text/yaml, */*;q=0.5",
@@ -71,9 +71,16 @@ _TIMEOUT_ERRORS = (httpx.TimeoutException, httpcore.TimeoutException)
 _CONNECT_ERRORS = (httpx.ConnectError, httpcore.ConnectError)
 _READ_ERRORS = (httpx.ReadError, httpcore.ReadError, httpx.WriteError, httpcore.WriteError)
 _PROTOCOL_ERRORS = (httpx.RemoteProtocolError, httpcore.RemoteProtocolError)
-_HTTP_ERRORS = (httpx.HTTPError, httpx.InvalidURL, httpcore.ConnectionNotAvailable,
-                httpcore.NetworkError, httpcore.TimeoutException, httpcore.ProtocolError,
-                httpcore.UnsupportedProtocol, httpcore.ProxyError)
+_HTTP_ERRORS = (
+    httpx.HTTPError,
+    httpx.InvalidURL,
+    httpcore.ConnectionNotAvailable,
+    httpcore.NetworkError,
+    httpcore.TimeoutException,
+    httpcore.ProtocolError,
+    httpcore.UnsupportedProtocol,
+    httpcore.ProxyError,
+)
 
 
 _DEFAULTS = FetchSettings()
@@ -131,8 +138,13 @@ class RefusedAddress(FetchError):
 class _Retry(Exception):
     """A failure worth another attempt: a 429/502/503/504 or a connection failure."""
 
-    def __init__(self, reason: str, retry_after: float | None = None,
-                 retry_after_text: str | None = None, status: int | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        retry_after: float | None = None,
+        retry_after_text: str | None = None,
+        status: int | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
@@ -152,8 +164,14 @@ class _Retry(Exception):
 # --- public functions -----------------------------------------------------------------------
 
 
-def fetch_url(url: str, previous: Validators | None = None, limits: Limits = Limits(), *,
-              client: httpx.Client | None = None, expect: str | None = None) -> Fetched:
+def fetch_url(
+    url: str,
+    previous: Validators | None = None,
+    limits: Limits = Limits(),
+    *,
+    client: httpx.Client | None = None,
+    expect: str | None = None,
+) -> Fetched:
     """GET `url` within `limits`; raise FetchError with the reason when it cannot be had.
 
     `expect` ("feed", "json", "csv", "yaml" or None) rejects a clearly wrong Content-Type
@@ -166,8 +184,9 @@ def fetch_url(url: str, previous: Validators | None = None, limits: Limits = Lim
     """
     started = time.monotonic()
     if expect is not None and expect not in _ACCEPTED_TYPES:
-        raise FetchError(f"unknown expected kind {expect!r} "
-                         f"(known: {', '.join(sorted(_ACCEPTED_TYPES))})")
+        raise FetchError(
+            f"unknown expected kind {expect!r} (known: {', '.join(sorted(_ACCEPTED_TYPES))})"
+        )
     _check_url(url)
     guard = _Guard(limits.allow_private_hosts)
     backend: _DeadlineBackend | None = None
@@ -201,8 +220,9 @@ def fetch_url(url: str, previous: Validators | None = None, limits: Limits = Lim
                 client.close()
 
 
-def fetch_path(path: Path | str, previous: Validators | None = None,
-               limits: Limits = Limits()) -> Fetched:
+def fetch_path(
+    path: Path | str, previous: Validators | None = None, limits: Limits = Limits()
+) -> Fetched:
     """Read a file as if it were fetched: same limits, same `not_modified` by content hash.
 
     `last_modified` is the file's mtime as an HTTP date.
@@ -214,8 +234,9 @@ def fetch_path(path: Path | str, previous: Validators | None = None,
         if not stat.S_ISREG(info.st_mode):
             raise FetchError(f"not a regular file: {path}")
         if info.st_size > limits.max_bytes:
-            raise FetchError(f"file over the {limits.max_bytes:,} byte limit: "
-                             f"{path} is {info.st_size:,} bytes")
+            raise FetchError(
+                f"file over the {limits.max_bytes:,} byte limit: {path} is {info.st_size:,} bytes"
+            )
         with path.open("rb") as fh:
             body = fh.read(limits.max_bytes + 1)  # the file may grow after stat()
     except FileNotFoundError:
@@ -227,29 +248,47 @@ def fetch_path(path: Path | str, previous: Validators | None = None,
     if len(body) > limits.max_bytes:
         raise FetchError(f"file over the {limits.max_bytes:,} byte limit: {path}")
     digest = hashlib.sha256(body).hexdigest()
-    validators = Validators(last_modified=email.utils.formatdate(info.st_mtime, usegmt=True),
-                            content_hash=digest)
+    validators = Validators(
+        last_modified=email.utils.formatdate(info.st_mtime, usegmt=True), content_hash=digest
+    )
     same = previous is not None and previous.content_hash == digest
-    return Fetched(status="not_modified" if same else "fetched", body=b"" if same else body,
-                   validators=validators, http_status=None, content_type=None, final_url=None,
-                   elapsed_s=time.monotonic() - started)
+    return Fetched(
+        status="not_modified" if same else "fetched",
+        body=b"" if same else body,
+        validators=validators,
+        http_status=None,
+        content_type=None,
+        final_url=None,
+        elapsed_s=time.monotonic() - started,
+    )
 
 
 # --- one attempt: redirects, status, headers, body ----------------------------------------
 
 
-def _attempt(client: httpx.Client, url: str, previous: Validators | None, limits: Limits,
-             expect: str | None, deadline: float, guard: _Guard) -> Fetched:
-    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate",
-               "Accept": _ACCEPT_HEADERS.get(expect or "", "*/*")}
+def _attempt(
+    client: httpx.Client,
+    url: str,
+    previous: Validators | None,
+    limits: Limits,
+    expect: str | None,
+    deadline: float,
+    guard: _Guard,
+) -> Fetched:
+    headers = {
+        "User-Agent": USER_AGENT,
+        "Accept-Encoding": "gzip, deflate",
+        "Accept": _ACCEPT_HEADERS.get(expect or "", "*/*"),
+    }
     if previous is not None and previous.etag:
         headers["If-None-Match"] = previous.etag
     if previous is not None and previous.last_modified:
         headers["If-Modified-Since"] = previous.last_modified
     conditional = "If-None-Match" in headers or "If-Modified-Since" in headers
     try:
-        request = client.build_request("GET", url, headers=headers,
-                                       timeout=_timeouts(limits, deadline))
+        request = client.build_request(
+            "GET", url, headers=headers, timeout=_timeouts(limits, deadline)
+        )
     except (httpx.InvalidURL, ValueError) as exc:
         raise FetchError(f"invalid URL {url!r}: {exc}") from None
     visited = [str(request.url)]
@@ -266,21 +305,27 @@ def _attempt(client: httpx.Client, url: str, previous: Validators | None, limits
             if target is None:  # pragma: no cover - httpx sets it when not following
                 raise FetchError(f"redirect from {response.url} could not be followed")
             if redirects > limits.max_redirects:
-                where = (f"redirect loop at {target.url}" if str(target.url) in visited
-                         else f"last to {target.url}")
+                where = (
+                    f"redirect loop at {target.url}"
+                    if str(target.url) in visited
+                    else f"last to {target.url}"
+                )
                 raise FetchError(f"too many redirects ({limits.max_redirects}): {where}")
             if target.url.scheme not in ("http", "https"):
                 raise FetchError(f"redirect to an unsupported URL: {target.url}")
-            target.extensions = {**target.extensions,
-                                 "timeout": _timeouts(limits, deadline).as_dict()}
+            target.extensions = {
+                **target.extensions,
+                "timeout": _timeouts(limits, deadline).as_dict(),
+            }
             visited.append(str(target.url))
             came_from, request = response.url, target
         finally:
             response.close()
 
 
-def _send(client: httpx.Client, request: httpx.Request, limits: Limits,
-          deadline: float) -> httpx.Response:
+def _send(
+    client: httpx.Client, request: httpx.Request, limits: Limits, deadline: float
+) -> httpx.Response:
     """Send one request and return once the headers are in; failures are explained."""
     if time.monotonic() >= deadline:
         raise FetchError(_total_timeout(limits))
@@ -290,11 +335,14 @@ def _send(client: httpx.Client, request: httpx.Request, limits: Limits,
         if time.monotonic() >= deadline - 0.01:
             raise FetchError(_total_timeout(limits)) from exc
         if isinstance(exc, httpx.ConnectTimeout | httpcore.ConnectTimeout):
-            raise _Retry(f"timed out after {limits.connect_timeout_s:g} s (connect to "
-                         f"{_host_port(request.url)})") from exc
+            raise _Retry(
+                f"timed out after {limits.connect_timeout_s:g} s (connect to "
+                f"{_host_port(request.url)})"
+            ) from exc
         if isinstance(exc, httpx.PoolTimeout | httpcore.PoolTimeout):
-            raise FetchError(f"timed out after {limits.connect_timeout_s:g} s (waiting for a "
-                             "free connection)") from exc
+            raise FetchError(
+                f"timed out after {limits.connect_timeout_s:g} s (waiting for a free connection)"
+            ) from exc
         if isinstance(exc, httpx.WriteTimeout | httpcore.WriteTimeout):
             raise FetchError(f"timed out after {limits.read_timeout_s:g} s (write)") from exc
         raise FetchError(f"timed out after {limits.read_timeout_s:g} s (read)") from exc
@@ -306,8 +354,9 @@ def _send(client: httpx.Client, request: httpx.Request, limits: Limits,
     except (*_READ_ERRORS, *_PROTOCOL_ERRORS) as exc:
         text = str(exc)
         if "without sending a response" in text or isinstance(exc, _READ_ERRORS):
-            raise _Retry(f"connection to {_host_port(request.url)} closed before a response"
-                         ) from exc
+            raise _Retry(
+                f"connection to {_host_port(request.url)} closed before a response"
+            ) from exc
         raise FetchError(f"invalid HTTP response from {request.url}: {text}") from exc
     except (httpx.UnsupportedProtocol, httpcore.UnsupportedProtocol) as exc:
         raise FetchError(f"unsupported URL: {request.url}") from exc
@@ -315,8 +364,14 @@ def _send(client: httpx.Client, request: httpx.Request, limits: Limits,
         raise FetchError(f"cannot fetch {request.url}: {type(exc).__name__}: {exc}") from exc
 
 
-def _finish(response: httpx.Response, previous: Validators | None, conditional: bool,
-            limits: Limits, expect: str | None, deadline: float) -> Fetched:
+def _finish(
+    response: httpx.Response,
+    previous: Validators | None,
+    conditional: bool,
+    limits: Limits,
+    expect: str | None,
+    deadline: float,
+) -> Fetched:
     """Turn the final response into a Fetched (or an error, or a retry)."""
     status = response.status_code
     url = str(response.url)
@@ -325,24 +380,31 @@ def _finish(response: httpx.Response, previous: Validators | None, conditional: 
     last_modified = response.headers.get("Last-Modified")
     if status == 304:
         if not conditional or previous is None:
-            raise FetchError(f"HTTP 304 Not Modified from {url} to a request that was not "
-                             "conditional")
-        validators = Validators(etag=etag or previous.etag,
-                                last_modified=last_modified or previous.last_modified,
-                                content_hash=previous.content_hash)
+            raise FetchError(
+                f"HTTP 304 Not Modified from {url} to a request that was not conditional"
+            )
+        validators = Validators(
+            etag=etag or previous.etag,
+            last_modified=last_modified or previous.last_modified,
+            content_hash=previous.content_hash,
+        )
         return Fetched("not_modified", b"", validators, status, content_type, url, 0.0)
     if status in RETRY_STATUSES:
         text = response.headers.get("Retry-After")
-        raise _Retry(f"HTTP {status} {_phrase(response)} from {url}",
-                     retry_after=_parse_retry_after(text), retry_after_text=text,
-                     status=status)
+        raise _Retry(
+            f"HTTP {status} {_phrase(response)} from {url}",
+            retry_after=_parse_retry_after(text),
+            retry_after_text=text,
+            status=status,
+        )
     if not 200 <= status < 300:
         raise FetchError(f"HTTP {status} {_phrase(response)} from {url}")
     _check_content_type(content_type, expect)
     declared = _content_length(response)
     if declared is not None and declared > limits.max_bytes:
-        raise FetchError(f"body over the {limits.max_bytes:,} byte limit "
-                         f"(Content-Length {declared:,})")
+        raise FetchError(
+            f"body over the {limits.max_bytes:,} byte limit (Content-Length {declared:,})"
+        )
     body = _read_body(response, declared, limits, deadline)
     digest = hashlib.sha256(body).hexdigest()
     validators = Validators(etag=etag, last_modified=last_modified, content_hash=digest)
@@ -351,8 +413,9 @@ def _finish(response: httpx.Response, previous: Validators | None, conditional: 
     return Fetched("fetched", body, validators, status, content_type, url, 0.0)
 
 
-def _read_body(response: httpx.Response, declared: int | None, limits: Limits,
-               deadline: float) -> bytes:
+def _read_body(
+    response: httpx.Response, declared: int | None, limits: Limits, deadline: float
+) -> bytes:
     """Stream the body, decoding it in bounded steps and enforcing size and total time."""
     encoding = response.headers.get("Content-Encoding", "").strip().lower()
     decoder = _Decoder(encoding)
@@ -379,18 +442,22 @@ def _read_body(response: httpx.Response, declared: int | None, limits: Limits,
     except _TIMEOUT_ERRORS as exc:
         if time.monotonic() >= deadline - 0.01:
             raise FetchError(_total_timeout(limits)) from exc
-        raise FetchError(f"timed out after {limits.read_timeout_s:g} s (read) after "
-                         f"{received:,} bytes of the body") from exc
+        raise FetchError(
+            f"timed out after {limits.read_timeout_s:g} s (read) after "
+            f"{received:,} bytes of the body"
+        ) from exc
     except (*_READ_ERRORS, *_PROTOCOL_ERRORS) as exc:
         raise FetchError(_truncated(received, declared)) from exc
     except _HTTP_ERRORS as exc:
-        raise FetchError(f"cannot read the body from {response.url}: "
-                         f"{type(exc).__name__}: {exc}") from exc
+        raise FetchError(
+            f"cannot read the body from {response.url}: {type(exc).__name__}: {exc}"
+        ) from exc
     if declared is not None and received < declared:
         raise FetchError(_truncated(received, declared))
     if received and not decoder.complete:
-        raise FetchError(f"truncated body: the {encoding} stream ends early "
-                         f"(got {received:,} bytes)")
+        raise FetchError(
+            f"truncated body: the {encoding} stream ends early (got {received:,} bytes)"
+        )
     return b"".join(parts)
 
 
@@ -453,9 +520,14 @@ class _DeadlineBackend(httpcore.NetworkBackend):
             raise error("the total time limit was reached")
         return remaining if timeout is None else min(timeout, remaining)
 
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                    local_address: str | None = None,
-                    socket_options: object = None) -> httpcore.NetworkStream:
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: object = None,
+    ) -> httpcore.NetworkStream:
         # httpcore gives TLS the origin's name (SNI, certificate check) apart from this host,
         # so connecting to the checked address keeps HTTPS verified against the name.
         addresses = [host] if self.guard is None else self.guard.addresses(host, port)
@@ -463,9 +535,12 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         for address in addresses:
             try:
                 stream = self._backend.connect_tcp(
-                    address, port, timeout=self.cap(timeout, httpcore.ConnectTimeout),
+                    address,
+                    port,
+                    timeout=self.cap(timeout, httpcore.ConnectTimeout),
                     local_address=local_address,
-                    socket_options=socket_options)  # type: ignore[arg-type]
+                    socket_options=socket_options,  # type: ignore[arg-type]
+                )
             except httpcore.ConnectError as exc:  # the next address of the name, if any
                 failure = exc
                 continue
@@ -491,10 +566,15 @@ class _DeadlineStream(httpcore.NetworkStream):
     def close(self) -> None:
         self._stream.close()
 
-    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
-        stream = self._stream.start_tls(ssl_context, server_hostname,
-                                        self._backend.cap(timeout, httpcore.ConnectTimeout))
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._stream.start_tls(
+            ssl_context, server_hostname, self._backend.cap(timeout, httpcore.ConnectTimeout)
+        )
         return _DeadlineStream(stream, self._backend)
 
     def get_extra_info(self, info: str) -> object:
@@ -510,16 +590,23 @@ class _DeadlineTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         core_request = httpcore.Request(
             method=request.method,
-            url=httpcore.URL(scheme=request.url.raw_scheme, host=request.url.raw_host,
-                             port=request.url.port, target=request.url.raw_path),
+            url=httpcore.URL(
+                scheme=request.url.raw_scheme,
+                host=request.url.raw_host,
+                port=request.url.port,
+                target=request.url.raw_path,
+            ),
             headers=request.headers.raw,
             content=request.stream,
             extensions=request.extensions,
         )
         core_response = self._pool.handle_request(core_request)
-        return httpx.Response(status_code=core_response.status, headers=core_response.headers,
-                              stream=_CoreBody(core_response.stream),  # type: ignore[arg-type]
-                              extensions=core_response.extensions)
+        return httpx.Response(
+            status_code=core_response.status,
+            headers=core_response.headers,
+            stream=_CoreBody(core_response.stream),  # type: ignore[arg-type]
+            extensions=core_response.extensions,
+        )
 
     def close(self) -> None:
         self._pool.close()
@@ -547,8 +634,10 @@ def _ssl_context() -> ssl.SSLContext:
 
 # Cloud metadata services (AWS, and its ECS and IPv6 forms, Alibaba, Oracle; GCP and Azure use
 # 169.254.169.254 too): refused even when an allowed range covers them.
-_METADATA = frozenset(ipaddress.ip_address(a) for a in (
-    "169.254.169.254", "169.254.170.2", "fd00:ec2::254", "100.100.100.200", "192.0.0.192"))
+_METADATA = frozenset(
+    ipaddress.ip_address(a)
+    for a in ("169.254.169.254", "169.254.170.2", "fd00:ec2::254", "100.100.100.200", "192.0.0.192")
+)
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _COMPAT = ipaddress.ip_network("::/96")  # deprecated IPv4-compatible IPv6
@@ -574,12 +663,17 @@ def _address_kind(ip: _Address) -> str | None:
         kind = _address_kind(inner)
         if kind is not None:
             return kind
-    checks = ((ip in _METADATA, "cloud metadata"), (ip.is_unspecified, "unspecified"),
-              (ip.is_loopback, "loopback"), (ip.is_link_local, "link-local"),
-              (ip.is_multicast, "multicast"),
-              (isinstance(ip, ipaddress.IPv4Address) and ip in _SHARED, "shared (CGNAT)"),
-              (ip.is_reserved, "reserved"), (ip.is_private, "private"),
-              (not ip.is_global, "non-public"))
+    checks = (
+        (ip in _METADATA, "cloud metadata"),
+        (ip.is_unspecified, "unspecified"),
+        (ip.is_loopback, "loopback"),
+        (ip.is_link_local, "link-local"),
+        (ip.is_multicast, "multicast"),
+        (isinstance(ip, ipaddress.IPv4Address) and ip in _SHARED, "shared (CGNAT)"),
+        (ip.is_reserved, "reserved"),
+        (ip.is_private, "private"),
+        (not ip.is_global, "non-public"),
+    )
     return next((kind for hit, kind in checks if hit), None)
 
 
@@ -644,10 +738,16 @@ class _Guard:
             kind = _address_kind(ip)
             if kind is not None and not self.allowed(host, ip):
                 a = "an" if kind[0] in "aeiou" else "a"
-                what = (f"{host} is {a} {kind} address" if literal is not None
-                        else f"{host} resolves to {a} {kind} address {ip}")
-                hint = (" (never allowed)" if _is_metadata(ip)
-                        else " (not in [fetch] allow_private_hosts)")
+                what = (
+                    f"{host} is {a} {kind} address"
+                    if literal is not None
+                    else f"{host} resolves to {a} {kind} address {ip}"
+                )
+                hint = (
+                    " (never allowed)"
+                    if _is_metadata(ip)
+                    else " (not in [fetch] allow_private_hosts)"
+                )
                 raise RefusedAddress(f"refused: {what}{hint}")
         self.pinned[host] = [str(ip) for ip in found]
         return self.pinned[host]
@@ -693,10 +793,12 @@ def _check_url(url: str) -> None:
 def _timeouts(limits: Limits, deadline: float) -> httpx.Timeout:
     """Per-request timeouts, none beyond what is left of the total time."""
     left = max(deadline - time.monotonic(), 0.001)
-    return httpx.Timeout(connect=min(limits.connect_timeout_s, left),
-                         read=min(limits.read_timeout_s, left),
-                         write=min(limits.read_timeout_s, left),
-                         pool=min(limits.connect_timeout_s, left))
+    return httpx.Timeout(
+        connect=min(limits.connect_timeout_s, left),
+        read=min(limits.read_timeout_s, left),
+        write=min(limits.read_timeout_s, left),
+        pool=min(limits.connect_timeout_s, left),
+    )
 
 
 def _total_timeout(limits: Limits) -> str:
@@ -765,8 +867,11 @@ def _connect_failure(exc: BaseException, url: httpx.URL) -> tuple[str, bool]:
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, ssl.SSLCertVerificationError):
-            return (f"TLS certificate of {url.host} not accepted: "
-                    f"{cause.verify_message or cause.reason}", False)
+            return (
+                f"TLS certificate of {url.host} not accepted: "
+                f"{cause.verify_message or cause.reason}",
+                False,
+            )
         if isinstance(cause, ssl.SSLError):
             return f"TLS error with {url.host}: {cause.reason or cause}", False
         if isinstance(cause, socket.gaierror):

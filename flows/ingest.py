@@ -66,8 +66,9 @@ class SourceResult:
     meaning_changed: int = 0
 
 
-def fetch_source(source: Source, previous: Validators | None,
-                 limits: Limits = DEFAULT_LIMITS) -> Fetched:
+def fetch_source(
+    source: Source, previous: Validators | None, limits: Limits = DEFAULT_LIMITS
+) -> Fetched:
     """The source's bytes (or "not modified"), from its file, its URL or its package."""
     fmt = REGISTRY[source.format]
     if fmt.packaged:
@@ -76,9 +77,17 @@ def fetch_source(source: Source, previous: Validators | None,
         version = snapshot_version().encode()
         digest = hashlib.sha256(version).hexdigest()
         status: Literal["fetched", "not_modified"] = (
-            "not_modified" if previous and previous.content_hash == digest else "fetched")
-        return Fetched(status, b"" if status == "not_modified" else version,
-                       Validators(content_hash=digest), None, None, None, 0.0)
+            "not_modified" if previous and previous.content_hash == digest else "fetched"
+        )
+        return Fetched(
+            status,
+            b"" if status == "not_modified" else version,
+            Validators(content_hash=digest),
+            None,
+            None,
+            None,
+            0.0,
+        )
     try:
         if source.path is not None:
             return fetch_path(source.path, previous, limits)
@@ -93,8 +102,7 @@ def parse_bytes(source: Source, data: bytes, fetched: Fetched | None = None) -> 
     also gets the address it came from and its Content-Type)."""
     fmt = REGISTRY[source.format]  # the configuration names only declared formats
     parser = fmt.parse
-    options = {"kind": source.kind, **source.options} if fmt.kind_option else (
-        dict(source.options))
+    options = {"kind": source.kind, **source.options} if fmt.kind_option else (dict(source.options))
     if source.as_of is not None and fmt.takes("as_of"):
         options.setdefault("as_of", source.as_of.isoformat())  # the snapshot's day dates its rows
     if fmt.feed and fetched is not None and fetched.final_url:
@@ -116,40 +124,48 @@ def _reject_id(source_id: str, kind: str, reason: str, raw: str) -> str:
     return hashlib.sha256("\x1f".join((source_id, kind, reason, raw)).encode()).hexdigest()[:32]
 
 
-def store_rejects(con: duckdb.DuckDBPyConnection, rejects: list[dict], run_id: str,
-                  now: datetime) -> None:
+def store_rejects(
+    con: duckdb.DuckDBPyConnection, rejects: list[dict], run_id: str, now: datetime
+) -> None:
     """Record rejects ({"source_id", "kind", "reason", "raw"}) once each: a rerun seeing the
     same bad row adds nothing (it only becomes the row's last run)."""
     if not rejects:
         return
-    tbl = pa.table({
-        "reject_id": [_reject_id(r["source_id"], r["kind"], r["reason"], str(r["raw"]))
-                      for r in rejects],
-        "source_id": [r["source_id"] for r in rejects],
-        "kind": [r["kind"] for r in rejects],
-        "reason": [r["reason"] for r in rejects],
-        "raw": [str(r["raw"]) for r in rejects],
-    })
+    tbl = pa.table(
+        {
+            "reject_id": [
+                _reject_id(r["source_id"], r["kind"], r["reason"], str(r["raw"])) for r in rejects
+            ],
+            "source_id": [r["source_id"] for r in rejects],
+            "kind": [r["kind"] for r in rejects],
+            "reason": [r["reason"] for r in rejects],
+            "raw": [str(r["raw"]) for r in rejects],
+        }
+    )
     con.register("_rej", tbl)
     try:  # a reject seen again keeps when it was first seen and records this run as its last
-        run(con, "INSERT INTO rejects (reject_id, source_id, kind, reason, raw, first_run_id, "
-                 "first_seen, last_run_id) SELECT DISTINCT ON (reject_id) *, ?, ?, ? FROM _rej "
-                 "ON CONFLICT DO UPDATE SET last_run_id = excluded.last_run_id",
-            [run_id, now, run_id])
+        run(
+            con,
+            "INSERT INTO rejects (reject_id, source_id, kind, reason, raw, first_run_id, "
+            "first_seen, last_run_id) SELECT DISTINCT ON (reject_id) *, ?, ?, ? FROM _rej "
+            "ON CONFLICT DO UPDATE SET last_run_id = excluded.last_run_id",
+            [run_id, now, run_id],
+        )
     finally:
         con.unregister("_rej")
 
 
 @dataclass
 class Inserted:
-    new: dict[str, int]       # per source
-    updated: dict[str, int]   # per source
-    duplicates: list[dict]    # rows set aside (duplicates and conflicts), with their source_id
+    new: dict[str, int]  # per source
+    updated: dict[str, int]  # per source
+    duplicates: list[dict]  # rows set aside (duplicates and conflicts), with their source_id
     meaning_changed: dict[str, int] = field(default_factory=dict)  # per source, see MEANING
 
 
-def insert_facts(con: duckdb.DuckDBPyConnection, table: str, good: pa.Table, run_id: str,
-                 now: datetime) -> Inserted:
+def insert_facts(
+    con: duckdb.DuckDBPyConnection, table: str, good: pa.Table, run_id: str, now: datetime
+) -> Inserted:
     """Store the facts of one table for every source at once (`good` has a `source_id` column),
     as versions: a new key is a new fact, a value differing from the key's current version a
     new row beside the old ones (even a value seen before, A -> B -> A), an unchanged value
@@ -186,24 +202,52 @@ def insert_facts(con: duckdb.DuckDBPyConnection, table: str, good: pa.Table, run
         if has_dupes:  # keep one row per key; the others (or all, in a conflict) become rejects
             # then by values, and among equal values the earliest known, so that the file's
             # order never decides
-            order = ", ".join([prefer, "row_hash", *(f'"{c}" NULLS LAST' for c in
-                               ("known_from", "source_name", "evidence_url") if c in cols)])
-            ranked = (f"SELECT *, row_number() OVER w AS _n, count(DISTINCT row_hash) OVER "
-                      f"(PARTITION BY {part}) AS _v, first_value(row_hash) OVER w AS _kept "
-                      f"FROM _batch WINDOW w AS (PARTITION BY {part} ORDER BY {order})")
+            order = ", ".join(
+                [
+                    prefer,
+                    "row_hash",
+                    *(
+                        f'"{c}" NULLS LAST'
+                        for c in ("known_from", "source_name", "evidence_url")
+                        if c in cols
+                    ),
+                ]
+            )
+            ranked = (
+                f"SELECT *, row_number() OVER w AS _n, count(DISTINCT row_hash) OVER "
+                f"(PARTITION BY {part}) AS _v, first_value(row_hash) OVER w AS _kept "
+                f"FROM _batch WINDOW w AS (PARTITION BY {part} ORDER BY {order})"
+            )
             conflict = "_v > 1" if table in CONFLICTS else "false"
-            dupes = con.sql(f"SELECT * EXCLUDE (_n, _v, _kept), row_hash = _kept AS _same "
-                            f"FROM ({ranked}) WHERE _n > 1 AND NOT ({conflict}) ORDER BY {part}, "
-                            f"_n").to_arrow_table().to_pylist()
-            conflicts = con.sql(f"SELECT * EXCLUDE (_n, _kept) FROM ({ranked}) "
-                                f"WHERE {conflict} ORDER BY {part}, _n"
-                                ).to_arrow_table().to_pylist()
-            fresh = con.sql(f"SELECT * EXCLUDE (_n, _v, _kept) FROM ({ranked}) "
-                            f"WHERE _n = 1 AND NOT ({conflict})").to_arrow_table()
-        current = {(*r[:len(key) + 1],): r[len(key) + 1:] for r in con.execute(
-            f"SELECT {part}, row_hash, {meaning or 'NULL'} FROM {table} WHERE source_id IN "
-            f"(SELECT DISTINCT source_id FROM _batch) QUALIFY row_number() OVER (PARTITION BY "
-            f"{part} ORDER BY fetched_at DESC, row_hash) = 1").fetchall()}
+            dupes = (
+                con.sql(
+                    f"SELECT * EXCLUDE (_n, _v, _kept), row_hash = _kept AS _same "
+                    f"FROM ({ranked}) WHERE _n > 1 AND NOT ({conflict}) ORDER BY {part}, "
+                    f"_n"
+                )
+                .to_arrow_table()
+                .to_pylist()
+            )
+            conflicts = (
+                con.sql(
+                    f"SELECT * EXCLUDE (_n, _kept) FROM ({ranked}) "
+                    f"WHERE {conflict} ORDER BY {part}, _n"
+                )
+                .to_arrow_table()
+                .to_pylist()
+            )
+            fresh = con.sql(
+                f"SELECT * EXCLUDE (_n, _v, _kept) FROM ({ranked}) "
+                f"WHERE _n = 1 AND NOT ({conflict})"
+            ).to_arrow_table()
+        current = {
+            (*r[: len(key) + 1],): r[len(key) + 1 :]
+            for r in con.execute(
+                f"SELECT {part}, row_hash, {meaning or 'NULL'} FROM {table} WHERE source_id IN "
+                f"(SELECT DISTINCT source_id FROM _batch) QUALIFY row_number() OVER (PARTITION BY "
+                f"{part} ORDER BY fetched_at DESC, row_hash) = 1"
+            ).fetchall()
+        }
     finally:
         con.unregister("_batch")
     # Compare with each key's current version: a value that differs from it (even one seen
@@ -228,23 +272,40 @@ def insert_facts(con: duckdb.DuckDBPyConnection, table: str, good: pa.Table, run
         changed = fresh.filter(pa.array(keep, pa.bool_()))
         con.register("_changed", changed)
         try:
-            run(con, f"INSERT INTO {table} ({col_list}, row_hash, source_id, run_id, fetched_at) "
-                     f"SELECT {col_list}, row_hash, source_id, ?, ? FROM _changed",
-                [run_id, now])
+            run(
+                con,
+                f"INSERT INTO {table} ({col_list}, row_hash, source_id, run_id, fetched_at) "
+                f"SELECT {col_list}, row_hash, source_id, ?, ? FROM _changed",
+                [run_id, now],
+            )
         finally:
             con.unregister("_changed")
     names = "/".join(key)
     same = f"duplicate of another row for the same {names} in this source (same values: one kept)"
-    ranked_out = (f"another row for the same {names} in this source has different values and "
-                  f"comes first by {prefer}: that one kept")
-    set_aside = [{"source_id": r.pop("source_id"), "kind": table,
-                  "reason": same if r.pop("_same") else ranked_out,
-                  "raw": _dump(_without(r, "row_hash"))} for r in dupes]
-    set_aside += [{"source_id": r.pop("source_id"), "kind": table,
-                   "reason": f"conflicting rows for {names} "
-                             f"{'/'.join(_key_text(r[c]) for c in key)}: {r.pop('_v')} different "
-                             "values (none stored this run; its stored version stays current)",
-                   "raw": _dump(_without(r, "row_hash"))} for r in conflicts]
+    ranked_out = (
+        f"another row for the same {names} in this source has different values and "
+        f"comes first by {prefer}: that one kept"
+    )
+    set_aside = [
+        {
+            "source_id": r.pop("source_id"),
+            "kind": table,
+            "reason": same if r.pop("_same") else ranked_out,
+            "raw": _dump(_without(r, "row_hash")),
+        }
+        for r in dupes
+    ]
+    set_aside += [
+        {
+            "source_id": r.pop("source_id"),
+            "kind": table,
+            "reason": f"conflicting rows for {names} "
+            f"{'/'.join(_key_text(r[c]) for c in key)}: {r.pop('_v')} different "
+            "values (none stored this run; its stored version stays current)",
+            "raw": _dump(_without(r, "row_hash")),
+        }
+        for r in conflicts
+    ]
     return Inserted(new, updated, set_aside, changed_meaning)
 
 
@@ -256,29 +317,52 @@ def _key_text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def record_aliases(con: duckdb.DuckDBPyConnection, good: pa.Table, defines_ids: set[str],
-                   run_id: str, aliases: Mapping[str, str] | None = None) -> dict[str, list[str]]:
+def record_aliases(
+    con: duckdb.DuckDBPyConnection,
+    good: pa.Table,
+    defines_ids: set[str],
+    run_id: str,
+    aliases: Mapping[str, str] | None = None,
+) -> dict[str, list[str]]:
     """Remember every name each source used for a model; return, per source, the names no
     model matched. A price list that defines the model ids (genai-prices) resolves its own; a
     name the alias file maps is resolved too."""
     aliases = aliases or {}
     targets = set(aliases.values())  # ids the alias file gives: mapped by hand, so resolved
-    triples = sorted(set(zip(good.column("source_id").to_pylist(),
-                             good.column("source_name").to_pylist(),
-                             good.column("model").to_pylist(), strict=True)))
+    triples = sorted(
+        set(
+            zip(
+                good.column("source_id").to_pylist(),
+                good.column("source_name").to_pylist(),
+                good.column("model").to_pylist(),
+                strict=True,
+            )
+        )
+    )
     rows: dict[tuple[str, str], dict] = {}  # one per (source, name): the key of `aliases`
     for sid, name, model in triples:
-        rows.setdefault((sid, name or model), {
-            "source_id": sid, "source_name": name or model, "model": model,
-            "resolved": sid in defines_ids or _known(name or model, model)
-            or model in targets or mapped(name, None, aliases) is not None,
-            "first_run_id": run_id})
+        rows.setdefault(
+            (sid, name or model),
+            {
+                "source_id": sid,
+                "source_name": name or model,
+                "model": model,
+                "resolved": sid in defines_ids
+                or _known(name or model, model)
+                or model in targets
+                or mapped(name, None, aliases) is not None,
+                "first_run_id": run_id,
+            },
+        )
     if not rows:
         return {}
     con.register("_alias", pa.Table.from_pylist(list(rows.values())))
     try:  # a name read again takes today's id and resolution (better rules, the alias file)
-        run(con, "INSERT INTO aliases BY NAME SELECT * FROM _alias ON CONFLICT DO UPDATE SET "
-                 "model = excluded.model, resolved = excluded.resolved")
+        run(
+            con,
+            "INSERT INTO aliases BY NAME SELECT * FROM _alias ON CONFLICT DO UPDATE SET "
+            "model = excluded.model, resolved = excluded.resolved",
+        )
     finally:
         con.unregister("_alias")
     out: dict[str, set[str]] = {}
@@ -291,8 +375,11 @@ def record_aliases(con: duckdb.DuckDBPyConnection, good: pa.Table, defines_ids: 
 def _known(name: str, model: str) -> bool:
     """Whether a source's name, or the id its adapter gave the row (a leaderboard label such as
     "DeepSeek R1 (0528)" comes with a model id of its own), is a model genai-prices knows."""
-    return (resolve(name) is not None or resolve(price_model(model)) is not None
-            or is_catalogue_id(price_model(model)))
+    return (
+        resolve(name) is not None
+        or resolve(price_model(model)) is not None
+        or is_catalogue_id(price_model(model))
+    )
 
 
 def _dump(row: dict) -> str:
@@ -335,8 +422,9 @@ class Prepared:
     elapsed_s: float = 0.0
 
 
-def prepare(source: Source, previous: Validators | None,
-            limits: Limits = DEFAULT_LIMITS) -> Prepared:
+def prepare(
+    source: Source, previous: Validators | None, limits: Limits = DEFAULT_LIMITS
+) -> Prepared:
     """Fetch and parse one source; no store access, so it can run in another process."""
     started = time.perf_counter()
     out = Prepared()
@@ -345,11 +433,16 @@ def prepare(source: Source, previous: Validators | None,
         if out.fetched.status == "fetched":
             parsed = parse_bytes(source, out.fetched.body, out.fetched)
             stamp_known_from(parsed, snapshot_day(source))
-            out.tables = {kind: rows_to_text_table(kind, rows)
-                          for kind, rows in parsed.rows.items() if rows}
+            out.tables = {
+                kind: rows_to_text_table(kind, rows) for kind, rows in parsed.rows.items() if rows
+            }
             out.rejects = parsed.rejects
-            out.claims = entry_claims(source.id, parsed.rows.get("entries", []),
-                                      parsed.rejects, source.options.get("budget_s"))
+            out.claims = entry_claims(
+                source.id,
+                parsed.rows.get("entries", []),
+                parsed.rejects,
+                source.options.get("budget_s"),
+            )
         out.fetched = replace(out.fetched, body=b"")  # parsed: no need to send the bytes back
     except SourceError as exc:
         out.error = str(exc)
@@ -370,8 +463,11 @@ def validators(db: Path, aliases: Mapping[str, str] | None = None) -> dict[str, 
     if not db.exists():
         return {}
     with open_store(db) as con:
-        rows = con.execute("SELECT source_id, etag, last_modified, content_hash FROM source_state "
-                           "WHERE read_with = ?", [read_with(aliases)]).fetchall()
+        rows = con.execute(
+            "SELECT source_id, etag, last_modified, content_hash FROM source_state "
+            "WHERE read_with = ?",
+            [read_with(aliases)],
+        ).fetchall()
     return {r[0]: Validators(*r[1:]) for r in rows}
 
 
@@ -385,19 +481,26 @@ def _expected_size(source: Source) -> int:
         return 0
 
 
-def prepare_all(db: Path, sources: list[Source], limits: Limits = DEFAULT_LIMITS,
-                aliases: Mapping[str, str] | None = None, refetch: bool = False
-                ) -> dict[str, Future[Prepared]]:
+def prepare_all(
+    db: Path,
+    sources: list[Source],
+    limits: Limits = DEFAULT_LIMITS,
+    aliases: Mapping[str, str] | None = None,
+    refetch: bool = False,
+) -> dict[str, Future[Prepared]]:
     """Start fetching and parsing every source on all cores; results arrive as futures. With
     `refetch`, every source is read in full even if unchanged (after an upgrade, say)."""
     previous = {} if refetch else validators(db, aliases)
     # largest first, so that no big source starts last and keeps one core busy alone
-    return {s.id: submit(prepare, s, previous.get(s.id), limits)
-            for s in sorted(sources, key=_expected_size, reverse=True)}
+    return {
+        s.id: submit(prepare, s, previous.get(s.id), limits)
+        for s in sorted(sources, key=_expected_size, reverse=True)
+    }
 
 
-def collect(future: Future[Prepared], db: Path, source: Source,
-            limits: Limits = DEFAULT_LIMITS) -> Prepared:
+def collect(
+    future: Future[Prepared], db: Path, source: Source, limits: Limits = DEFAULT_LIMITS
+) -> Prepared:
     """A worker's result; if the worker died (out of memory, killed), the source is prepared
     again in this process rather than lost (read in full: a lost 304 would lose nothing, but a
     full read is always right)."""
@@ -407,8 +510,13 @@ def collect(future: Future[Prepared], db: Path, source: Source,
         return prepare(source, None, limits)
 
 
-def store_sources(db: Path, items: list[tuple[Source, Prepared]], run_id: str,
-                  now: datetime, aliases: Mapping[str, str] | None = None) -> list[SourceResult]:
+def store_sources(
+    db: Path,
+    items: list[tuple[Source, Prepared]],
+    run_id: str,
+    now: datetime,
+    aliases: Mapping[str, str] | None = None,
+) -> list[SourceResult]:
     """Validate and store prepared sources in one short transaction, with a few statements per
     table whatever the number of sources. A source that failed to fetch or parse is recorded
     with its reason; the others go in. `aliases` (the alias file) maps names to model ids."""
@@ -436,8 +544,10 @@ def store_sources(db: Path, items: list[tuple[Source, Prepared]], run_id: str,
                 if kind in MODEL_KINDS:
                     table = apply_aliases(kind, table, aliases)
                 texts.setdefault(kind, []).append(_with_source(table, src.id))
-            claims += [{**c, "model": mapped(c["model_as_written"], c["model"], aliases)
-                        or c["model"]} for c in prep.claims]
+            claims += [
+                {**c, "model": mapped(c["model_as_written"], c["model"], aliases) or c["model"]}
+                for c in prep.claims
+            ]
             result.claims = len(prep.claims)
         for kind, tables in texts.items():
             checked = check(con, kind, pa.concat_tables(tables, promote_options="default"))
@@ -461,22 +571,40 @@ def store_sources(db: Path, items: list[tuple[Source, Prepared]], run_id: str,
                 for sid, n in done.meaning_changed.items():
                     by_id[sid].meaning_changed += n
                 if table in MODEL_KINDS:
-                    for sid, names in record_aliases(con, good, defines_ids, run_id,
-                                                     aliases).items():
+                    for sid, names in record_aliases(
+                        con, good, defines_ids, run_id, aliases
+                    ).items():
                         by_id[sid].unresolved = sorted({*by_id[sid].unresolved, *names})
-            stored = pa.concat_tables(parts.get("entries") or [pa.table({})],
-                                      promote_options="default")
-            entries = set(zip(*(stored.column(c).to_pylist()
-                                for c in ("source_id", "entry_id", "row_hash")), strict=True)
-                          ) if stored.num_rows else set()
+            stored = pa.concat_tables(
+                parts.get("entries") or [pa.table({})], promote_options="default"
+            )
+            entries = (
+                set(
+                    zip(
+                        *(
+                            stored.column(c).to_pylist()
+                            for c in ("source_id", "entry_id", "row_hash")
+                        ),
+                        strict=True,
+                    )
+                )
+                if stored.num_rows
+                else set()
+            )
             store_claims(con, claims, entries, run_id, now)
             store_rejects(con, rejects, run_id, now)
             for reject in rejects:
                 by_id[reject["source_id"]].rejected += 1
-            state = [{"source_id": src.id, **asdict(prep.fetched.validators), "last_ok_at": now,
-                      "read_with": read_with(aliases)}
-                     for (src, prep), r in zip(items, results, strict=True)
-                     if r.ok and r.fetch_status == "fetched" and prep.fetched is not None]
+            state = [
+                {
+                    "source_id": src.id,
+                    **asdict(prep.fetched.validators),
+                    "last_ok_at": now,
+                    "read_with": read_with(aliases),
+                }
+                for (src, prep), r in zip(items, results, strict=True)
+                if r.ok and r.fetch_status == "fetched" and prep.fetched is not None
+            ]
             if state:
                 insert_rows(con, "INSERT OR REPLACE INTO source_state BY NAME", state)
             elapsed = time.perf_counter() - started
@@ -485,14 +613,31 @@ def store_sources(db: Path, items: list[tuple[Source, Prepared]], run_id: str,
             # `meaning_changed` goes in once the store has the column (a migration of
             # flows/store.py); until then it is in the results only
             extra = "meaning_changed" in _columns(con, "source_runs")
-            insert_rows(con, "INSERT INTO source_runs BY NAME", [{
-                "run_id": run_id, "source_id": r.source_id, "kind": r.kind, "format": r.format,
-                "location": r.location, "ok": r.ok, "reason": r.reason,
-                "fetch_status": r.fetch_status, "rows_read": r.rows_read,
-                "rows_new": r.rows_new, "rows_updated": r.rows_updated,
-                "rejected": r.rejected, "unresolved": len(r.unresolved),
-                "elapsed_s": r.elapsed_s, "fetched_at": now,
-                **({"meaning_changed": r.meaning_changed} if extra else {})} for r in results])
+            insert_rows(
+                con,
+                "INSERT INTO source_runs BY NAME",
+                [
+                    {
+                        "run_id": run_id,
+                        "source_id": r.source_id,
+                        "kind": r.kind,
+                        "format": r.format,
+                        "location": r.location,
+                        "ok": r.ok,
+                        "reason": r.reason,
+                        "fetch_status": r.fetch_status,
+                        "rows_read": r.rows_read,
+                        "rows_new": r.rows_new,
+                        "rows_updated": r.rows_updated,
+                        "rejected": r.rejected,
+                        "unresolved": len(r.unresolved),
+                        "elapsed_s": r.elapsed_s,
+                        "fetched_at": now,
+                        **({"meaning_changed": r.meaning_changed} if extra else {}),
+                    }
+                    for r in results
+                ],
+            )
             run(con, "COMMIT")
         except Exception:
             run(con, "ROLLBACK")
@@ -501,8 +646,12 @@ def store_sources(db: Path, items: list[tuple[Source, Prepared]], run_id: str,
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    return {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE "
-                                      "table_name = ?", [table]).fetchall()}
+    return {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table]
+        ).fetchall()
+    }
 
 
 def _with_source(table: pa.Table, source_id: str) -> pa.Table:
@@ -517,18 +666,30 @@ def _count_by_source(tables: list[pa.Table]) -> list[tuple[str, int]]:
     return list(counts.items())
 
 
-def ingest_source(db: Path, source: Source, run_id: str, now: datetime,
-                  limits: Limits = DEFAULT_LIMITS, prepared: Prepared | None = None,
-                  aliases: Mapping[str, str] | None = None) -> SourceResult:
+def ingest_source(
+    db: Path,
+    source: Source,
+    run_id: str,
+    now: datetime,
+    limits: Limits = DEFAULT_LIMITS,
+    prepared: Prepared | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> SourceResult:
     """Ingest one source (fetched and parsed here unless `prepared` is given)."""
     if prepared is None:
         prepared = prepare(source, validators(db, aliases).get(source.id), limits)
     return store_sources(db, [(source, prepared)], run_id, now, aliases)[0]
 
 
-def ingest_sources(db: Path, sources: list[Source], run_id: str, now: datetime,
-                   limits: Limits = DEFAULT_LIMITS, aliases: Mapping[str, str] | None = None,
-                   refetch: bool = False) -> list[SourceResult]:
+def ingest_sources(
+    db: Path,
+    sources: list[Source],
+    run_id: str,
+    now: datetime,
+    limits: Limits = DEFAULT_LIMITS,
+    aliases: Mapping[str, str] | None = None,
+    refetch: bool = False,
+) -> list[SourceResult]:
     """Every source: fetched and parsed on all cores, then stored together (one writer)."""
     futures = prepare_all(db, sources, limits, aliases, refetch)
     with held_open(db):  # opened (and migrated) while the workers parse

@@ -70,6 +70,7 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 def _keeps_markup(fn):
     """A text filter that keeps escaped markup escaped: given Markup (a block already escaped by
     autoescape), it returns Markup, so the result is not escaped twice."""
+
     def wrapped(text, *args, **kwargs):
         out = fn(text, *args, **kwargs)
         return Markup(out) if isinstance(text, Markup) else out
@@ -169,8 +170,9 @@ def _env(autoescape: bool, finalize=None) -> jinja2.Environment:
     env.filters.update(FILTERS)
     env.filters["md_url"] = md_url
     env.filters["web"] = safe_url
-    env.globals.update(largest_factor=largest_factor, change_ratio=change_ratio,
-                       vocab=vocabulary)  # verdicts and behaviours by name: vocab.UNLOCKS
+    env.globals.update(
+        largest_factor=largest_factor, change_ratio=change_ratio, vocab=vocabulary
+    )  # verdicts and behaviours by name: vocab.UNLOCKS
     from flows.names import model_label
 
     env.filters["model_label"] = model_label

@@ -51,8 +51,13 @@ SPECS: dict[str, tuple[Field, ...]] = {
         Field("benchmark", "VARCHAR", True),
         Field("as_of", "DATE", True),
         Field("value", "DOUBLE", True),
-        Field("scale", "VARCHAR", False, (("{v} NOT IN ('percent', 'rating')",
-                                           "must be 'percent' or 'rating'"),), "'percent'"),
+        Field(
+            "scale",
+            "VARCHAR",
+            False,
+            (("{v} NOT IN ('percent', 'rating')", "must be 'percent' or 'rating'"),),
+            "'percent'",
+        ),
         Field("stderr", "DOUBLE", False, _NONNEG),
         Field("version", "VARCHAR"),
         Field("known_from", "DATE"),
@@ -117,8 +122,10 @@ PROVENANCE = frozenset({"source_name", "evidence_url", "known_from"})
 # Cross-field rules, checked after casting: (SQL condition that is BAD, reason).
 ROW_CHECKS: dict[str, tuple[tuple[str, str], ...]] = {
     "scores": (
-        ("coalesce(scale, 'percent') = 'percent' AND (value < 0 OR value > 100)",
-         "value: a percent score must lie in 0-100"),
+        (
+            "coalesce(scale, 'percent') = 'percent' AND (value < 0 OR value > 100)",
+            "value: a percent score must lie in 0-100",
+        ),
     ),
     "run_costs": (("solved > tasks", "solved: more than the tasks run"),),
 }

@@ -482,16 +482,31 @@ def store_problem(exc: BaseException, path: Path) -> str | None:
     text = str(exc)
     low = text.lower()
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "no space left" in low:
-        return (f"the disk holding {path} is full: free some space and run again "
-                "(the store was not changed by the step that failed)")
+        return (
+            f"the disk holding {path} is full: free some space and run again "
+            "(the store was not changed by the step that failed)"
+        )
     if isinstance(exc, duckdb.Error) and _is_lock_error(exc):
-        return (f"the store {path} is held by another process (even a read-only reader blocks "
-                "a run): close the other connection or query a copy (see README), then run again")
-    if isinstance(exc, duckdb.Error) and any(word in low for word in (
-            "not a valid duckdb", "corrupt", "invalid block", "serialization", "checksum",
-            "could not read enough bytes", "database file with version")):
-        return (f"the store {path} is not a readable DuckDB file (damaged, or written by a "
-                f"different DuckDB version): restore a copy or move it aside ({text})")
+        return (
+            f"the store {path} is held by another process (even a read-only reader blocks "
+            "a run): close the other connection or query a copy (see README), then run again"
+        )
+    if isinstance(exc, duckdb.Error) and any(
+        word in low
+        for word in (
+            "not a valid duckdb",
+            "corrupt",
+            "invalid block",
+            "serialization",
+            "checksum",
+            "could not read enough bytes",
+            "database file with version",
+        )
+    ):
+        return (
+            f"the store {path} is not a readable DuckDB file (damaged, or written by a "
+            f"different DuckDB version): restore a copy or move it aside ({text})"
+        )
     return None
 
 
@@ -517,8 +532,9 @@ def connect(path: Path, read_only: bool = False, attempts: int = 8) -> duckdb.Du
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply pending migrations in order, all in one transaction (a store is upgraded wholly or
     not at all); return the names applied."""
-    run(con,
-        "CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ)"
+    run(
+        con,
+        "CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ)",
     )
     done = {row[0] for row in con.execute("SELECT name FROM _migrations").fetchall()}
     pending = [(name, sql) for name, sql in MIGRATIONS if name not in done]

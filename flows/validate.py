@@ -18,9 +18,14 @@ import pyarrow.compute as pc
 
 from flows.schema import PROVENANCE, ROW_CHECKS, SPECS
 
-_TYPE_WORDS = {"DOUBLE": "a number", "BIGINT": "a whole number", "INTEGER": "a whole number",
-               "DATE": "a date (YYYY-MM-DD)", "TIMESTAMPTZ": "a timestamp",
-               "BOOLEAN": "true or false"}
+_TYPE_WORDS = {
+    "DOUBLE": "a number",
+    "BIGINT": "a whole number",
+    "INTEGER": "a whole number",
+    "DATE": "a date (YYYY-MM-DD)",
+    "TIMESTAMPTZ": "a timestamp",
+    "BOOLEAN": "true or false",
+}
 
 
 @dataclass
@@ -64,8 +69,15 @@ def _free(kind: str) -> list[str]:
     """Text fields with nothing to check (optional, no rule of their own or of their row): they
     are tidied in Arrow and never pass through the validation query."""
     rules = " ".join(bad for bad, _ in ROW_CHECKS.get(kind, ()))
-    return [f.name for f in SPECS[kind] if f.type == "VARCHAR" and not f.required
-            and not f.checks and f.default is None and not re.search(rf"\b{f.name}\b", rules)]
+    return [
+        f.name
+        for f in SPECS[kind]
+        if f.type == "VARCHAR"
+        and not f.required
+        and not f.checks
+        and f.default is None
+        and not re.search(rf"\b{f.name}\b", rules)
+    ]
 
 
 def validation_sql(kind: str, relation: str) -> str:
@@ -76,10 +88,13 @@ def validation_sql(kind: str, relation: str) -> str:
     for f in SPECS[kind]:
         if f.name in free:
             continue
-        src = f'NULLIF(trim("{f.name}"), \'\')'
+        src = f"NULLIF(trim(\"{f.name}\"), '')"
         cast = f"TRY_CAST({src} AS {f.type})"
-        casts.append(f'{cast} AS "{f.name}"' if f.default is None else
-                     f'coalesce({cast}, {f.default}) AS "{f.name}"')
+        casts.append(
+            f'{cast} AS "{f.name}"'
+            if f.default is None
+            else f'coalesce({cast}, {f.default}) AS "{f.name}"'
+        )
         if f.type != "VARCHAR":
             word = _TYPE_WORDS[f.type]
             reasons.append(
@@ -88,21 +103,28 @@ def validation_sql(kind: str, relation: str) -> str:
                 f"{_quote(chr(39) + ' is not ' + word)} END"
             )
         if f.type == "DOUBLE":  # "nan", "inf" and "1e400" cast to numbers no sum can use
-            reasons.append(f"CASE WHEN NOT isfinite({cast}) THEN "
-                           f"{_quote(f.name + ': not a finite number')} END")
+            reasons.append(
+                f"CASE WHEN NOT isfinite({cast}) THEN "
+                f"{_quote(f.name + ': not a finite number')} END"
+            )
         if f.type in ("DATE", "TIMESTAMPTZ"):  # "infinity", or a year no calendar here has
-            reasons.append(f"CASE WHEN NOT ({cast} BETWEEN '0001-01-01' AND '9999-12-31') "
-                           f"THEN {_quote(f.name + ': outside years 1-9999')} END")
+            reasons.append(
+                f"CASE WHEN NOT ({cast} BETWEEN '0001-01-01' AND '9999-12-31') "
+                f"THEN {_quote(f.name + ': outside years 1-9999')} END"
+            )
         if f.required:
             reasons.append(f"CASE WHEN {src} IS NULL THEN {_quote(f.name + ': missing')} END")
         for bad, why in f.checks:
             cond = bad.format(v=cast)
             reasons.append(f"CASE WHEN {cond} THEN {_quote(f.name + ': ' + why)} END")
     cast_cols = ", ".join(casts)
-    row_reasons = ", ".join(f"CASE WHEN {bad} THEN {_quote(why)} END"
-                            for bad, why in ROW_CHECKS.get(kind, ()))
-    inner = (f"SELECT _i, {cast_cols}, concat_ws('; ', {', '.join(reasons) or 'NULL'}) AS _r "
-             f"FROM {relation}")
+    row_reasons = ", ".join(
+        f"CASE WHEN {bad} THEN {_quote(why)} END" for bad, why in ROW_CHECKS.get(kind, ())
+    )
+    inner = (
+        f"SELECT _i, {cast_cols}, concat_ws('; ', {', '.join(reasons) or 'NULL'}) AS _r "
+        f"FROM {relation}"
+    )
     row_expr = f"concat_ws('; ', NULLIF(_r, ''), {row_reasons})" if row_reasons else "_r"
     return f"SELECT * EXCLUDE (_r), {row_expr} AS _reason FROM ({inner}) ORDER BY _i"
 
@@ -121,8 +143,7 @@ def check(con: duckdb.DuckDBPyConnection, kind: str, table: pa.Table) -> Checked
     entry's content) stays in Arrow and is joined back by position."""
     free = _free(kind)
     checked = [f.name for f in SPECS[kind] if f.name not in free]
-    sent = table.select(checked).append_column(
-        "_i", pa.array(range(table.num_rows), pa.int64()))
+    sent = table.select(checked).append_column("_i", pa.array(range(table.num_rows), pa.int64()))
     con.register("_incoming", sent)
     try:
         out = con.sql(validation_sql(kind, "_incoming")).to_arrow_table()
@@ -130,17 +151,25 @@ def check(con: duckdb.DuckDBPyConnection, kind: str, table: pa.Table) -> Checked
         con.unregister("_incoming")
     reasons = out.column("_reason").to_pylist()
     bad = [i for i, r in enumerate(reasons) if r]
-    sources = table.column("source_id").to_pylist() if "source_id" in table.column_names \
-        else None
+    sources = table.column("source_id").to_pylist() if "source_id" in table.column_names else None
     raw = table.column("raw")
-    rejects = [{"kind": kind, "reason": reasons[i], "raw": raw[i].as_py(),
-                **({"source_id": sources[i]} if sources else {})} for i in bad]
+    rejects = [
+        {
+            "kind": kind,
+            "reason": reasons[i],
+            "raw": raw[i].as_py(),
+            **({"source_id": sources[i]} if sources else {}),
+        }
+        for i in bad
+    ]
     keep = pa.array([not r for r in reasons], type=pa.bool_())
     typed = out.filter(keep)
     carried = [c for c in (*free, "row_hash", "source_id") if c in table.column_names]
     rest = table.select(carried).take(typed.column("_i"))
-    columns = {name: typed.column(name) if name in checked else _tidy(rest.column(name))
-               for name in (f.name for f in SPECS[kind])}
+    columns = {
+        name: typed.column(name) if name in checked else _tidy(rest.column(name))
+        for name in (f.name for f in SPECS[kind])
+    }
     for name in ("row_hash", "source_id"):
         if name in table.column_names:
             columns[name] = rest.column(name)

@@ -64,8 +64,9 @@ class WorkerPool(ProcessPoolExecutor):
 
 def cores() -> int:
     """The cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-        os.cpu_count() or 1)
+    return (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )
 
 
 def _shared(replace: WorkerPool | None = None) -> WorkerPool:

@@ -47,7 +47,6 @@ CAPACITY_BAND = 0.10  # capacity read moves when decode tokens/day change by mor
 UNKNOWN_CAPABILITY = "unknown capability"
 
 
-
 @dataclass(frozen=True)
 class Score:
     """A benchmark score; ``rating`` scores rank models but never become ``p``."""
@@ -102,8 +101,7 @@ def shared_benchmark(workload: Workload, candidate: Side, baseline: Side) -> str
     )
 
 
-def grading_benchmark(workload: Workload, side: Side, benchmark: str | None = None
-                      ) -> str | None:
+def grading_benchmark(workload: Workload, side: Side, benchmark: str | None = None) -> str | None:
     """The benchmark whose score gives this side's ``p``: ``benchmark`` when given and scored
     (the one both sides of a comparison share), else the side's own success benchmark."""
     if benchmark and percent_score(side, benchmark):
@@ -111,8 +109,7 @@ def grading_benchmark(workload: Workload, side: Side, benchmark: str | None = No
     return success_benchmark(workload, side)
 
 
-def side_probability(workload: Workload, side: Side, benchmark: str | None = None
-                     ) -> float | None:
+def side_probability(workload: Workload, side: Side, benchmark: str | None = None) -> float | None:
     """``p`` for this side: from ``benchmark`` when given and scored, else its success benchmark,
     or the workload's observed success share. ``None`` when neither is available.
     """
@@ -128,15 +125,15 @@ def _side_metrics(workload: Workload, side: Side, p: float) -> Metrics:
     return estimate_with_p(workload, side.price, side.profile, p, side.observed_cost_per_solved)
 
 
-def estimate_side(workload: Workload, side: Side, benchmark: str | None = None
-                  ) -> Metrics | None:
+def estimate_side(workload: Workload, side: Side, benchmark: str | None = None) -> Metrics | None:
     """Section-2 metrics for one side; ``None`` when it has no usable score for the workload."""
     p = side_probability(workload, side, benchmark)
     return None if p is None else _side_metrics(workload, side, p)
 
 
-def require_probability(workload: Workload, side: Side, role: str,
-                        benchmark: str | None = None) -> float:
+def require_probability(
+    workload: Workload, side: Side, role: str, benchmark: str | None = None
+) -> float:
     """``side_probability``, or ``ValueError`` naming the side (``role``) when there is none."""
     p = side_probability(workload, side, benchmark)
     if p is None:
@@ -148,8 +145,9 @@ def require_probability(workload: Workload, side: Side, role: str,
     return p
 
 
-def _require_metrics(workload: Workload, side: Side, role: str,
-                     benchmark: str | None = None) -> Metrics:
+def _require_metrics(
+    workload: Workload, side: Side, role: str, benchmark: str | None = None
+) -> Metrics:
     return _side_metrics(workload, side, require_probability(workload, side, role, benchmark))
 
 
@@ -183,8 +181,9 @@ def shapley_values(
     return out
 
 
-def shapley(workload: Workload, candidate: Side, baseline: Side,
-            benchmark: str | None = None) -> dict[str, float]:
+def shapley(
+    workload: Workload, candidate: Side, baseline: Side, benchmark: str | None = None
+) -> dict[str, float]:
     """Split the change in ``cost_per_success`` (candidate - baseline) over four factors.
 
     Factors: ``price`` (the whole Price), ``output`` (verbosity), ``reasoning`` (reasoning tokens),
@@ -348,31 +347,39 @@ class Comparison:
         """The section-5 object, keys in the spec's order, then the section-7 fields. A quantity
         with no finite value (the cost ratio against a baseline that costs nothing) is null:
         strict JSON has no Infinity."""
-        return cast(dict[str, Any], _finite({
-            "as_of": self.as_of.isoformat(),
-            "workload": self.workload,
-            "candidate": self.candidate,
-            "baseline": self.baseline,
-            "capability": self.capability,
-            "cost_driver": self.cost_driver,
-            "buyer_behaviour": self.buyer_behaviour,
-            "verdict": self.verdict,
-            "strength": self.strength,
-            "claim_contradicted": self.claim_contradicted,
-            "delta_score": self.delta_score,
-            "cost_ratio": self.cost_ratio,
-            "reads": self.reads.to_json(),
-            "attribution": {f: self.attribution[f] for f in FACTORS},
-            "candidate_metrics": {**self.candidate_metrics.to_dict(), **self.candidate_basis},
-            "baseline_metrics": {**self.baseline_metrics.to_dict(), **self.baseline_basis},
-            "comparable": self.comparable,
-            "benchmark": self.benchmark,
-            "unknown": list(self.unknown),
-            "break_even_reasoning_tokens": self.break_even_reasoning_tokens,
-            "break_even_side": self.break_even_side,
-            "baseline_role": self.baseline_role,
-            "route": dict(self.route) if self.route is not None else None,
-        }))
+        return cast(
+            dict[str, Any],
+            _finite(
+                {
+                    "as_of": self.as_of.isoformat(),
+                    "workload": self.workload,
+                    "candidate": self.candidate,
+                    "baseline": self.baseline,
+                    "capability": self.capability,
+                    "cost_driver": self.cost_driver,
+                    "buyer_behaviour": self.buyer_behaviour,
+                    "verdict": self.verdict,
+                    "strength": self.strength,
+                    "claim_contradicted": self.claim_contradicted,
+                    "delta_score": self.delta_score,
+                    "cost_ratio": self.cost_ratio,
+                    "reads": self.reads.to_json(),
+                    "attribution": {f: self.attribution[f] for f in FACTORS},
+                    "candidate_metrics": {
+                        **self.candidate_metrics.to_dict(),
+                        **self.candidate_basis,
+                    },
+                    "baseline_metrics": {**self.baseline_metrics.to_dict(), **self.baseline_basis},
+                    "comparable": self.comparable,
+                    "benchmark": self.benchmark,
+                    "unknown": list(self.unknown),
+                    "break_even_reasoning_tokens": self.break_even_reasoning_tokens,
+                    "break_even_side": self.break_even_side,
+                    "baseline_role": self.baseline_role,
+                    "route": dict(self.route) if self.route is not None else None,
+                }
+            ),
+        )
 
 
 def _finite(value: Any) -> Any:
@@ -409,14 +416,20 @@ def basis(workload: Workload, side: Side, benchmark: str | None) -> dict[str, An
         "output_tokens": workload.output_tokens * side.profile.verbosity,
         "reasoning_tokens": side.profile.reasoning_tokens,
         "tokens_basis": side.tokens_basis,
-        "prices": {"input": u.input, "cached_input": u.cached_input, "output": u.output,
-                   "reasoning": u.reasoning, "request": u.request},
+        "prices": {
+            "input": u.input,
+            "cached_input": u.cached_input,
+            "output": u.output,
+            "reasoning": u.reasoning,
+            "request": u.request,
+        },
         "benchmark": bench,
     }
 
 
-def break_even_reasoning(workload: Workload, side: Side, p: float, other_cps: float,
-                         cost_ratio: float, role: str) -> float | None:
+def break_even_reasoning(
+    workload: Workload, side: Side, p: float, other_cps: float, cost_ratio: float, role: str
+) -> float | None:
     """Reasoning tokens per request of ``side`` at which the workload-cost read changes (the
     ratio crosses 0.95 or 1.05); None when no number of reasoning tokens changes it.
 
@@ -438,8 +451,13 @@ def break_even_reasoning(workload: Workload, side: Side, p: float, other_cps: fl
     return r if r >= 0 and math.isfinite(r) else None
 
 
-def within_noise_only(candidate: Metrics, baseline: Metrics, attribution: Mapping[str, float],
-                      delta_score: float | None, noise: float | None) -> bool:
+def within_noise_only(
+    candidate: Metrics,
+    baseline: Metrics,
+    attribution: Mapping[str, float],
+    delta_score: float | None,
+    noise: float | None,
+) -> bool:
     """The verdict rests only on a score difference within noise: without the success factor
     the cost would not move out of the 5% band, and the viability gap is only the quality bar.
     Such a comparison reads as no signal (a better rule than section 3's table, which counts a
@@ -447,13 +465,23 @@ def within_noise_only(candidate: Metrics, baseline: Metrics, attribution: Mappin
     if delta_score is None or score_significant(delta_score, noise):
         return False
     rest = sum(v for f, v in attribution.items() if f != "success")
-    moved_by_rest = workload_cost_read(ratio(baseline.cost_per_success + rest,
-                                             baseline.cost_per_success)) != "flat"
-    same_fit = (candidate.fits_latency == baseline.fits_latency
-                and candidate.fits_context == baseline.fits_context)
-    return not moved_by_rest and same_fit and (
-        candidate.viable == baseline.viable or candidate.net_value_per_request >= 0
-        and baseline.net_value_per_request >= 0)
+    moved_by_rest = (
+        workload_cost_read(ratio(baseline.cost_per_success + rest, baseline.cost_per_success))
+        != "flat"
+    )
+    same_fit = (
+        candidate.fits_latency == baseline.fits_latency
+        and candidate.fits_context == baseline.fits_context
+    )
+    return (
+        not moved_by_rest
+        and same_fit
+        and (
+            candidate.viable == baseline.viable
+            or candidate.net_value_per_request >= 0
+            and baseline.net_value_per_request >= 0
+        )
+    )
 
 
 def _sensitive(assumed: float | None, break_even: float | None) -> bool:
@@ -519,9 +547,14 @@ def compare(
         except ValueError:
             pair = None
         if pair is not None:
-            route = {"first": baseline.model, "second": candidate.model,
-                     "cost_per_success": pair.cost_per_success, "p_ok": pair.p_ok,
-                     "daily_bill": pair.daily_bill, "viable": pair.viable}
+            route = {
+                "first": baseline.model,
+                "second": candidate.model,
+                "cost_per_success": pair.cost_per_success,
+                "p_ok": pair.p_ok,
+                "daily_bill": pair.daily_bill,
+                "viable": pair.viable,
+            }
             if not (pair.viable and pair.cost_per_success < m_c.cost_per_success):
                 buyer = HOLD
         else:
@@ -530,19 +563,28 @@ def compare(
     be, be_side = None, None
     if candidate.tokens_basis == "assumed":
         be_side = "candidate"
-        be = break_even_reasoning(workload, candidate, m_c.p, m_b.cost_per_success, cost_ratio,
-                                  "candidate")
+        be = break_even_reasoning(
+            workload, candidate, m_c.p, m_b.cost_per_success, cost_ratio, "candidate"
+        )
     elif baseline.tokens_basis == "assumed":
         be_side = "baseline"
-        be = break_even_reasoning(workload, baseline, m_b.p, m_c.cost_per_success, cost_ratio,
-                                  "baseline")
-    assumed = (candidate if be_side == "candidate" else baseline).assumed_reasoning \
-        if be_side else None
-    unknown = tuple(name for name, known in (
-        ("latency", m_c.speed_known and m_b.speed_known),
-        ("context window", m_c.context_known and m_b.context_known)) if not known)
-    if strength == STRONG and (_sensitive(assumed, be) or strict and (
-            "latency" in unknown or bench is None)):
+        be = break_even_reasoning(
+            workload, baseline, m_b.p, m_c.cost_per_success, cost_ratio, "baseline"
+        )
+    assumed = (
+        (candidate if be_side == "candidate" else baseline).assumed_reasoning if be_side else None
+    )
+    unknown = tuple(
+        name
+        for name, known in (
+            ("latency", m_c.speed_known and m_b.speed_known),
+            ("context window", m_c.context_known and m_b.context_known),
+        )
+        if not known
+    )
+    if strength == STRONG and (
+        _sensitive(assumed, be) or strict and ("latency" in unknown or bench is None)
+    ):
         strength = WEAK
 
     reads = Reads(

@@ -161,8 +161,9 @@ class Workload:
             object.__setattr__(self, "label", self.name)
         object.__setattr__(self, "benchmarks", tuple(self.benchmarks))
         object.__setattr__(self, "observed_cost_from", tuple(self.observed_cost_from))
-        object.__setattr__(self, "reasoning_tokens", tuple(
-            sorted(dict(self.reasoning_tokens).items())))
+        object.__setattr__(
+            self, "reasoning_tokens", tuple(sorted(dict(self.reasoning_tokens).items()))
+        )
 
 
 @dataclass(frozen=True)

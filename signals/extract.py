@@ -1330,7 +1330,6 @@ def extract(text: str, *, title: str | None = None) -> Facts:
     return _assemble(doc)
 
 
-
 def extract_html(html: str, *, title: str | None = None) -> Facts:
     """Facts of an HTML release page: tables read as tables, the rest as text."""
     page_title = None

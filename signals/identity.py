@@ -99,8 +99,10 @@ def _strip_prefixes(name: str) -> tuple[str, list[str]]:
 
 
 # What may follow a model's id and still name that model: dated or versioned snapshots.
-_SNAPSHOT = re.compile(r"(?:[-_@](?:\d{8}|\d{4}-\d{2}-\d{2}|\d{2}-\d{2}|\d{3,4}|latest|preview|exp"
-                       r"|experimental|v\d+(?:\.\d+)*))*")
+_SNAPSHOT = re.compile(
+    r"(?:[-_@](?:\d{8}|\d{4}-\d{2}-\d{2}|\d{2}-\d{2}|\d{3,4}|latest|preview|exp"
+    r"|experimental|v\d+(?:\.\d+)*))*"
+)
 
 
 def _spellings(clause: object) -> tuple[set[str], set[str]]:
@@ -126,12 +128,14 @@ def _names_the_model(name: str, info: types.ModelInfo) -> bool:
     exact |= {info.id.lower(), display}
     if name in exact:
         return True
-    return any(name.startswith(stem) and _SNAPSHOT.fullmatch(name[len(stem):])
-               for stem in exact | stems if stem)
+    return any(
+        name.startswith(stem) and _SNAPSHOT.fullmatch(name[len(stem) :])
+        for stem in exact | stems
+        if stem
+    )
 
 
-def _lookup(ref: str, provider_id: str | None
-            ) -> tuple[types.Provider, types.ModelInfo] | None:
+def _lookup(ref: str, provider_id: str | None) -> tuple[types.Provider, types.ModelInfo] | None:
     try:
         found = data_snapshot.get_snapshot().find_provider_model(ref, None, provider_id, None)
     except LookupError:

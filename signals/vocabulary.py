@@ -48,8 +48,12 @@ FACTORS = {
     "reasoning": "reasoning tokens",
     "success": "success rate",
 }
-FACTOR_DRIVERS = {"price": "price", "output": "generated_tokens",
-                  "reasoning": "reasoning_tokens", "success": "retries"}
+FACTOR_DRIVERS = {
+    "price": "price",
+    "output": "generated_tokens",
+    "reasoning": "reasoning_tokens",
+    "success": "retries",
+}
 
 # how each read of a comparison moves
 DOWN, UP, FLAT = "down", "up", "flat"

@@ -51,7 +51,8 @@ def test_every_not_null_column_of_a_fact_table_is_required_or_defaulted(tmp_path
         not_null = con.execute(
             "SELECT table_name, list(column_name) FROM duckdb_columns() "
             "WHERE NOT is_nullable AND column_name NOT IN ('source_id', 'run_id', 'fetched_at', "
-            "'row_hash') GROUP BY table_name").fetchall()
+            "'row_hash') GROUP BY table_name"
+        ).fetchall()
     checked = 0
     for table, columns in not_null:
         if table not in SPECS:

@@ -24,10 +24,22 @@ from flows.adapters import (
 )
 from flows.adapters.base import Format, Parsed
 
-MODULES = (aider, azure_trace, canonical, document, epoch, feeds, genai_prices, litellm,
-           llm_prices, lmarena, openrouter)
-REGISTRY: dict[str, Format] = {name: fmt for module in MODULES for fmt in module.FORMATS
-                               for name in fmt.names}
+MODULES = (
+    aider,
+    azure_trace,
+    canonical,
+    document,
+    epoch,
+    feeds,
+    genai_prices,
+    litellm,
+    llm_prices,
+    lmarena,
+    openrouter,
+)
+REGISTRY: dict[str, Format] = {
+    name: fmt for module in MODULES for fmt in module.FORMATS for name in fmt.names
+}
 FORMATS: dict[str, Callable[..., Parsed]] = {name: fmt.parse for name, fmt in REGISTRY.items()}
 
 __all__ = ["FORMATS", "REGISTRY", "Format", "Parsed"]

@@ -45,6 +45,8 @@ def _loader() -> type:
     import yaml
 
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 _LABEL_NOTE_RE = re.compile(r"\s*\([^)]*\)\s*$")
 _LABEL_EFFORT_RE = re.compile(r"\((high|medium|low|minimal)\)\s*$", re.IGNORECASE)
 
@@ -66,8 +68,9 @@ def parse(
         out.reject("scores", f"not valid YAML: {exc}", excerpt(data))
         return out
     if not isinstance(items, list):
-        out.reject("scores", "not an Aider leaderboard (expected a YAML list of runs)",
-                   excerpt(data))
+        out.reject(
+            "scores", "not an Aider leaderboard (expected a YAML list of runs)", excerpt(data)
+        )
         return out
     solved_field = score_field.replace("rate", "num")
     for item in items:
@@ -91,27 +94,51 @@ def _parse_run(out: Parsed, item: dict, benchmark: str, score_field: str, solved
     args = _args(command)
     if item.get("editor_model") or "--editor-model" in args or "--architect" in args:
         editor = item.get("editor_model") or _flag(args, "--editor-model")
-        out.reject("scores", f"architect/editor pair ({label} with editor {editor}): "
-                   "the score belongs to two models together", item)
+        out.reject(
+            "scores",
+            f"architect/editor pair ({label} with editor {editor}): "
+            "the score belongs to two models together",
+            item,
+        )
         return
     model_arg = _flag(args, "--model")
     if not model_arg and not label:
         out.reject("scores", "run names no model", item)
         return
     model = _model_id(model_arg, label, _effort(item, args))
-    common = {"model": model, "benchmark": benchmark, "as_of": as_of, "known_from": as_of,
-              "source_name": label or model_arg, "evidence_url": EVIDENCE_URL}
+    common = {
+        "model": model,
+        "benchmark": benchmark,
+        "as_of": as_of,
+        "known_from": as_of,
+        "source_name": label or model_arg,
+        "evidence_url": EVIDENCE_URL,
+    }
     version = item.get("versions")
-    out.add("scores", {**common, "value": number_or_raw(item.get(score_field)), "scale": "percent",
-                       "stderr": None, "version": str(version) if version is not None else None})
+    out.add(
+        "scores",
+        {
+            **common,
+            "value": number_or_raw(item.get(score_field)),
+            "scale": "percent",
+            "stderr": None,
+            "version": str(version) if version is not None else None,
+        },
+    )
     cost = number_or_raw(item.get("total_cost"))
     if cost is None or cost == 0:
         return  # cost not reported: the score stands alone
-    out.add("run_costs", {**common, "total_cost_usd": cost,
-                          "tasks": number_or_raw(item.get("test_cases")),
-                          "solved": number_or_raw(item.get(solved)),
-                          "prompt_tokens": number_or_raw(item.get("prompt_tokens")),
-                          "completion_tokens": number_or_raw(item.get("completion_tokens"))})
+    out.add(
+        "run_costs",
+        {
+            **common,
+            "total_cost_usd": cost,
+            "tasks": number_or_raw(item.get("test_cases")),
+            "solved": number_or_raw(item.get(solved)),
+            "prompt_tokens": number_or_raw(item.get("prompt_tokens")),
+            "completion_tokens": number_or_raw(item.get("completion_tokens")),
+        },
+    )
 
 
 def _date(value: Any) -> str | None:

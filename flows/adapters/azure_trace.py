@@ -53,8 +53,12 @@ def parse(data: bytes, source_id: str, *, workload: str) -> Parsed:
     index = _column_index(header)
     missing = [name for name in _REQUIRED if name not in index]
     if missing:
-        out.reject(KIND, f"not an Azure LLM inference trace: no column for {', '.join(missing)} "
-                   f"(header: {','.join(header)})", excerpt(text))
+        out.reject(
+            KIND,
+            f"not an Azure LLM inference trace: no column for {', '.join(missing)} "
+            f"(header: {','.join(header)})",
+            excerpt(text),
+        )
         return out
     rows: list[TraceRow] = []
     for number, fields in enumerate(reader, start=2):
@@ -70,23 +74,26 @@ def parse(data: bytes, source_id: str, *, workload: str) -> Parsed:
     except ValueError as exc:
         out.reject(KIND, f"no summary: {exc} ({len(rows)} valid requests)", excerpt(text))
         return out
-    out.add(KIND, {
-        "source_id": source_id,
-        "workload": workload,
-        "requests": summary.requests,
-        "span_s": summary.span_s,
-        "prompt_tokens_mean": summary.prompt_tokens_mean,
-        "prompt_tokens_p95": summary.prompt_tokens_p95,
-        "output_tokens_mean": summary.output_tokens_mean,
-        "output_tokens_p95": summary.output_tokens_p95,
-        "cached_share": summary.cached_share,
-        "reasoning_tokens_mean": summary.reasoning_tokens_mean,
-        "requests_per_day": summary.requests_per_day,
-        "observed_success": summary.observed_success,
-        "latency_p95_s": summary.latency_p95_s,
-        "first_request": summary.first.isoformat(),
-        "last_request": summary.last.isoformat(),
-    })
+    out.add(
+        KIND,
+        {
+            "source_id": source_id,
+            "workload": workload,
+            "requests": summary.requests,
+            "span_s": summary.span_s,
+            "prompt_tokens_mean": summary.prompt_tokens_mean,
+            "prompt_tokens_p95": summary.prompt_tokens_p95,
+            "output_tokens_mean": summary.output_tokens_mean,
+            "output_tokens_p95": summary.output_tokens_p95,
+            "cached_share": summary.cached_share,
+            "reasoning_tokens_mean": summary.reasoning_tokens_mean,
+            "requests_per_day": summary.requests_per_day,
+            "observed_success": summary.observed_success,
+            "latency_p95_s": summary.latency_p95_s,
+            "first_request": summary.first.isoformat(),
+            "last_request": summary.last.isoformat(),
+        },
+    )
     return out
 
 
@@ -103,6 +110,7 @@ def _column_index(header: list[str]) -> dict[str, int]:
 
 def _row(fields: list[str], index: dict[str, int], header: list[str]) -> TraceRow | str:
     """A TraceRow, or the reason the line cannot be read."""
+
     def cell(name: str) -> str | None:
         i = index.get(name)
         return fields[i].strip() if i is not None and i < len(fields) else None
@@ -144,10 +152,15 @@ def _row(fields: list[str], index: dict[str, int], header: list[str]) -> TraceRo
         if raw_ok.lower() not in _OUTCOMES:
             return f"outcome {raw_ok!r} is not true/false"
         ok = raw_ok.lower() in _TRUE
-    return TraceRow(timestamp=timestamp, prompt_tokens=counts["prompt_tokens"] or 0,
-                    output_tokens=counts["output_tokens"] or 0,
-                    cached_tokens=counts["cached_tokens"],
-                    reasoning_tokens=counts["reasoning_tokens"], latency_s=latency, ok=ok)
+    return TraceRow(
+        timestamp=timestamp,
+        prompt_tokens=counts["prompt_tokens"] or 0,
+        output_tokens=counts["output_tokens"] or 0,
+        cached_tokens=counts["cached_tokens"],
+        reasoning_tokens=counts["reasoning_tokens"],
+        latency_s=latency,
+        ok=ok,
+    )
 
 
 FORMATS = (Format(("azure-trace",), ("trace",), parse, expect="csv"),)

@@ -28,20 +28,23 @@ KINDS = ("prices", "scores", "run_costs", "profiles", "entries")
 class Format:
     """One source format, declared in its adapter module."""
 
-    names: tuple[str, ...]            # `format = ...` in the configuration
-    kinds: tuple[str, ...]            # the `kind` a source of this format may have
+    names: tuple[str, ...]  # `format = ...` in the configuration
+    kinds: tuple[str, ...]  # the `kind` a source of this format may have
     parse: Callable[..., Parsed]
-    expect: str | None = None         # what a URL of it serves: feed, csv, json or yaml
-    packaged: bool = False            # reads data shipped with a package: no `path` or `url`
-    feed: bool = False                # gets the address and Content-Type it was fetched with
-    kind_option: bool = False         # the source's `kind` is passed to the parser
+    expect: str | None = None  # what a URL of it serves: feed, csv, json or yaml
+    packaged: bool = False  # reads data shipped with a package: no `path` or `url`
+    feed: bool = False  # gets the address and Content-Type it was fetched with
+    kind_option: bool = False  # the source's `kind` is passed to the parser
 
     @property
     def options(self) -> tuple[str, ...]:
         """The options a source may set: the parser's keyword-only parameters (but `kind`,
         which comes from the source's own `kind`)."""
-        return tuple(name for name, p in inspect.signature(self.parse).parameters.items()
-                     if p.kind is p.KEYWORD_ONLY and not (self.kind_option and name == "kind"))
+        return tuple(
+            name
+            for name, p in inspect.signature(self.parse).parameters.items()
+            if p.kind is p.KEYWORD_ONLY and not (self.kind_option and name == "kind")
+        )
 
     def takes(self, option: str) -> bool:
         return option in inspect.signature(self.parse).parameters
@@ -122,9 +125,13 @@ def one_per_key(out: Parsed, kind: str, rows: list[dict], key: tuple[str, ...]) 
         if kept is row:
             out.add(kind, row)
         else:
-            out.reject(kind, f"same {'/'.join(key)} as {kept['source_name']!r} (model id "
-                       f"{row['model']}): one row per key, kept the entry named most like the "
-                       "model", row)
+            out.reject(
+                kind,
+                f"same {'/'.join(key)} as {kept['source_name']!r} (model id "
+                f"{row['model']}): one row per key, kept the entry named most like the "
+                "model",
+                row,
+            )
 
 
 def _name_rank(row: dict, index: int) -> tuple[bool, int, int, int]:

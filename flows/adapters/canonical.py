@@ -64,8 +64,14 @@ def csv_records(text: str, cell_limit: int = CELL_LIMIT) -> list[Record]:
         try:
             out += list(_records(chunk, line, cell_limit))
         except csv.Error as exc:
-            out.append(Record(line, None, f"line {line}: cannot be read as CSV ({exc}; "
-                                          f"{len(chunk)} characters)", _cut(chunk)))
+            out.append(
+                Record(
+                    line,
+                    None,
+                    f"line {line}: cannot be read as CSV ({exc}; {len(chunk)} characters)",
+                    _cut(chunk),
+                )
+            )
     return out
 
 
@@ -76,10 +82,15 @@ def _records(text: str, first_line: int, cell_limit: int) -> Iterator[Record]:
         line, start = start, first_line + reader.line_num
         size = max(map(len, fields), default=0)
         if size > cell_limit:
-            excerpt = ",".join(f if len(f) <= 80 else f"{f[:80]}... [{len(f)} characters]"
-                               for f in fields)
-            yield Record(line, None, f"line {line}: a cell of {size} characters, over the "
-                                     f"limit of {cell_limit}", _cut(excerpt))
+            excerpt = ",".join(
+                f if len(f) <= 80 else f"{f[:80]}... [{len(f)} characters]" for f in fields
+            )
+            yield Record(
+                line,
+                None,
+                f"line {line}: a cell of {size} characters, over the limit of {cell_limit}",
+                _cut(excerpt),
+            )
         else:
             yield Record(line, fields)
 
@@ -117,8 +128,9 @@ def parse(data: bytes, source_id: str, *, kind: str) -> Parsed:
     required = [f.name for f in SPECS[kind] if f.required]
     missing = [c for c in required if c not in header]
     if missing:
-        expected = ",".join(f.name for f in SPECS[kind]
-                            if f.name not in ("source_name", "evidence_url"))
+        expected = ",".join(
+            f.name for f in SPECS[kind] if f.name not in ("source_name", "evidence_url")
+        )
         raise HeaderError(f"header lacks required columns {missing} (expected: {expected})")
     rows = []
     for record in records[1:]:
@@ -129,8 +141,11 @@ def parse(data: bytes, source_id: str, *, kind: str) -> Parsed:
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(header):
-            out.reject(kind, f"line {line}: expected {len(header)} fields, found {len(values)}",
-                       ",".join(values))
+            out.reject(
+                kind,
+                f"line {line}: expected {len(header)} fields, found {len(values)}",
+                ",".join(values),
+            )
             continue
         row: dict[str, str | None] = dict(zip(header, values, strict=True))
         name = (row.get("model") or "").strip()
@@ -149,6 +164,7 @@ def _best_named(out: Parsed, kind: str, rows: list[dict], key: tuple[str, ...]) 
     """Add ``rows``, but of rows whose names fold to one key keep only the best-named ones (the
     name that spells the model id, else the shortest: ``base.one_per_key``'s order, without its
     last resort, the order in the file); rows tied on the name all go on to the loader."""
+
     def group(row: dict) -> tuple:
         return tuple(str(row.get(k) or "").strip() for k in key)
 
@@ -167,9 +183,13 @@ def _best_named(out: Parsed, kind: str, rows: list[dict], key: tuple[str, ...]) 
         if rank(row) == rank(kept):
             out.add(kind, row)
         else:
-            out.reject(kind, f"same {'/'.join(key)} as {kept['source_name']!r} (model id "
-                       f"{row['model']}): one row per key, kept the entry named most like the "
-                       "model", row)
+            out.reject(
+                kind,
+                f"same {'/'.join(key)} as {kept['source_name']!r} (model id "
+                f"{row['model']}): one row per key, kept the entry named most like the "
+                "model",
+                row,
+            )
 
 
 FORMATS = (Format(("canonical",), KINDS, parse, kind_option=True),)

@@ -39,8 +39,15 @@ def _html_title(text: str) -> re.Match[str] | None:
     return None if closer is None else _HTML_TITLE.match(text, opener.start(), closer.end())
 
 
-def _parse(data: bytes, source_id: str, html: bool, title: str | None, published: str | None,
-           url: str | None, budget_s: float | None) -> Parsed:
+def _parse(
+    data: bytes,
+    source_id: str,
+    html: bool,
+    title: str | None,
+    published: str | None,
+    url: str | None,
+    budget_s: float | None,
+) -> Parsed:
     out = Parsed()
     limits = limits_for(budget_s)
     text = data.decode("utf-8", errors="replace")
@@ -57,8 +64,16 @@ def _parse(data: bytes, source_id: str, html: bool, title: str | None, published
     return out
 
 
-def _entry(data: bytes, text: str, html: bool, title: str | None, published: str | None,
-           url: str | None, limits: Budget, budget_clock: Clock) -> dict:
+def _entry(
+    data: bytes,
+    text: str,
+    html: bool,
+    title: str | None,
+    published: str | None,
+    url: str | None,
+    limits: Budget,
+    budget_clock: Clock,
+) -> dict:
     """The document's row, within its budget."""
     budget_clock.check("checking markup")
     # Markdown is only read by regular expressions (its depth costs nothing): size and tags
@@ -66,7 +81,7 @@ def _entry(data: bytes, text: str, html: bool, title: str | None, published: str
     budget_clock.check("finding the title")
     if title is None:
         front = _FRONT_MATTER.match(text)
-        body = text[front.end():] if front else text
+        body = text[front.end() :] if front else text
         named = _FRONT_TITLE.search(front.group(0)) if front else None
         found = named or (_html_title(body) if html else _HEADING.search(body))
         title = html_to_text(found.group(1).strip().strip("'\"")) if found else None
@@ -89,19 +104,33 @@ def _entry(data: bytes, text: str, html: bool, title: str | None, published: str
     }
 
 
-def parse_markdown(data: bytes, source_id: str, *, title: str | None = None,
-                   published: str | None = None, url: str | None = None,
-                   budget_s: float | None = None) -> Parsed:
+def parse_markdown(
+    data: bytes,
+    source_id: str,
+    *,
+    title: str | None = None,
+    published: str | None = None,
+    url: str | None = None,
+    budget_s: float | None = None,
+) -> Parsed:
     """A Markdown (or plain text) release document as one entry; tables stay as Markdown."""
     return _parse(data, source_id, False, title, published, url, budget_s)
 
 
-def parse_html(data: bytes, source_id: str, *, title: str | None = None,
-               published: str | None = None, url: str | None = None,
-               budget_s: float | None = None) -> Parsed:
+def parse_html(
+    data: bytes,
+    source_id: str,
+    *,
+    title: str | None = None,
+    published: str | None = None,
+    url: str | None = None,
+    budget_s: float | None = None,
+) -> Parsed:
     """An HTML release page as one entry; its HTML is kept so tables can be read as tables."""
     return _parse(data, source_id, True, title, published, url, budget_s)
 
 
-FORMATS = (Format(("markdown",), ("feed",), parse_markdown),
-           Format(("html-document",), ("feed",), parse_html))
+FORMATS = (
+    Format(("markdown",), ("feed",), parse_markdown),
+    Format(("html-document",), ("feed",), parse_html),
+)

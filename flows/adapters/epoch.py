@@ -50,8 +50,11 @@ _LINK_COLUMNS = ("Log viewer", "Source link", "Source link (site from table)")
 _SCALES = {"fraction": (100.0, "percent"), "percent": (1.0, "percent"), "rating": (1.0, "rating")}
 # The range of each scale as the file writes it, and how a reason names it.
 _RANGES = {"fraction": (0.0, 1.0), "percent": (0.0, 100.0), "rating": (-math.inf, math.inf)}
-_LABELS = {"fraction": "fractions (0-1)", "percent": "percent (0-100)",
-           "rating": "rating (unbounded)"}
+_LABELS = {
+    "fraction": "fractions (0-1)",
+    "percent": "percent (0-100)",
+    "rating": "rating (unbounded)",
+}
 _STRAY_SHARE = 0.05  # of a file's scores that may lie outside its scale's range (at least one)
 
 
@@ -71,8 +74,11 @@ def parse(
     header = (records[0].fields or []) if records else []
     if "Model version" not in header:
         why = f": {records[0].problem}" if records and records[0].problem else ""
-        out.reject("scores", f"not an Epoch benchmark table (no 'Model version' column{why})",
-                   excerpt(text))
+        out.reject(
+            "scores",
+            f"not an Epoch benchmark table (no 'Model version' column{why})",
+            excerpt(text),
+        )
         return out
     column = score_column or _score_column(header)
     if column not in header:
@@ -94,8 +100,9 @@ def parse(
     low, high = _RANGES[chosen]
     label = f"{_LABELS[chosen]} ({evidence})"
     err_column = stderr_column or ("stderr" if "stderr" in header else None)
-    version_column = next((c for c in header if "version" in c.lower() and c != "Model version"),
-                          None)
+    version_column = next(
+        (c for c in header if "version" in c.lower() and c != "Model version"), None
+    )
     for row in rows:
         name = (row.get("Model version") or row.get("Name") or "").strip()
         if not name:
@@ -103,42 +110,52 @@ def parse(
             continue
         as_of = _as_of(row)
         if as_of is None:
-            out.reject("scores", "row has no date (neither 'Started at' nor 'Release date')",
-                       row)
+            out.reject("scores", "row has no date (neither 'Started at' nor 'Release date')", row)
             continue
         value = _number(row.get(column))
         if _is_number(value) and not math.isfinite(value):
-            out.reject("scores", f"score {_short(row.get(column))} is not a finite number; the "
-                       f"table is read as {label}", row)
+            out.reject(
+                "scores",
+                f"score {_short(row.get(column))} is not a finite number; the "
+                f"table is read as {label}",
+                row,
+            )
             continue
         if _is_number(value) and not low <= value <= high:
-            out.reject("scores", f"score {_short(row.get(column))} contradicts the table's "
-                       f"scale, {label}", row)
+            out.reject(
+                "scores",
+                f"score {_short(row.get(column))} contradicts the table's scale, {label}",
+                row,
+            )
             continue
         started = (row.get("Started at") or "").strip()[:10] or None
-        out.add("scores", {
-            "model": canonical_id(name),
-            "benchmark": benchmark,
-            "as_of": as_of,
-            "known_from": started,
-            "value": _scaled(row.get(column), factor),
-            "scale": scale_name,
-            "stderr": _scaled(row.get(err_column), factor) if err_column else None,
-            "version": (row.get(version_column) or None) if version_column else None,
-            "source_name": name,
-            "evidence_url": next((row[c].strip() for c in _LINK_COLUMNS
-                                  if (row.get(c) or "").strip()), None),
-        })
+        out.add(
+            "scores",
+            {
+                "model": canonical_id(name),
+                "benchmark": benchmark,
+                "as_of": as_of,
+                "known_from": started,
+                "value": _scaled(row.get(column), factor),
+                "scale": scale_name,
+                "stderr": _scaled(row.get(err_column), factor) if err_column else None,
+                "version": (row.get(version_column) or None) if version_column else None,
+                "source_name": name,
+                "evidence_url": next(
+                    (row[c].strip() for c in _LINK_COLUMNS if (row.get(c) or "").strip()), None
+                ),
+            },
+        )
     return out
 
 
 def _as_dict(header: list[str], fields: list[str]) -> dict:
     """A record as ``csv.DictReader`` gives it: missing cells None, extra ones in a list."""
     row: dict = dict(zip(header, fields, strict=False))
-    for name in header[len(fields):]:
+    for name in header[len(fields) :]:
         row.setdefault(name, None)
     if len(fields) > len(header):
-        row["_extra_cells"] = fields[len(header):]
+        row["_extra_cells"] = fields[len(header) :]
     return row
 
 
@@ -171,15 +188,20 @@ def _decide_scale(header: list[str], column: str, records: list[dict]) -> tuple[
     """The file's scale, and the evidence for it (for the reasons of the rows set aside)."""
     if column == INTERNAL_SCORE or "Started at" in header:
         return "fraction", "an Epoch evaluation run, scored 0-1"
-    values = [v for r in records if _is_number(v := _number(r.get(column)))
-              and math.isfinite(v) and v != 0]
+    values = [
+        v
+        for r in records
+        if _is_number(v := _number(r.get(column))) and math.isfinite(v) and v != 0
+    ]
     tolerance = max(1, int(len(values) * _STRAY_SHARE))
     for name in ("fraction", "percent"):
         low, high = _RANGES[name]
         strays = sum(not low <= v <= high for v in values)
         if strays <= tolerance and (strays == 0 or 2 * strays < len(values)):
-            return name, (f"{len(values) - strays} of {len(values)} finite non-zero scores lie "
-                          f"in {low:g}-{high:g}")
+            return name, (
+                f"{len(values) - strays} of {len(values)} finite non-zero scores lie "
+                f"in {low:g}-{high:g}"
+            )
     outside = sum(not 0 <= v <= 100 for v in values)
     return "rating", f"{outside} of {len(values)} finite non-zero scores lie outside 0-100"
 

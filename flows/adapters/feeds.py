@@ -57,8 +57,27 @@ from flows.budget import (
     xml_hotspots,
 )
 
-_BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
-               "blockquote", "pre", "section", "article", "table", "hr"}
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "section",
+    "article",
+    "table",
+    "hr",
+}
 _SKIP_TAGS = {"script", "style", "template", "noscript"}
 
 
@@ -116,8 +135,14 @@ def entry_id(guid: str | None, link: str | None, title: str, date: str | None) -
     return "sha256:" + hashlib.sha256(f"{title}\n{date or ''}".encode()).hexdigest()
 
 
-def parse(data: bytes, source_id: str, *, base_url: str | None = None,
-          content_type: str | None = None, budget_s: float | None = None) -> Parsed:
+def parse(
+    data: bytes,
+    source_id: str,
+    *,
+    base_url: str | None = None,
+    content_type: str | None = None,
+    budget_s: float | None = None,
+) -> Parsed:
     """Parse an RSS, Atom or JSON Feed document into entries. `base_url` (the address the feed
     came from; an option for a saved file) makes relative links absolute; `content_type` (the
     HTTP header) gives the charset when the document does not; `budget_s` is each entry's time
@@ -125,28 +150,40 @@ def parse(data: bytes, source_id: str, *, base_url: str | None = None,
     limits = limits_for(budget_s)
     if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         return parse_json_feed(data, source_id, base_url=base_url, limits=limits)
-    return parse_xml_feed(data, source_id, base_url=base_url, content_type=content_type,
-                          limits=limits)
+    return parse_xml_feed(
+        data, source_id, base_url=base_url, content_type=content_type, limits=limits
+    )
 
 
-def parse_xml_feed(data: bytes, source_id: str, *, base_url: str | None = None,
-                   content_type: str | None = None, limits: Budget = DEFAULT) -> Parsed:
+def parse_xml_feed(
+    data: bytes,
+    source_id: str,
+    *,
+    base_url: str | None = None,
+    content_type: str | None = None,
+    limits: Budget = DEFAULT,
+) -> Parsed:
     """RSS 0.9x/1.0/2.0 or Atom through feedparser."""
     out = Parsed()
     spots = xml_hotspots(data, limits)
     if spots and spots[0].whole:
-        out.reject("entries", f"feed set aside before parsing: {spots[0].reason}",
-                   excerpt(data))
+        out.reject("entries", f"feed set aside before parsing: {spots[0].reason}", excerpt(data))
         return out
     for spot in spots:
-        out.reject("entries", f"entry set aside before parsing: {spot.reason}",
-                   excerpt(data[spot.start:spot.end]))
-    headers = {k: v for k, v in (("content-location", base_url),
-                                 ("content-type", content_type)) if v}
-    doc = feedparser.parse(io.BytesIO(cut(data, spots) if spots else data),
-                           sanitize_html=False,  # sanitised below
-                           resolve_relative_uris=False,  # resolved below, within budget
-                           response_headers=headers)
+        out.reject(
+            "entries",
+            f"entry set aside before parsing: {spot.reason}",
+            excerpt(data[spot.start : spot.end]),
+        )
+    headers = {
+        k: v for k, v in (("content-location", base_url), ("content-type", content_type)) if v
+    }
+    doc = feedparser.parse(
+        io.BytesIO(cut(data, spots) if spots else data),
+        sanitize_html=False,  # sanitised below
+        resolve_relative_uris=False,  # resolved below, within budget
+        response_headers=headers,
+    )
     bozo = bool(doc.get("bozo"))
     reason = str(doc.get("bozo_exception")) if bozo else None
     if not doc.get("version") and not doc.entries and not spots:
@@ -192,8 +229,9 @@ def _xml_entry(item: Any, limits: Budget, budget_clock: Clock, encoding: str | N
     title = html_to_text(item.get("title"))
     published = _struct_time(item.get("published_parsed") or item.get("updated_parsed"))
     summary = html_to_text(item.get("summary"))
-    content = "\n\n".join(t for c in item.get("content") or []
-                           if (t := html_to_text(c.get("value"))))
+    content = "\n\n".join(
+        t for c in item.get("content") or [] if (t := html_to_text(c.get("value")))
+    )
     budget_clock.check("sanitising HTML")
     html = _html_content(item, encoding)
     budget_clock.check()
@@ -212,15 +250,19 @@ def _xml_entry(item: Any, limits: Budget, budget_clock: Clock, encoding: str | N
 def _html_content(item: Any, encoding: str | None = None) -> str | None:
     """The entry's HTML content, links made absolute against each part's base (by feedparser's
     own resolver) and sanitised (tables kept), or None."""
-    parts = [feedparser.urls.resolve_relative_uris(c["value"], c.get("base") or "", encoding,
-                                                   c.get("type") or "text/html")
-             for c in item.get("content") or []
-             if "html" in (c.get("type") or "") and c.get("value")]
+    parts = [
+        feedparser.urls.resolve_relative_uris(
+            c["value"], c.get("base") or "", encoding, c.get("type") or "text/html"
+        )
+        for c in item.get("content") or []
+        if "html" in (c.get("type") or "") and c.get("value")
+    ]
     return clean_html("\n".join(parts))
 
 
-def parse_json_feed(data: bytes, source_id: str, *, base_url: str | None = None,
-                    limits: Budget = DEFAULT) -> Parsed:
+def parse_json_feed(
+    data: bytes, source_id: str, *, base_url: str | None = None, limits: Budget = DEFAULT
+) -> Parsed:
     """JSON Feed 1.0 or 1.1 (jsonfeed.org); item addresses are made absolute against the
     feed's `feed_url`, else `base_url`."""
     out = Parsed()
@@ -245,8 +287,15 @@ def parse_json_feed(data: bytes, source_id: str, *, base_url: str | None = None,
         except OverBudget as exc:
             _set_aside(out, _str(item.get("id")) or _str(item.get("url")), exc, item)
             continue
-        out.add("entries", {**row, "author": _json_author(item) or feed_author,
-                            "bozo": bozo, "bozo_reason": reason})
+        out.add(
+            "entries",
+            {
+                **row,
+                "author": _json_author(item) or feed_author,
+                "bozo": bozo,
+                "bozo_reason": reason,
+            },
+        )
     return out
 
 
@@ -306,11 +355,9 @@ def _str(value: Any) -> str | None:
 
 
 def _json_author(obj: dict) -> str | None:
-    authors = obj.get("authors") or ([obj["author"]] if isinstance(obj.get("author"), dict)
-                                     else [])
+    authors = obj.get("authors") or ([obj["author"]] if isinstance(obj.get("author"), dict) else [])
     names = [a["name"] for a in authors if isinstance(a, dict) and a.get("name")]
     return ", ".join(names) or None
 
 
-FORMATS = (Format(("feed", "rss", "atom", "jsonfeed"), ("feed",), parse, expect="feed",
-                  feed=True),)
+FORMATS = (Format(("feed", "rss", "atom", "jsonfeed"), ("feed",), parse, expect="feed", feed=True),)

@@ -70,10 +70,18 @@ def parse(data: bytes, source_id: str) -> Parsed:
             if model.context_window is not None:
                 own = bool(provider.model_match and provider.model_match.is_match(model.id))
                 if model.id not in profiles or (own and not profiles[model.id][0]):
-                    profiles[model.id] = (own, {
-                        "model": model.id, "verbosity": None, "reasoning_tokens": None,
-                        "ttft_s": None, "output_tps": None,
-                        "context_window": model.context_window, "source_name": model.id})
+                    profiles[model.id] = (
+                        own,
+                        {
+                            "model": model.id,
+                            "verbosity": None,
+                            "reasoning_tokens": None,
+                            "ttft_s": None,
+                            "output_tps": None,
+                            "context_window": model.context_window,
+                            "source_name": model.id,
+                        },
+                    )
     for _, row in profiles.values():
         out.add("profiles", row)
     return out
@@ -87,8 +95,12 @@ def _model_prices(out: Parsed, provider: str, model: types.ModelInfo, url: str |
         entries = [(c.constraint, c.prices) for c in model.prices]
     folded: set[int] = set()
     for i, (constraint, price) in enumerate(entries):
-        raw = {"provider": provider, "model": model.id, "constraint": repr(constraint),
-               "prices": repr(price)}
+        raw = {
+            "provider": provider,
+            "model": model.id,
+            "constraint": repr(constraint),
+            "prices": repr(price),
+        }
         if isinstance(constraint, types.TimeOfDateConstraint):
             continue  # folded into the rows before it, below
         known_from = None
@@ -97,42 +109,72 @@ def _model_prices(out: Parsed, provider: str, model: types.ModelInfo, url: str |
         elif constraint is None:
             effective_from = UNDATED
         else:
-            out.reject("prices", f"{type(constraint).__name__}: a price under this condition "
-                       "has no canonical form", raw)
+            out.reject(
+                "prices",
+                f"{type(constraint).__name__}: a price under this condition has no canonical form",
+                raw,
+            )
             continue
         row = _row(out, provider, model.id, effective_from, price, url, raw)
         if row is None:
             continue
         row["known_from"] = known_from
-        windows = [(j, c, p) for j, (c, p) in enumerate(entries)
-                   if j > i and isinstance(c, types.TimeOfDateConstraint)]
+        windows = [
+            (j, c, p)
+            for j, (c, p) in enumerate(entries)
+            if j > i and isinstance(c, types.TimeOfDateConstraint)
+        ]
         if windows:
             row = _day_weighted(out, row, windows, provider, model.id, url, raw)
             folded |= {j for j, _, _ in windows}
         out.add("prices", row)
     for j, (constraint, price) in enumerate(entries):
         if isinstance(constraint, types.TimeOfDateConstraint) and j not in folded:
-            out.reject("prices", f"TimeOfDateConstraint {_window(constraint)}: no price before "
-                       "it for the rest of the day", {"provider": provider, "model": model.id,
-                                                      "constraint": repr(constraint),
-                                                      "prices": repr(price)})
+            out.reject(
+                "prices",
+                f"TimeOfDateConstraint {_window(constraint)}: no price before "
+                "it for the rest of the day",
+                {
+                    "provider": provider,
+                    "model": model.id,
+                    "constraint": repr(constraint),
+                    "prices": repr(price),
+                },
+            )
     for variant in model.price_variants or ():
-        out.reject("prices", f"price variant when {variant.when} (from "
-                   f"{_start(variant.constraint)}): request-specific prices have no canonical "
-                   "form", {"provider": provider, "model": model.id, "variant": repr(variant)})
+        out.reject(
+            "prices",
+            f"price variant when {variant.when} (from "
+            f"{_start(variant.constraint)}): request-specific prices have no canonical "
+            "form",
+            {"provider": provider, "model": model.id, "variant": repr(variant)},
+        )
 
 
-def _row(out: Parsed, provider: str, model_id: str, effective_from: str,
-         price: types.ModelPrice, url: str | None, raw: dict) -> dict | None:
+def _row(
+    out: Parsed,
+    provider: str,
+    model_id: str,
+    effective_from: str,
+    price: types.ModelPrice,
+    url: str | None,
+    raw: dict,
+) -> dict | None:
     values = {key: getattr(price, key, None) for key in (*_FIELDS, "requests_kcount")}
     if all(values[key] is None for key in ("input_mtok", "output_mtok", "requests_kcount")):
         units = ", ".join(sorted(k for k, v in vars(price).items() if v is not None))
-        reason = (f"no text-token or request price (units: {units})" if units else
-                  "no price listed (a free tier or a subscription-included model)")
+        reason = (
+            f"no text-token or request price (units: {units})"
+            if units
+            else "no price listed (a free tier or a subscription-included model)"
+        )
         out.reject("prices", reason, raw)
         return None
-    row: dict[str, Any] = {"model": model_id, "provider": provider,
-                           "effective_from": effective_from}
+    row: dict[str, Any] = {
+        "model": model_id,
+        "provider": provider,
+        "effective_from": effective_from,
+    }
     tier_start: int | None = None
     above: dict[str, float | None] = {}
     for key, field in _FIELDS.items():
@@ -140,8 +182,11 @@ def _row(out: Parsed, provider: str, model_id: str, effective_from: str,
         if isinstance(value, types.TieredPrices):
             if len(value.tiers) > 1:
                 extra = ", ".join(str(t.start) for t in value.tiers[1:])
-                out.reject("prices", f"{key} tiers above the first (from {extra} tokens) have "
-                           "no canonical form", raw)
+                out.reject(
+                    "prices",
+                    f"{key} tiers above the first (from {extra} tokens) have no canonical form",
+                    raw,
+                )
             first = value.tiers[0]
             if field in ("input", "output"):
                 tier_start = first.start if tier_start is None else tier_start
@@ -162,8 +207,15 @@ _DAY = 24 * 60
 _BLENDED = ("input", "cached_input", "cache_write", "output", "reasoning", "request")
 
 
-def _day_weighted(out: Parsed, row: dict, windows: list[tuple[int, Any, Any]], provider: str,
-                  model_id: str, url: str | None, raw: dict) -> dict:
+def _day_weighted(
+    out: Parsed,
+    row: dict,
+    windows: list[tuple[int, Any, Any]],
+    provider: str,
+    model_id: str,
+    url: str | None,
+    raw: dict,
+) -> dict:
     """`row` with each price averaged over the day, the windows' prices during their hours
     (a later window wins where two overlap, as in genai-prices)."""
     covering: list[dict | None] = [None] * _DAY  # per minute: the window row in force, if any
@@ -171,9 +223,13 @@ def _day_weighted(out: Parsed, row: dict, windows: list[tuple[int, Any, Any]], p
         window_raw = {**raw, "constraint": repr(constraint), "prices": repr(price)}
         window = _row(Parsed(), provider, model_id, row["effective_from"], price, url, window_raw)
         if window is None or window["tier_threshold_tokens"] or row["tier_threshold_tokens"]:
-            out.reject("prices", f"TimeOfDateConstraint {_window(constraint)}: tiered or empty "
-                       "prices for part of the day cannot be averaged; the rest of the day's "
-                       "price is kept", window_raw)
+            out.reject(
+                "prices",
+                f"TimeOfDateConstraint {_window(constraint)}: tiered or empty "
+                "prices for part of the day cannot be averaged; the rest of the day's "
+                "price is kept",
+                window_raw,
+            )
             continue
         for minute in _minutes(constraint):
             covering[minute] = window

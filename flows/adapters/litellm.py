@@ -86,15 +86,17 @@ def parse(data: bytes, source_id: str, *, as_of: str = UNDATED) -> Parsed:
     for key, entry in doc.items():
         raw = {key: entry}
         if key == "sample_spec":
-            out.reject("prices", "sample_spec: documentation of the file's fields, not a model",
-                       raw)
+            out.reject(
+                "prices", "sample_spec: documentation of the file's fields, not a model", raw
+            )
             continue
         if not isinstance(entry, dict):
             out.reject("prices", "entry is not a JSON object", raw)
             continue
         if "alias_of" in entry:
-            out.reject("prices", f"alias of {entry['alias_of']}: its price is listed under that "
-                       "entry", raw)
+            out.reject(
+                "prices", f"alias of {entry['alias_of']}: its price is listed under that entry", raw
+            )
             continue
         mode = entry.get("mode")
         if mode is None:
@@ -105,10 +107,18 @@ def parse(data: bytes, source_id: str, *, as_of: str = UNDATED) -> Parsed:
             continue
         window = entry.get("max_input_tokens", entry.get("max_tokens"))
         if window is not None:
-            out.add("profiles", {
-                "model": canonical_id(key), "verbosity": None, "reasoning_tokens": None,
-                "ttft_s": None, "output_tps": None, "context_window": number_or_raw(window),
-                "source_name": key})
+            out.add(
+                "profiles",
+                {
+                    "model": canonical_id(key),
+                    "verbosity": None,
+                    "reasoning_tokens": None,
+                    "ttft_s": None,
+                    "output_tps": None,
+                    "context_window": number_or_raw(window),
+                    "source_name": key,
+                },
+            )
         row = _price_row(out, key, entry, as_of, raw)
         if row is not None:
             prices.append(row)
@@ -120,24 +130,35 @@ def _price_row(out: Parsed, key: str, entry: dict, as_of: str, raw: dict) -> dic
     tiers = entry.get("tiered_pricing")
     tiers = [t for t in tiers if isinstance(t, dict)] if isinstance(tiers, list) else []
     base = entry if "input_cost_per_token" in entry or not tiers else tiers[0]
-    values = {field: next((base[k] for k in keys if base.get(k) is not None), None)
-              for field, keys in _PER_TOKEN.items()}
+    values = {
+        field: next((base[k] for k in keys if base.get(k) is not None), None)
+        for field, keys in _PER_TOKEN.items()
+    }
     missing = [side for side in ("input", "output") if values[side] is None]
     if missing:
         listed = sorted(k for k in entry if "cost" in k)
-        out.reject("prices", f"no per-token {' or '.join(missing)} price (price keys: "
-                   f"{', '.join(listed) or 'none'})", raw)
+        out.reject(
+            "prices",
+            f"no per-token {' or '.join(missing)} price (price keys: "
+            f"{', '.join(listed) or 'none'})",
+            raw,
+        )
         return None
-    row: dict[str, Any] = {"model": canonical_id(key), "provider": entry.get("litellm_provider"),
-                           "effective_from": as_of}
+    row: dict[str, Any] = {
+        "model": canonical_id(key),
+        "provider": entry.get("litellm_provider"),
+        "effective_from": as_of,
+    }
     row.update({field: per_million(value) for field, value in values.items()})
     row["request"] = number_or_raw(entry.get("input_cost_per_request"))
     threshold, above = _tier(entry, tiers)
     row["tier_threshold_tokens"] = threshold
-    row["input_above"] = (per_million(above.get("input", values["input"]))
-                          if threshold is not None else None)
-    row["output_above"] = (per_million(above.get("output", values["output"]))
-                           if threshold is not None else None)
+    row["input_above"] = (
+        per_million(above.get("input", values["input"])) if threshold is not None else None
+    )
+    row["output_above"] = (
+        per_million(above.get("output", values["output"])) if threshold is not None else None
+    )
     row["source_name"] = key
     source = entry.get("source")
     row["evidence_url"] = source if isinstance(source, str) and source.startswith("http") else None
@@ -158,8 +179,11 @@ def _tier(entry: dict, tiers: list[dict]) -> tuple[int | None, dict[str, Any]]:
         bounds = second.get("range")
         start = bounds[0] if isinstance(bounds, list) and bounds else None
         if isinstance(start, int | float) and start > 0:
-            above = {side: second[f"{side}_cost_per_token"] for side in ("input", "output")
-                     if second.get(f"{side}_cost_per_token") is not None}
+            above = {
+                side: second[f"{side}_cost_per_token"]
+                for side in ("input", "output")
+                if second.get(f"{side}_cost_per_token") is not None
+            }
             if above:
                 return int(start), above
     return None, {}

@@ -46,8 +46,9 @@ def parse(data: bytes, source_id: str) -> Parsed:
     if doc is None:
         return out
     if not isinstance(doc, dict) or not isinstance(doc.get("models"), list):
-        out.reject("prices", "not an llm-prices vendor file (expected {'vendor', 'models'})",
-                   excerpt(data))
+        out.reject(
+            "prices", "not an llm-prices vendor file (expected {'vendor', 'models'})", excerpt(data)
+        )
         return out
     vendor = doc.get("vendor")
     models = [m for m in doc["models"] if _valid(out, m)]
@@ -61,8 +62,7 @@ def parse(data: bytes, source_id: str) -> Parsed:
         tier_models = [t for t in tiers.values() if _tier_part(t["id"], "base") == model["id"]]
         for entry in model["price_history"]:
             if not isinstance(entry, dict):
-                out.reject("prices", f"{model['id']}: price history entry is not an object",
-                           entry)
+                out.reject("prices", f"{model['id']}: price history entry is not an object", entry)
                 continue
             rows.append(_row(model, entry, vendor, tier_models, used))
     one_per_key(out, "prices", rows, ("model", "provider", "effective_from"))
@@ -70,18 +70,25 @@ def parse(data: bytes, source_id: str) -> Parsed:
         base, threshold = _tier_of(tier, ids) or (tier_id, 0)
         for i, entry in enumerate(tier["price_history"]):
             if (tier_id, i) in used:
-                reason = (f"long-context tier of {base}: folded into its rows as input_above/"
-                          f"output_above above {threshold} tokens")
+                reason = (
+                    f"long-context tier of {base}: folded into its rows as input_above/"
+                    f"output_above above {threshold} tokens"
+                )
             else:
-                reason = (f"long-context tier of {base} above {threshold} tokens, not used: no "
-                          f"{base} price for its period, or a lower tier applies")
+                reason = (
+                    f"long-context tier of {base} above {threshold} tokens, not used: no "
+                    f"{base} price for its period, or a lower tier applies"
+                )
             out.reject("prices", reason, {"vendor": vendor, "id": tier_id, **_as_dict(entry)})
     return out
 
 
 def _valid(out: Parsed, model: Any) -> bool:
-    if not isinstance(model, dict) or not isinstance(model.get("id"), str) \
-            or not model["id"].strip():
+    if (
+        not isinstance(model, dict)
+        or not isinstance(model.get("id"), str)
+        or not model["id"].strip()
+    ):
         out.reject("prices", "model entry has no id", model)
         return False
     history = model.get("price_history")
@@ -109,22 +116,33 @@ def _covers(entry: Any, date: str | None) -> bool:
     return (start is None or str(start) <= date) and (end is None or date < str(end))
 
 
-def _row(model: dict, entry: dict, vendor: Any, tier_models: list[dict],
-         used: set[tuple[str, int]]) -> dict:
+def _row(
+    model: dict, entry: dict, vendor: Any, tier_models: list[dict], used: set[tuple[str, int]]
+) -> dict:
     start = entry.get("from_date")
     row: dict[str, Any] = {
-        "model": canonical_id(model["id"]), "provider": vendor,
+        "model": canonical_id(model["id"]),
+        "provider": vendor,
         "effective_from": start or UNDATED,
         "input": number_or_raw(entry.get("input")),
         "cached_input": number_or_raw(entry.get("input_cached")),
         "cache_write": None,
         "output": number_or_raw(entry.get("output")),
-        "reasoning": None, "request": None,
-        "tier_threshold_tokens": None, "input_above": None, "output_above": None,
+        "reasoning": None,
+        "request": None,
+        "tier_threshold_tokens": None,
+        "input_above": None,
+        "output_above": None,
     }
     for tier in sorted(tier_models, key=lambda t: _tier_part(t["id"], "k").zfill(9)):
-        hit = next((i for i, e in enumerate(tier["price_history"])
-                    if _covers(e, str(start) if start else None)), None)
+        hit = next(
+            (
+                i
+                for i, e in enumerate(tier["price_history"])
+                if _covers(e, str(start) if start else None)
+            ),
+            None,
+        )
         if hit is not None:  # the lowest threshold with a price for this period
             tier_entry = tier["price_history"][hit]
             row["tier_threshold_tokens"] = int(_tier_part(tier["id"], "k")) * 1000
@@ -132,9 +150,15 @@ def _row(model: dict, entry: dict, vendor: Any, tier_models: list[dict],
             row["output_above"] = number_or_raw(tier_entry.get("output"))
             used.add((tier["id"], hit))
             break
-    row.update({"source_name": model["id"], "evidence_url": None,
-                "effective_to": entry.get("to_date"), "known_from": start or None,
-                "name": model.get("name")})
+    row.update(
+        {
+            "source_name": model["id"],
+            "evidence_url": None,
+            "effective_to": entry.get("to_date"),
+            "known_from": start or None,
+            "name": model.get("name"),
+        }
+    )
     return row
 
 

@@ -44,8 +44,14 @@ _DATE = ("as_of", "date", "leaderboard_date", "snapshot_date", "last_updated")
 _NUMBER = r"(\d+(?:\.\d+)?)"
 
 
-def parse(data: bytes, source_id: str, *, benchmark: str = DEFAULT_BENCHMARK,
-          as_of: str | None = None, evidence_url: str | None = EVIDENCE_URL) -> Parsed:
+def parse(
+    data: bytes,
+    source_id: str,
+    *,
+    benchmark: str = DEFAULT_BENCHMARK,
+    as_of: str | None = None,
+    evidence_url: str | None = EVIDENCE_URL,
+) -> Parsed:
     """Parse one arena leaderboard CSV into ``rating`` scores for ``benchmark``."""
     out = Parsed()
     text = data.decode("utf-8-sig", errors="replace")
@@ -56,8 +62,12 @@ def parse(data: bytes, source_id: str, *, benchmark: str = DEFAULT_BENCHMARK,
     model_col = _pick(columns, _MODEL)
     score_col = _pick(columns, _SCORE)
     if model_col is None or score_col is None:
-        out.reject("scores", "not an arena leaderboard (no model or arena score column; header: "
-                   f"{','.join(header)})", excerpt(text))
+        out.reject(
+            "scores",
+            "not an arena leaderboard (no model or arena score column; header: "
+            f"{','.join(header)})",
+            excerpt(text),
+        )
         return out
     ci_col, votes_col, date_col = (_pick(columns, c) for c in (_CI, _VOTES, _DATE))
     seen: dict[tuple[str, str], tuple[int, tuple]] = {}
@@ -77,22 +87,27 @@ def parse(data: bytes, source_id: str, *, benchmark: str = DEFAULT_BENCHMARK,
         if (name, date) in seen:
             first, before = seen[(name, date)]
             how = "same score, CI and votes" if before == figures else "different figures"
-            out.reject("scores", f"line {line}: repeats {name!r} of line {first} ({how}); the "
-                       "first is kept", record)
+            out.reject(
+                "scores",
+                f"line {line}: repeats {name!r} of line {first} ({how}); the first is kept",
+                record,
+            )
             continue
         seen[(name, date)] = (line, figures)
         votes = (record.get(votes_col) or "").strip() if votes_col else ""
-        rows.append({
-            "model": canonical_id(name),
-            "benchmark": benchmark,
-            "as_of": date,
-            "value": number_or_raw(record.get(score_col)),
-            "scale": "rating",
-            "stderr": stderr_from_ci(record.get(ci_col) if ci_col else None),
-            "version": votes or None,
-            "source_name": name,
-            "evidence_url": evidence_url,
-        })
+        rows.append(
+            {
+                "model": canonical_id(name),
+                "benchmark": benchmark,
+                "as_of": date,
+                "value": number_or_raw(record.get(score_col)),
+                "scale": "rating",
+                "stderr": stderr_from_ci(record.get(ci_col) if ci_col else None),
+                "version": votes or None,
+                "source_name": name,
+                "evidence_url": evidence_url,
+            }
+        )
     one_per_key(out, "scores", rows, ("model", "benchmark", "as_of"))
     return out
 

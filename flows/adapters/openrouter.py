@@ -63,10 +63,18 @@ def parse(data: bytes, source_id: str, *, as_of: str = UNDATED) -> Parsed:
         row = _price_row(item, as_of)
         prices.append(row)
         if item.get("context_length") is not None:
-            out.add("profiles", {
-                "model": row["model"], "verbosity": None, "reasoning_tokens": None,
-                "ttft_s": None, "output_tps": None,
-                "context_window": number_or_raw(item["context_length"]), "source_name": model_id})
+            out.add(
+                "profiles",
+                {
+                    "model": row["model"],
+                    "verbosity": None,
+                    "reasoning_tokens": None,
+                    "ttft_s": None,
+                    "output_tps": None,
+                    "context_window": number_or_raw(item["context_length"]),
+                    "source_name": model_id,
+                },
+            )
     one_per_key(out, "prices", prices, ("model", "provider", "effective_from"))
     return out
 
@@ -83,8 +91,10 @@ def _skip_reason(item: Any) -> str | None:
         return "item has no pricing object"
     prompt, completion = pricing.get("prompt"), pricing.get("completion")
     if model_id.startswith("openrouter/") or "-1" in (prompt, completion):
-        return ("a router, not a model: its price depends on the model it picks "
-                f"(prompt {prompt}, completion {completion})")
+        return (
+            "a router, not a model: its price depends on the model it picks "
+            f"(prompt {prompt}, completion {completion})"
+        )
     if model_id.endswith(":free"):
         return "free variant: rate-limited, not a production price"
     if model_id.endswith(":batch"):
@@ -101,17 +111,24 @@ def _skip_reason(item: Any) -> str | None:
 
 def _price_row(item: dict, as_of: str) -> dict:
     model_id, pricing = item["id"], item["pricing"]
-    row: dict[str, Any] = {"model": canonical_id(model_id), "provider": PROVIDER,
-                           "effective_from": as_of}
+    row: dict[str, Any] = {
+        "model": canonical_id(model_id),
+        "provider": PROVIDER,
+        "effective_from": as_of,
+    }
     row.update({field: per_million(pricing.get(key)) for key, field in _FIELDS.items()})
     row["request"] = number_or_raw(pricing.get("request"))
-    tiers = [o for o in pricing.get("overrides") or [] if isinstance(o, dict)
-             and isinstance(o.get("min_prompt_tokens"), int | float)]
+    tiers = [
+        o
+        for o in pricing.get("overrides") or []
+        if isinstance(o, dict) and isinstance(o.get("min_prompt_tokens"), int | float)
+    ]
     tier = min(tiers, key=lambda o: o["min_prompt_tokens"]) if tiers else None
     row["tier_threshold_tokens"] = int(tier["min_prompt_tokens"]) if tier else None
     row["input_above"] = per_million(tier.get("prompt", pricing.get("prompt"))) if tier else None
-    row["output_above"] = (per_million(tier.get("completion", pricing.get("completion")))
-                           if tier else None)
+    row["output_above"] = (
+        per_million(tier.get("completion", pricing.get("completion"))) if tier else None
+    )
     row["source_name"] = model_id
     row["evidence_url"] = f"https://openrouter.ai/{model_id}"
     row["created"] = _date(item.get("created"))
