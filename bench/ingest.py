@@ -30,8 +30,8 @@ configure()
 import feedparser  # noqa: E402
 
 from flows.config import load_config  # noqa: E402
-from flows.ingest import ingest_sources, prepare_all  # noqa: E402
-from flows.workers import fork_workers, start_workers  # noqa: E402
+from flows.sources.ingest import ingest_sources, prepare_all  # noqa: E402
+from flows.sources.workers import fork_workers, start_workers  # noqa: E402
 from tests.conftest import write_config  # noqa: E402
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flows.config import load_config  # noqa: E402
-from flows.facts import load_facts, measured_workloads  # noqa: E402
-from flows.store import open_store  # noqa: E402
+from flows.store.db import open_store  # noqa: E402
+from flows.store.facts import load_facts, measured_workloads  # noqa: E402
 from signals.observed import check_runs, share_within_2x  # noqa: E402
 
 

@@ -20,8 +20,8 @@ from flows.environment import configure
 
 configure()  # before anything imports Prefect
 
+from flows.brief.safety import rich_text  # noqa: E402
 from flows.config import Config, ConfigError, load_config  # noqa: E402
-from flows.safety import rich_text  # noqa: E402
 
 app = typer.Typer(
     help="The Morning Brief signal pipeline: model releases read as compute-market signals.",
@@ -88,8 +88,8 @@ def store_or_exit(cfg: Config) -> None:
     disk), or the briefs' folder cannot be written: before any work is done."""
     import duckdb
 
-    from flows.render import check_output_folder
-    from flows.store import open_store, store_problem
+    from flows.brief.render import check_output_folder
+    from flows.store.db import open_store, store_problem
 
     try:
         with open_store(cfg.database):
@@ -113,7 +113,7 @@ def read_store(cfg: Config):
     it is held by a run, damaged or missing (exit 2)."""
     import duckdb
 
-    from flows.store import open_store, store_problem
+    from flows.store.db import open_store, store_problem
 
     try:
         with open_store(cfg.database, read_only=True) as con:
@@ -210,7 +210,7 @@ def run(
     cfg = config_or_exit(config)
     day = parse_day(date_)
     store_or_exit(cfg)
-    from flows.workers import start_workers
+    from flows.sources.workers import start_workers
 
     start_workers()  # the parsing workers get ready while Prefect starts
     from flows.daily import daily_brief
@@ -225,7 +225,7 @@ def run(
             EXIT_RUN_FAILED,
         ) from None
     except Exception as exc:  # recorded in `runs` by the flow; said plainly here
-        from flows.store import store_problem
+        from flows.store.db import store_problem
 
         why = store_problem(exc, cfg.database) or f"{type(exc).__name__}: {exc}"
         raise fail(f"the run failed: {why}", EXIT_RUN_FAILED) from None
@@ -261,7 +261,7 @@ def ingest(config: ConfigOpt = None, refetch: RefetchOpt = False) -> None:
     """
     cfg = config_or_exit(config)
     store_or_exit(cfg)
-    from flows.workers import start_workers
+    from flows.sources.workers import start_workers
 
     start_workers()
     from flows.daily import ingest_only
@@ -298,7 +298,7 @@ def _workload_context(
     """(config, day, workload, stored facts `day` can use) for the read-only commands, or a
     clear exit 2. With `names`, the models they resolve to come fourth, and only their facts
     are read."""
-    from flows.facts import known_models, load_facts, measured_workloads
+    from flows.store.facts import known_models, load_facts, measured_workloads
 
     cfg = config_or_exit(config)
     day = parse_day(date_)
@@ -465,7 +465,7 @@ def show(
 
     Example: brief show 2025-08-08 --json
     """
-    from flows.content import Edition
+    from flows.brief.content import Edition
 
     cfg = config_or_exit(config)
     day = parse_day(date_)

@@ -31,7 +31,7 @@ SourceKind = Literal["feed", "prices", "scores", "run_costs", "profiles", "trace
 
 def _formats() -> dict[str, Any]:
     """The source formats the adapters declare (imported when a source is checked)."""
-    from flows.adapters import REGISTRY
+    from flows.sources.adapters import REGISTRY
 
     return REGISTRY
 

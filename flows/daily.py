@@ -15,10 +15,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
+from flows.brief.content import Edition
 from flows.config import Config, load_config
-from flows.content import Edition
-from flows.fetch import Limits
-from flows.ingest import Prepared, SourceResult, collect, prepare_all, store_sources
 from flows.pipeline import (
     RunSummary,
     compute_edition,
@@ -29,7 +27,9 @@ from flows.pipeline import (
     start_run,
     summary_markdown,
 )
-from flows.store import held_open
+from flows.sources.fetch import Limits
+from flows.sources.ingest import Prepared, SourceResult, collect, prepare_all, store_sources
+from flows.store.db import held_open
 
 
 @task(name="fetch-and-parse", cache_policy=NO_CACHE)

@@ -8,10 +8,13 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
+from flows.brief.content import Edition, SourceStatus
+from flows.brief.edition import build_edition
+from flows.brief.render import write_edition
 from flows.config import Config
-from flows.content import Edition, SourceStatus
-from flows.edition import build_edition
-from flows.facts import (
+from flows.sources.ingest import SourceResult
+from flows.store.db import insert_rows, open_store, run
+from flows.store.facts import (
     cheaper_claims,
     last_edition_before,
     load_facts,
@@ -20,9 +23,6 @@ from flows.facts import (
     save_estimates,
     save_signals,
 )
-from flows.ingest import SourceResult
-from flows.render import write_edition
-from flows.store import insert_rows, open_store, run
 from signals.daily import day_signals
 
 

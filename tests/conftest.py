@@ -123,8 +123,8 @@ def prefect_server():
 
 def check_contract(parsed) -> None:
     """An adapter's output keeps the contract of ``flows/adapters/base.py``."""
-    from flows.adapters import azure_trace
-    from flows.adapters.base import KINDS, Parsed
+    from flows.sources.adapters import azure_trace
+    from flows.sources.adapters.base import KINDS, Parsed
 
     assert isinstance(parsed, Parsed)
     assert set(parsed.rows) <= {*KINDS, azure_trace.KIND}

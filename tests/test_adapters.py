@@ -15,8 +15,8 @@ import yaml
 from genai_prices import types as gp_types
 from genai_prices.data import providers as gp_providers
 
-from flows.adapters import FORMATS, aider, epoch, feeds, genai_prices
-from flows.adapters.base import Parsed
+from flows.sources.adapters import FORMATS, aider, epoch, feeds, genai_prices
+from flows.sources.adapters.base import Parsed
 from tests.conftest import REAL, check_contract, file_ids, one_named, real_files
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.adapters import FORMATS, azure_trace, litellm, llm_prices, lmarena, openrouter
-from flows.adapters.base import Parsed
+from flows.sources.adapters import FORMATS, azure_trace, litellm, llm_prices, lmarena, openrouter
+from flows.sources.adapters.base import Parsed
 from signals.trace import TraceRow, percentile_nearest_rank, summarise
 from tests.conftest import check_contract, file_ids, one_named, real_files
 

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from flows.config import ConfigError, load_config
-from flows.ingest import ingest_sources
+from flows.sources.ingest import ingest_sources
 from tests.conftest import DATA, write_config
 
 NOW = datetime(2025, 8, 8, 6, tzinfo=UTC)
@@ -160,7 +160,7 @@ def test_refetch_reads_every_source_and_adds_nothing_unchanged(tmp_path: Path) -
 
 
 def test_new_readers_read_unchanged_sources_again(tmp_path: Path, monkeypatch) -> None:
-    from flows import ingest
+    from flows.sources import ingest
 
     cfg = _config(tmp_path, None)
     _ingest(cfg)

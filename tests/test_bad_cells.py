@@ -12,10 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.adapters import canonical, epoch
-from flows.adapters.canonical import CELL_LIMIT, csv_records
 from flows.config import Source
-from flows.ingest import SourceResult, ingest_source, prepare
+from flows.sources.adapters import canonical, epoch
+from flows.sources.adapters.canonical import CELL_LIMIT, csv_records
+from flows.sources.ingest import SourceResult, ingest_source, prepare
 
 LIVEBENCH = Path(__file__).resolve().parents[1] / "data/sources/benchmarks/live_bench_external.csv"
 NOW = datetime(2025, 11, 1, tzinfo=UTC)

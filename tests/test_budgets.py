@@ -18,11 +18,11 @@ from collections.abc import Callable
 
 import pytest
 
-from flows import budget
-from flows.adapters import FORMATS, document, feeds
-from flows.adapters.base import Parsed
-from flows.budget import Budget, OverBudget, check_markup, clock, xml_hotspots
-from flows.claims import entry_claims
+from flows.sources import budget
+from flows.sources.adapters import FORMATS, document, feeds
+from flows.sources.adapters.base import Parsed
+from flows.sources.budget import Budget, OverBudget, check_markup, clock, xml_hotspots
+from flows.sources.claims import entry_claims
 from signals import extract as ex
 from tests.conftest import check_contract
 
@@ -288,7 +288,7 @@ def test_claims_over_a_tiny_time_budget_are_set_aside(caplog: pytest.LogCaptureF
     ]  # the other entry has nothing to read
     assert "claim extraction took longer than its time budget of 1e-09 s" in rejects[0]["reason"]
     assert json.loads(rejects[0]["raw"])["entry_id"] == "normal-2"
-    with caplog.at_level(logging.WARNING, logger="flows.claims"):
+    with caplog.at_level(logging.WARNING, logger="flows.sources.claims"):
         assert entry_claims("lab", entries, budget_s=1e-9) == []  # no list: logged
     assert "claims of entry 'normal-2' not read" in caplog.text
     assert len(entry_claims("lab", entries, rejects)) == 1  # the default budget is ample

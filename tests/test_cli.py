@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.config import load_config
-from flows.ingest import ingest_source
+from flows.sources.ingest import ingest_source
 from tests.conftest import REPO, write_config
 
 runner = CliRunner()
@@ -330,7 +330,7 @@ def test_a_store_held_by_a_run_gets_a_plain_message(tmp_path: Path) -> None:
 def test_a_full_disk_is_said_plainly() -> None:
     import errno
 
-    from flows.store import store_problem
+    from flows.store.db import store_problem
 
     why = store_problem(OSError(errno.ENOSPC, "No space left on device"), Path("/x/brief.duckdb"))
     assert why and "disk holding /x/brief.duckdb is full" in why

@@ -88,8 +88,8 @@ def test_show_json_is_the_edition_shape(sample_run) -> None:
 
     from flows.cli import app
     from flows.config import load_config
-    from flows.facts import load_facts
-    from flows.store import open_store
+    from flows.store.db import open_store
+    from flows.store.facts import load_facts
 
     folder, *_ = sample_run
     cfg_path = folder / "brief.toml"
@@ -242,7 +242,7 @@ def test_a_run_that_breaks_is_recorded_as_failed_with_its_error(
     (tmp_path / "out").write_text("a file where the briefs' folder should be")
     db = tmp_path / "brief.duckdb"
     with duckdb.connect(str(db)) as con:  # a run whose process died long ago
-        from flows.store import migrate
+        from flows.store.db import migrate
 
         migrate(con)
         con.execute(

@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 import pyarrow as pa
 import pytest
 
+from flows.brief.edition import build_edition
 from flows.config import load_config
-from flows.edition import build_edition
-from flows.facts import cheaper_claims, load_facts, measured_workloads
-from flows.ingest import ingest_sources, insert_facts
-from flows.store import open_store
+from flows.sources.ingest import ingest_sources, insert_facts
+from flows.store.db import open_store
+from flows.store.facts import cheaper_claims, load_facts, measured_workloads
 from signals.daily import day_signals
 from tests.conftest import write_config
 
@@ -77,7 +77,7 @@ def test_a_days_facts_give_the_same_edition_as_the_whole_history(bundled, day) -
 
 
 def _insert(con, table: str, rows: list[dict], run_id: str, fetched: datetime) -> None:
-    from flows.schema import SPECS
+    from flows.store.schema import SPECS
 
     cols = [f.name for f in SPECS[table]]
     full = [

@@ -1,5 +1,5 @@
-"""flows.fetch against a real misbehaving server on 127.0.0.1: one test per fault, each checking
-the reason a run summary would show."""
+"""flows.sources.fetch against a real misbehaving server on 127.0.0.1: one test per fault, each
+checking the reason a run summary would show."""
 
 from __future__ import annotations
 
@@ -16,8 +16,16 @@ import feedparser
 import httpx
 import pytest
 
-from flows import fetch
-from flows.fetch import USER_AGENT, Fetched, FetchError, Limits, Validators, fetch_path, fetch_url
+from flows.sources import fetch
+from flows.sources.fetch import (
+    USER_AGENT,
+    Fetched,
+    FetchError,
+    Limits,
+    Validators,
+    fetch_path,
+    fetch_url,
+)
 from tests.faultserver import (  # noqa: F401 (the fixture is used by name)
     FEED,
     OK_ETAG,

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from flows import render
-from flows.content import Edition
-from flows.safety import clean_text, md_escape, safe_url
+from flows.brief import render
+from flows.brief.content import Edition
+from flows.brief.safety import clean_text, md_escape, safe_url
 from signals.text import INVISIBLE
 from tests.test_render import make_edition
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import fetch
 from flows.config import Source
-from flows.fetch import Limits
-from flows.ingest import ingest_source
+from flows.sources import fetch
+from flows.sources.fetch import Limits
+from flows.sources.ingest import ingest_source
 from tests.faultserver import FEED, FaultServer, fault_server_fixture  # noqa: F401
 
 LIMITS = Limits(
@@ -149,7 +149,7 @@ def test_a_dead_worker_does_not_lose_the_source(tmp_path: Path) -> None:
     from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
 
-    from flows.ingest import collect
+    from flows.sources.ingest import collect
     from tests.conftest import DATA
 
     src = Source(

@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 
 from flows.config import Source
-from flows.ingest import ingest_source, prepare
 from flows.pipeline import statuses
-from flows.store import open_store
+from flows.sources.ingest import ingest_source, prepare
+from flows.store.db import open_store
 
 HEADER = "model,provider,effective_from,input,output\n"
 

@@ -18,9 +18,9 @@ import jinja2
 import matplotlib
 import pytest
 
-from flows import render
-from flows.chart import draw_chart, frontier
-from flows.content import (
+from flows.brief import render
+from flows.brief.chart import draw_chart, frontier
+from flows.brief.content import (
     Chart,
     ChartPoint,
     Edition,
@@ -577,7 +577,7 @@ def test_frontier_is_lowest_cost_for_at_least_that_score() -> None:
 def test_chart_labels_of_close_points_do_not_overlap() -> None:
     from matplotlib.text import Text
 
-    from flows.chart import STYLE, _figure
+    from flows.brief.chart import STYLE, _figure
 
     chart = make_edition().chart
     chart.points = [

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import store
+from flows.store import db as store
 
 
 def _applied(db: Path) -> list[str]:
@@ -45,7 +45,7 @@ def test_a_failing_migration_leaves_the_store_as_it_was(tmp_path: Path, monkeypa
 def test_every_not_null_column_of_a_fact_table_is_required_or_defaulted(tmp_path: Path) -> None:
     """A row the validator lets through must never break a constraint of its table: that would
     abort the whole run's transaction instead of setting one row aside."""
-    from flows.schema import SPECS
+    from flows.store.schema import SPECS
 
     with store.open_store(tmp_path / "s.duckdb") as con:
         not_null = con.execute(

@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime
 import pytest
 
 from flows.config import load_config
-from flows.facts import load_facts, measured_workloads
-from flows.ingest import ingest_sources
 from flows.pipeline import compute_edition
-from flows.store import open_store
+from flows.sources.ingest import ingest_sources
+from flows.store.db import open_store
+from flows.store.facts import load_facts, measured_workloads
 from signals.compare import estimate_side
 from signals.daily import day_signals
 from signals.facts import UNDATED
@@ -269,7 +269,7 @@ def test_a_quiet_day_says_so(world) -> None:
     # that any reference workload could compare.
     ed = edition(world, date(2024, 12, 1))
     assert ed.items == []
-    from flows.render import render_edition
+    from flows.brief.render import render_edition
 
     assert "No comparable news today" in render_edition(ed)["md"]
 
@@ -329,7 +329,7 @@ def test_price_lists_that_disagree_are_listed(world) -> None:
     # DeepSeek cut V3's output price to $0.42 per 1M tokens in September 2025 (LiteLLM 1.110.2
     # lists it); the genai-prices history read here still holds the earlier day-weighted $0.92.
     cfg, _, facts = world
-    from flows.edition import price_checks
+    from flows.brief.edition import price_checks
 
     checks = price_checks(cfg, facts, ["deepseek-chat", "gpt-5"], date(2026, 10, 1))
     found = {(c.model, c.field): c for c in checks}

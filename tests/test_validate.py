@@ -10,8 +10,8 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from flows.adapters import canonical
-from flows.validate import Checked, check, rows_to_text_table
+from flows.sources.adapters import canonical
+from flows.store.validate import Checked, check, rows_to_text_table
 
 HEADER = (
     "model,provider,effective_from,input,cached_input,cache_write,output,reasoning,request,"
@@ -166,7 +166,7 @@ HOSTILE = [
 
 @pytest.fixture(scope="module")
 def fact_store(tmp_path_factory):
-    from flows.store import open_store
+    from flows.store.db import open_store
 
     with open_store(tmp_path_factory.mktemp("fuzz") / "s.duckdb") as con:
         yield con
@@ -179,8 +179,8 @@ def test_rows_that_pass_validation_always_fit_their_table(kind: str, fact_store)
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from flows.ingest import insert_facts
-    from flows.schema import SPECS
+    from flows.sources.ingest import insert_facts
+    from flows.store.schema import SPECS
 
     names = [f.name for f in SPECS[kind]]
     row = st.fixed_dictionaries({n: st.sampled_from(HOSTILE) for n in names})
@@ -258,7 +258,7 @@ VALID = {
     [
         (kind, f.name, value)
         for kind in VALID
-        for f in __import__("flows.validate", fromlist=["SPECS"]).SPECS[kind]
+        for f in __import__("flows.store.validate", fromlist=["SPECS"]).SPECS[kind]
         if f.type in ("DOUBLE", "BIGINT", "INTEGER")
         for value in (
             "nan",

@@ -22,8 +22,8 @@ import csv
 import re
 from datetime import UTC, datetime
 
-from flows.adapters.base import Format, Parsed
-from flows.budget import excerpt
+from flows.sources.adapters.base import Format, Parsed
+from flows.sources.budget import excerpt
 from signals.trace import TraceRow, summarise
 
 KIND = "trace_summaries"

@@ -7,7 +7,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field, field_validator
 
-from flows.safety import safe_url
+from flows.brief.safety import safe_url
 
 
 class Link(BaseModel):

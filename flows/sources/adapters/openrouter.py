@@ -27,9 +27,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flows.adapters.base import Format, Parsed, load_json, number_or_raw, one_per_key
-from flows.adapters.litellm import per_million
-from flows.budget import excerpt
+from flows.sources.adapters.base import Format, Parsed, load_json, number_or_raw, one_per_key
+from flows.sources.adapters.litellm import per_million
+from flows.sources.budget import excerpt
 from signals.identity import canonical_id
 
 UNDATED = "1970-01-01"

@@ -24,7 +24,7 @@ from importlib.machinery import ModuleSpec
 from multiprocessing import forkserver
 from typing import Any
 
-PRELOAD = ["flows.ingest", "flows.chart"]
+PRELOAD = ["flows.sources.ingest", "flows.brief.chart"]
 _lock = threading.Lock()
 _main_lock = threading.RLock()
 _pool: WorkerPool | None = None

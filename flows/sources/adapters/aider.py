@@ -33,8 +33,8 @@ import shlex
 from datetime import date, datetime
 from typing import Any
 
-from flows.adapters.base import Format, Parsed, number_or_raw
-from flows.budget import excerpt
+from flows.sources.adapters.base import Format, Parsed, number_or_raw
+from flows.sources.budget import excerpt
 from signals.identity import canonical_id, resolve
 
 EVIDENCE_URL = "https://aider.chat/docs/leaderboards/"

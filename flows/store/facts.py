@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from flows.brief.content import Link
+from flows.brief.names import display_name
+from flows.brief.safety import safe_url
 from flows.config import Config
-from flows.content import Link
-from flows.names import display_name
-from flows.safety import safe_url
-from flows.store import insert_rows, run
+from flows.store.db import insert_rows, run
 from signals.compare import Comparison, Score, success_benchmark
 from signals.costmodel import Price, Profile, Workload
 from signals.facts import (

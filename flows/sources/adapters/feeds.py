@@ -43,8 +43,8 @@ import feedparser
 import feedparser.urls
 import nh3
 
-from flows.adapters.base import Format, Parsed
-from flows.budget import (
+from flows.sources.adapters.base import Format, Parsed
+from flows.sources.budget import (
     DEFAULT,
     Budget,
     Clock,

@@ -19,17 +19,17 @@ import duckdb
 import genai_prices
 import pyarrow as pa
 
-from flows.adapters import REGISTRY
-from flows.adapters.base import Parsed
-from flows.adapters.canonical import HeaderError
-from flows.aliases import apply_aliases, fingerprint
-from flows.claims import entry_claims, store_claims
 from flows.config import Source, mapped
-from flows.fetch import Fetched, FetchError, Limits, Validators, fetch_path, fetch_url
-from flows.schema import CONFLICTS, KEYS, MEANING, MODEL_KINDS, SPECS
-from flows.store import held_open, insert_rows, open_store, run
-from flows.validate import check, rows_to_text_table
-from flows.workers import submit
+from flows.sources.adapters import REGISTRY
+from flows.sources.adapters.base import Parsed
+from flows.sources.adapters.canonical import HeaderError
+from flows.sources.aliases import apply_aliases, fingerprint
+from flows.sources.claims import entry_claims, store_claims
+from flows.sources.fetch import Fetched, FetchError, Limits, Validators, fetch_path, fetch_url
+from flows.sources.workers import submit
+from flows.store.db import held_open, insert_rows, open_store, run
+from flows.store.schema import CONFLICTS, KEYS, MEANING, MODEL_KINDS, SPECS
+from flows.store.validate import check, rows_to_text_table
 from signals.identity import is_catalogue_id, price_model, resolve
 
 DEFAULT_LIMITS = Limits()
@@ -72,7 +72,7 @@ def fetch_source(
     """The source's bytes (or "not modified"), from its file, its URL or its package."""
     fmt = REGISTRY[source.format]
     if fmt.packaged:
-        from flows.adapters.genai_prices import snapshot_version
+        from flows.sources.adapters.genai_prices import snapshot_version
 
         version = snapshot_version().encode()
         digest = hashlib.sha256(version).hexdigest()

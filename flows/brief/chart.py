@@ -13,8 +13,8 @@ from matplotlib.text import Annotation
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from matplotlib.transforms import Bbox
 
-from flows.content import Chart, ChartPoint
-from flows.numbers import money
+from flows.brief.content import Chart, ChartPoint
+from flows.brief.numbers import money
 
 WIDTH_IN, HEIGHT_IN, DPI = 6.0, 3.6, 100  # 600 x 360 px: the width of the email column
 PALETTE = ("#1d4e89", "#c0392b", "#1b7a3d", "#a15c00", "#6a3d9a", "#00838f")

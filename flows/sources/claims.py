@@ -16,10 +16,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from flows.adapters.base import as_text
-from flows.budget import OverBudget, check_markup, clock, excerpt, limits_for
-from flows.store import run
-from flows.validate import row_hash
+from flows.sources.adapters.base import as_text
+from flows.sources.budget import OverBudget, check_markup, clock, excerpt, limits_for
+from flows.store.db import run
+from flows.store.validate import row_hash
 from signals.extract import Facts, extract, extract_html
 from signals.identity import canonical_id
 
@@ -157,9 +157,9 @@ def entry_claims(
 ) -> list[dict]:
     """The claims of a source's entries (adapter rows), each tied to the entry's version.
 
-    Each entry's extraction has `budget_s` seconds (default: ``flows.budget.DEFAULT``); an entry
-    over budget gives no claims and, when `rejects` (the adapter's list) is given, a reject
-    there, else a logged warning."""
+    Each entry's extraction has `budget_s` seconds (default:
+    ``flows.sources.budget.DEFAULT``); an entry over budget gives no claims and, when
+    `rejects` (the adapter's list) is given, a reject there, else a logged warning."""
     limits = limits_for(budget_s)
     rows = []
     for e in entries:

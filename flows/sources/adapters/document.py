@@ -16,9 +16,9 @@ from __future__ import annotations
 import hashlib
 import re
 
-from flows.adapters.base import Format, Parsed
-from flows.adapters.feeds import clean_html, html_to_text
-from flows.budget import Budget, Clock, OverBudget, check_markup, clock, excerpt, limits_for
+from flows.sources.adapters.base import Format, Parsed
+from flows.sources.adapters.feeds import clean_html, html_to_text
+from flows.sources.budget import Budget, Clock, OverBudget, check_markup, clock, excerpt, limits_for
 
 _HEADING = re.compile(r"^\s{0,3}#{1,3}\s+(.+?)\s*#*\s*$", re.M)
 _FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.S)  # YAML front matter

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 import pyarrow as pa
 
 from flows.config import mapped
-from flows.schema import SPECS
-from flows.validate import row_hash
+from flows.store.schema import SPECS
+from flows.store.validate import row_hash
 
 
 def fingerprint(aliases: Mapping[str, str] | None) -> str:

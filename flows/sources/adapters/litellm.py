@@ -37,8 +37,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flows.adapters.base import Format, Parsed, load_json, number_or_raw, one_per_key
-from flows.budget import excerpt
+from flows.sources.adapters.base import Format, Parsed, load_json, number_or_raw, one_per_key
+from flows.sources.budget import excerpt
 from signals.identity import canonical_id
 
 UNDATED = "1970-01-01"

@@ -29,8 +29,8 @@ import csv
 import io
 import re
 
-from flows.adapters.base import Format, Parsed, number_or_raw, one_per_key
-from flows.budget import excerpt
+from flows.sources.adapters.base import Format, Parsed, number_or_raw, one_per_key
+from flows.sources.budget import excerpt
 from signals.identity import canonical_id
 
 DEFAULT_BENCHMARK = "lmarena-text"

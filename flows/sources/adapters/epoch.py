@@ -40,9 +40,9 @@ from __future__ import annotations
 
 import math
 
-from flows.adapters.base import Format, Parsed, number_or_raw
-from flows.adapters.canonical import csv_records
-from flows.budget import excerpt
+from flows.sources.adapters.base import Format, Parsed, number_or_raw
+from flows.sources.adapters.canonical import csv_records
+from flows.sources.budget import excerpt
 from signals.identity import canonical_id
 
 INTERNAL_SCORE = "Best score (across scorers)"

@@ -40,7 +40,7 @@ from typing import Any
 import genai_prices
 from genai_prices import types
 
-from flows.adapters.base import Format, Parsed
+from flows.sources.adapters.base import Format, Parsed
 
 UNDATED = "1970-01-01"
 _FIELDS = {

@@ -19,13 +19,13 @@ import css_inline
 import jinja2
 from markupsafe import Markup
 
-from flows.content import Edition
-from flows.numbers import money, pct, points, ratio, score, seconds, tokens
-from flows.safety import clean_all, md_escape, md_url, safe_url
+from flows.brief.content import Edition
+from flows.brief.numbers import money, pct, points, ratio, score, seconds, tokens
+from flows.brief.safety import clean_all, md_escape, md_url, safe_url
 from signals import vocabulary
 from signals.vocabulary import BUYER_BEHAVIOURS, COST_DRIVERS, FACTORS, STRENGTHS, VERDICTS
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 # the vocabulary's words (signals/vocabulary.py), under the names the templates know
 VERDICT_WORDS, STRENGTH_WORDS, DRIVER_WORDS = VERDICTS, STRENGTHS, COST_DRIVERS
@@ -173,7 +173,7 @@ def _env(autoescape: bool, finalize=None) -> jinja2.Environment:
     env.globals.update(
         largest_factor=largest_factor, change_ratio=change_ratio, vocab=vocabulary
     )  # verdicts and behaviours by name: vocab.UNLOCKS
-    from flows.names import model_label
+    from flows.brief.names import model_label
 
     env.filters["model_label"] = model_label
     return env
@@ -226,7 +226,7 @@ def render_edition(edition: Edition) -> dict[str, str]:
 
 
 def _draw_chart(chart: Any, path: Path) -> None:
-    from flows.chart import draw_chart
+    from flows.brief.chart import draw_chart
 
     draw_chart(chart, path)
 
@@ -264,7 +264,7 @@ def write_edition(edition: Edition, out_dir: Path) -> dict[str, Path]:
     paths: dict[str, Path] = {}
     drawing = None
     if edition.chart is not None and edition.chart.points:
-        from flows.workers import submit
+        from flows.sources.workers import submit
 
         paths["chart"] = out_dir / "chart.png"
         drawn = out_dir / ".chart.png.tmp.png"

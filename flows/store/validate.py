@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flows.schema import PROVENANCE, ROW_CHECKS, SPECS
+from flows.store.schema import PROVENANCE, ROW_CHECKS, SPECS
 
 _TYPE_WORDS = {
     "DOUBLE": "a number",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flows.adapters import (
+from flows.sources.adapters import (
     aider,
     azure_trace,
     canonical,
@@ -22,7 +22,7 @@ from flows.adapters import (
     lmarena,
     openrouter,
 )
-from flows.adapters.base import Format, Parsed
+from flows.sources.adapters.base import Format, Parsed
 
 MODULES = (
     aider,

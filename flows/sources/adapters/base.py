@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flows.budget import excerpt
+from flows.sources.budget import excerpt
 
 KINDS = ("prices", "scores", "run_costs", "profiles", "entries")
 

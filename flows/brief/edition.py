@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from flows.config import Config
-from flows.content import (
+from flows.brief.content import (
     Chart,
     ChartPoint,
     Edition,
@@ -17,7 +16,8 @@ from flows.content import (
     SourceStatus,
     WorkloadLine,
 )
-from flows.names import display_name, model_label
+from flows.brief.names import display_name, model_label
+from flows.config import Config
 from signals.compare import Comparison, Side, estimate_side, success_benchmark
 from signals.costmodel import Metrics
 from signals.daily import REPRICING, SCORE, DaySignals, Item, Pending
