@@ -122,7 +122,7 @@ def prefect_server():
 
 
 def check_contract(parsed) -> None:
-    """An adapter's output keeps the contract of ``flows/adapters/base.py``."""
+    """An adapter's output keeps the contract of ``flows/sources/adapters/base.py``."""
     from flows.sources.adapters import azure_trace
     from flows.sources.adapters.base import KINDS, Parsed
 

@@ -1,5 +1,5 @@
 """Budgets on work: hostile entries and documents are set aside with their reason, the rest goes
-in, and reading them costs next to nothing (flows/budget.py).
+in, and reading them costs next to nothing (flows/sources/budget.py).
 
 The hostile input of the issue: one feed entry of 200,000 nested <div>s (2.2 MB) took 390 s,
 nearly all in ammonia (nh3), whose cost grows with the square of the depth. Timings are printed
