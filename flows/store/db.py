@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+
+from flows.store.schema import TABLES, VIEWS
 
 # Each migration runs once, in order, inside a transaction; its name is recorded in `_migrations`.
 # Never edit a migration that has shipped: add a new one.
@@ -529,6 +532,42 @@ def connect(path: Path, read_only: bool = False, attempts: int = 8) -> duckdb.Du
     raise AssertionError("unreachable")
 
 
+def comment_statements(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """`COMMENT ON` every declared table, column and view the store has (a declared object a
+    later migration adds is commented once that migration has run)."""
+
+    def text(value: str) -> str:
+        return "'" + value.replace("'", "''") + "'"
+
+    columns = set(
+        con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main'"
+        ).fetchall()
+    )
+    tables = {t for t, _ in columns}
+    out = []
+    for table in TABLES.values():
+        if table.name in tables:
+            out.append(f"COMMENT ON TABLE {table.name} IS {text(table.comment)}")
+        out += [
+            f"COMMENT ON COLUMN {table.name}.{c.name} IS {text(c.comment)}"
+            for c in table.columns
+            if (table.name, c.name) in columns
+        ]
+    out += [
+        f"COMMENT ON VIEW {name} IS {text(comment)}"
+        for name, comment in VIEWS.items()
+        if name in tables
+    ]
+    return out
+
+
+def _comment_step(con: duckdb.DuckDBPyConnection) -> str:
+    """The name under which the current comments are recorded as applied."""
+    digest = hashlib.sha256("\n".join(comment_statements(con)).encode()).hexdigest()
+    return f"comments {digest[:16]}"
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply pending migrations in order, all in one transaction (a store is upgraded wholly or
     not at all); return the names applied."""
@@ -538,13 +577,21 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     )
     done = {row[0] for row in con.execute("SELECT name FROM _migrations").fetchall()}
     pending = [(name, sql) for name, sql in MIGRATIONS if name not in done]
-    if not pending:
+    # the declared comments (flows/store/schema.py), applied again when they or the store's
+    # objects change
+    if not pending and _comment_step(con) in done:
         return []
     run(con, "BEGIN TRANSACTION")
     try:
         for name, sql in pending:
             run(con, sql)
             run(con, "INSERT INTO _migrations VALUES (?, now())", [name])
+        step = _comment_step(con)
+        if step not in done:
+            for statement in comment_statements(con):
+                run(con, statement)
+            run(con, "DELETE FROM _migrations WHERE name LIKE 'comments %'")
+            run(con, "INSERT INTO _migrations VALUES (?, now())", [step])
         run(con, "COMMIT")
     except Exception:
         run(con, "ROLLBACK")

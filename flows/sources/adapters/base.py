@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flows.sources.budget import excerpt
+from flows.store.schema import MODEL_KINDS
 
-KINDS = ("prices", "scores", "run_costs", "profiles", "entries")
+KINDS = (*MODEL_KINDS, "entries")  # the tables an adapter fills
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from flows.sources.adapters.base import Format, Parsed, _name_rank
-from flows.store.schema import SPECS
+from flows.store.schema import MODEL_KINDS, SPECS
 from signals.identity import canonical_id
 
-KINDS = ("prices", "scores", "run_costs", "profiles")
+KINDS = MODEL_KINDS  # the tables a canonical CSV can fill
 # Characters in one cell: no fact of a table needs more; past it a row is broken or hostile.
 CELL_LIMIT = 64 * 1024
 _EXCERPT = 300  # characters of a set-aside record kept as its raw text
