@@ -28,8 +28,9 @@ from flows.pipeline import (
     summary_markdown,
 )
 from flows.sources.fetch import Limits
-from flows.sources.ingest import Prepared, SourceResult, collect, prepare_all, store_sources
+from flows.sources.ingest import Prepared, collect, prepare_all
 from flows.store.db import held_open
+from flows.store.load import SourceResult, store_sources
 
 
 @task(name="fetch-and-parse", cache_policy=NO_CACHE)

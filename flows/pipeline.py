@@ -12,7 +12,6 @@ from flows.brief.content import Edition, SourceStatus
 from flows.brief.edition import build_edition
 from flows.brief.render import write_edition
 from flows.config import Config
-from flows.sources.ingest import SourceResult
 from flows.store.db import insert_rows, open_store, run
 from flows.store.facts import (
     cheaper_claims,
@@ -23,6 +22,7 @@ from flows.store.facts import (
     save_estimates,
     save_signals,
 )
+from flows.store.load import SourceResult
 from signals.daily import day_signals
 
 

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from flows.config import ConfigError, load_config
-from flows.sources.ingest import ingest_sources
+from flows.store.load import ingest_sources
 from tests.conftest import DATA, write_config
 
 NOW = datetime(2025, 8, 8, 6, tzinfo=UTC)

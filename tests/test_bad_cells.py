@@ -15,7 +15,8 @@ import pytest
 from flows.config import Source
 from flows.sources.adapters import canonical, epoch
 from flows.sources.adapters.canonical import CELL_LIMIT, csv_records
-from flows.sources.ingest import SourceResult, ingest_source, prepare
+from flows.sources.ingest import prepare
+from flows.store.load import SourceResult, ingest_source
 
 LIVEBENCH = Path(__file__).resolve().parents[1] / "data/sources/benchmarks/live_bench_external.csv"
 NOW = datetime(2025, 11, 1, tzinfo=UTC)

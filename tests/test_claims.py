@@ -10,7 +10,7 @@ import duckdb
 
 from flows.config import load_config
 from flows.pipeline import compute_edition
-from flows.sources.ingest import ingest_sources
+from flows.store.load import ingest_sources
 from signals.compare import Score
 from signals.costmodel import Price
 from signals.daily import FactSet, PriceFact, ScoreFact, news_in_window

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.config import load_config
-from flows.sources.ingest import ingest_source
+from flows.store.load import ingest_source
 from tests.conftest import REPO, write_config
 
 runner = CliRunner()

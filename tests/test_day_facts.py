@@ -11,9 +11,9 @@ import pytest
 
 from flows.brief.edition import build_edition
 from flows.config import load_config
-from flows.sources.ingest import ingest_sources, insert_facts
 from flows.store.db import open_store
 from flows.store.facts import cheaper_claims, load_facts, measured_workloads
+from flows.store.load import ingest_sources, insert_facts
 from signals.daily import day_signals
 from tests.conftest import write_config
 

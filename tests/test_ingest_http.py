@@ -14,7 +14,7 @@ import pytest
 from flows.config import Source
 from flows.sources import fetch
 from flows.sources.fetch import Limits
-from flows.sources.ingest import ingest_source
+from flows.store.load import ingest_source
 from tests.faultserver import FEED, FaultServer, fault_server_fixture  # noqa: F401
 
 LIMITS = Limits(

@@ -9,8 +9,9 @@ import duckdb
 
 from flows.config import Source
 from flows.pipeline import statuses
-from flows.sources.ingest import ingest_source, prepare
+from flows.sources.ingest import prepare
 from flows.store.db import open_store
+from flows.store.load import ingest_source
 
 HEADER = "model,provider,effective_from,input,output\n"
 

@@ -13,9 +13,9 @@ import pytest
 
 from flows.config import load_config
 from flows.pipeline import compute_edition
-from flows.sources.ingest import ingest_sources
 from flows.store.db import open_store
 from flows.store.facts import load_facts, measured_workloads
+from flows.store.load import ingest_sources
 from signals.compare import estimate_side
 from signals.daily import day_signals
 from signals.facts import UNDATED

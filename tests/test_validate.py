@@ -179,7 +179,7 @@ def test_rows_that_pass_validation_always_fit_their_table(kind: str, fact_store)
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from flows.sources.ingest import insert_facts
+    from flows.store.load import insert_facts
     from flows.store.schema import SPECS
 
     names = [f.name for f in SPECS[kind]]

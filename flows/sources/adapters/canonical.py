@@ -12,7 +12,7 @@ Price rows whose names fold to one model id (``gpt-4o-2024-08-06`` and ``gpt-4o`
 ``gpt-4o``) for one model/provider/effective_from keep the entry named most like the model, as
 the JSON price lists do (``base.one_per_key``); the others are set aside saying which was kept.
 Rows with equally good names all go on: the loader stores one when their values agree and none,
-as a conflict, when they differ (``flows.sources.ingest.insert_facts``).
+as a conflict, when they differ (``flows.store.load.insert_facts``).
 """
 
 from __future__ import annotations
