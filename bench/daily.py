@@ -33,7 +33,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from flows.config import load_config  # noqa: E402
 from flows.daily import daily_brief  # noqa: E402
-from flows.workers import start_workers  # noqa: E402
+from flows.sources.workers import start_workers  # noqa: E402
 from tests.conftest import write_config  # noqa: E402
 
 DAY = date(2025, 8, 8)
@@ -77,17 +77,23 @@ def main() -> None:
                 (Path(tmp) / f"empty-{i}").mkdir()
                 fresh = write_config(Path(tmp) / f"empty-{i}")
             bare.append(timed(bare_flow, n_tasks))
-            empty_adds.append(timed(daily_brief, edition_date=DAY, config_path=str(fresh))
-                              - bare[-1])
+            empty_adds.append(
+                timed(daily_brief, edition_date=DAY, config_path=str(fresh)) - bare[-1]
+            )
             bare.append(timed(bare_flow, n_tasks))
-            rerun_adds.append(timed(daily_brief, edition_date=DAY, config_path=str(filled))
-                              - bare[-1])
+            rerun_adds.append(
+                timed(daily_brief, edition_date=DAY, config_path=str(filled)) - bare[-1]
+            )
     empty, rerun = statistics.median(empty_adds), statistics.median(rerun_adds)
-    print(f"bare flow, {n_tasks} no-op tasks:          {statistics.median(bare):5.2f} s "
-          f"(median of {len(bare)})")
-    print(f"daily brief on an empty store adds:     {empty:5.2f} s (median of {args.repeat}; "
-          f"each {', '.join(f'{x:.2f}' for x in empty_adds)}; the first is this process's "
-          "first run)")
+    print(
+        f"bare flow, {n_tasks} no-op tasks:          {statistics.median(bare):5.2f} s "
+        f"(median of {len(bare)})"
+    )
+    print(
+        f"daily brief on an empty store adds:     {empty:5.2f} s (median of {args.repeat}; "
+        f"each {', '.join(f'{x:.2f}' for x in empty_adds)}; the first is this process's "
+        "first run)"
+    )
     print(f"daily brief rerun on a filled store adds: {rerun:5.2f} s (median of {args.repeat})")
     print(f"target: the pipeline adds at most 3 s -> {'met' if empty <= 3 else 'NOT met'}")
 

@@ -30,8 +30,9 @@ configure()
 import feedparser  # noqa: E402
 
 from flows.config import load_config  # noqa: E402
-from flows.ingest import ingest_sources, prepare_all  # noqa: E402
-from flows.workers import fork_workers, start_workers  # noqa: E402
+from flows.sources.ingest import prepare_all  # noqa: E402
+from flows.sources.workers import fork_workers, start_workers  # noqa: E402
+from flows.store.load import ingest_sources  # noqa: E402
 from tests.conftest import write_config  # noqa: E402
 
 
@@ -42,8 +43,10 @@ def main() -> None:
     start = time.perf_counter()
     start_workers()
     pids = fork_workers()  # the workers are up: their start-up is not timed below
-    print(f"{len(pids)} workers' start-up (once per process, overlapping Prefect's in "
-          f"`brief run`): {time.perf_counter() - start:.2f} s")
+    print(
+        f"{len(pids)} workers' start-up (once per process, overlapping Prefect's in "
+        f"`brief run`): {time.perf_counter() - start:.2f} s"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         cfg = load_config(write_config(Path(tmp)))
         feeds = [s for s in cfg.sources if s.format in ("feed", "rss", "atom", "jsonfeed")]
@@ -68,13 +71,19 @@ def main() -> None:
             stage.append(time.perf_counter() - start)
     p, o = statistics.median(plain), statistics.median(ours)
     print(f"plain feedparser.parse:       {p:6.3f} s (median of {args.repeat})")
-    print(f"pipeline ingest (fresh store): {o:6.3f} s (median of {args.repeat}; "
-          f"first {ours[0]:.3f} s)")
-    print(f"of which fetch and parse on all cores: {statistics.median(stage):6.3f} s, "
-          f"ratio {statistics.median(stage) / p:.2f}")
+    print(
+        f"pipeline ingest (fresh store): {o:6.3f} s (median of {args.repeat}; "
+        f"first {ours[0]:.3f} s)"
+    )
+    print(
+        f"of which fetch and parse on all cores: {statistics.median(stage):6.3f} s, "
+        f"ratio {statistics.median(stage) / p:.2f}"
+    )
     ratios = sorted(b / a for a, b in zip(plain, ours, strict=True))
-    print(f"ratio: {o / p:.2f} of the medians; per pair {ratios[0]:.2f} to {ratios[-1]:.2f}, "
-          f"median {statistics.median(ratios):.2f}  (target <= 1.2, aim < 1.0)")
+    print(
+        f"ratio: {o / p:.2f} of the medians; per pair {ratios[0]:.2f} to {ratios[-1]:.2f}, "
+        f"median {statistics.median(ratios):.2f}  (target <= 1.2, aim < 1.0)"
+    )
 
 
 if __name__ == "__main__":

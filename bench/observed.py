@@ -14,8 +14,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flows.config import load_config  # noqa: E402
-from flows.facts import load_facts, measured_workloads  # noqa: E402
-from flows.store import open_store  # noqa: E402
+from flows.store.db import open_store  # noqa: E402
+from flows.store.facts import load_facts, measured_workloads  # noqa: E402
 from signals.observed import check_runs, share_within_2x  # noqa: E402
 
 
@@ -35,13 +35,17 @@ def main() -> None:
         modelled = f"{c.modelled:9.4f}" if c.modelled is not None else "not priced"
         ratio = f"{c.ratio:6.2f}" if c.ratio is not None else "     -"
         later = f" (priced as on {c.priced_later})" if c.priced_later else ""
-        print(f"{c.model:42} {c.as_of.isoformat():10} {c.observed:9.4f} {modelled:>9} {ratio} "
-              f"{c.tokens_basis or '-'}{later}")
+        print(
+            f"{c.model:42} {c.as_of.isoformat():10} {c.observed:9.4f} {modelled:>9} {ratio} "
+            f"{c.tokens_basis or '-'}{later}"
+        )
     within, priced, total = share_within_2x(checks)
     later = sum(1 for c in checks if c.priced_later)
-    print(f"\nwithin 2x: {within} of {total} runs that publish their cost "
-          f"({within / max(total, 1):.0%}); {later} priced at the first price known after the "
-          f"run, {total - priced} never priced")
+    print(
+        f"\nwithin 2x: {within} of {total} runs that publish their cost "
+        f"({within / max(total, 1):.0%}); {later} priced at the first price known after the "
+        f"run, {total - priced} never priced"
+    )
 
 
 if __name__ == "__main__":

@@ -73,16 +73,21 @@ def build(folder: Path, shape: Shape | None) -> Path:
         return config
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    bundled = [dict(s, **({"path": str((DATA / s["path"]).resolve())} if "path" in s else {}))
-               for s in _bundled_sources()]
+    bundled = [
+        dict(s, **({"path": str((DATA / s["path"]).resolve())} if "path" in s else {}))
+        for s in _bundled_sources()
+    ]
     synthetic = write_history(folder / "history", shape, benchmarks()) if shape else []
     years = sorted({s["id"].rsplit("-", 1)[1] for s in synthetic}) or [None]
     for year in years:
         upto = [s for s in synthetic if year and s["id"].rsplit("-", 1)[1] <= year]
         write_config(folder, bundled + upto)
         t, mib, _ = measure([BRIEF, "ingest", "-c", str(config)])
-        print(f"  {folder.name}: ingested up to {year or 'bundled'} in {t:.1f} s "
-              f"(peak {mib:,.0f} MiB)", flush=True)
+        print(
+            f"  {folder.name}: ingested up to {year or 'bundled'} in {t:.1f} s "
+            f"(peak {mib:,.0f} MiB)",
+            flush=True,
+        )
     measure([BRIEF, "run", "--date", DAY, "-c", str(config)])  # the day's first run
     (folder / "built").write_text("ok\n")
     return config
@@ -98,8 +103,10 @@ def _bundled_sources() -> list[dict]:
 def rows(config: Path) -> int:
     con = duckdb.connect(str(config.parent / "brief.duckdb"), read_only=True)
     try:
-        return sum(con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
-                   for t in ("prices", "scores", "run_costs", "profiles"))
+        return sum(
+            con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+            for t in ("prices", "scores", "run_costs", "profiles")
+        )
     finally:
         con.close()
 
@@ -109,8 +116,10 @@ def queries(config: Path, repeat: int) -> dict[str, float]:
     con = duckdb.connect(str(config.parent / "brief.duckdb"), read_only=True)
     out = {}
     try:
-        for name, sql in (("prices_on(day)", f"SELECT count(*) FROM prices_on(DATE '{DAY}')"),
-                          ("scores_current", "SELECT count(*) FROM scores_current")):
+        for name, sql in (
+            ("prices_on(day)", f"SELECT count(*) FROM prices_on(DATE '{DAY}')"),
+            ("scores_current", "SELECT count(*) FROM scores_current"),
+        ):
             times = []
             for _ in range(repeat):
                 t = time.perf_counter()
@@ -139,8 +148,11 @@ def main() -> None:
     args = parser.parse_args()
     names = ["bundled", *[n for n in args.histories.split(",") if n != "bundled"]]
     root = args.keep or Path(tempfile.mkdtemp(prefix="brief-scale-"))
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}; stores in {root}", flush=True)
+    print(
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; stores in {root}",
+        flush=True,
+    )
     results: dict[str, dict[str, tuple[float, float]]] = {}
     counts = {}
     for name in names:
@@ -149,14 +161,16 @@ def main() -> None:
         results[name] = {}
         for label, cmd in commands(config).items():
             runs = [measure(cmd) for _ in range(args.repeat)]
-            results[name][label] = (statistics.median(r[0] for r in runs),
-                                    max(r[1] for r in runs))
+            results[name][label] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
         for label, seconds in queries(config, args.repeat).items():
             results[name][label] = (seconds, float("nan"))
         print(f"  {name}: {counts[name]:,} fact rows measured", flush=True)
     print()
-    print("| command | " + " | ".join(f"{n} ({counts[n]:,} rows)" for n in names)
-          + " | ratio to bundled |")
+    print(
+        "| command | "
+        + " | ".join(f"{n} ({counts[n]:,} rows)" for n in names)
+        + " | ratio to bundled |"
+    )
     print("|---|" + "---|" * (len(names) + 1))
     for label in results["bundled"]:
         cells, base = [], results["bundled"][label][0]

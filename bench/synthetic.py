@@ -60,13 +60,17 @@ def _models_sql(shape: Shape) -> str:
 def _days_sql(shape: Shape, year: int) -> str:
     lo = max(shape.start, date(year, 1, 1))
     hi = min(shape.end, date(year, 12, 31))
-    return (f"SELECT CAST(d AS DATE) AS day FROM generate_series(DATE '{lo}', DATE '{hi}', "
-            "INTERVAL 1 DAY) t(d)")
+    return (
+        f"SELECT CAST(d AS DATE) AS day FROM generate_series(DATE '{lo}', DATE '{hi}', "
+        "INTERVAL 1 DAY) t(d)"
+    )
 
 
 def _alive(shape: Shape, year: int) -> str:
-    return (f"FROM ({_models_sql(shape)}) m, ({_days_sql(shape, year)}) d "
-            "WHERE d.day >= m.released AND d.day < m.retired")
+    return (
+        f"FROM ({_models_sql(shape)}) m, ({_days_sql(shape, year)}) d "
+        "WHERE d.day >= m.released AND d.day < m.retired"
+    )
 
 
 def prices_sql(shape: Shape, year: int) -> str:
@@ -79,7 +83,7 @@ def prices_sql(shape: Shape, year: int) -> str:
                      * (1 + h / 10), 4) AS input,
                round(base * 4 * pow(0.8, floor(datediff('day', released, day) / 365))
                      * (1 + h / 10), 4) AS output
-        {alive.replace('FROM (', f'FROM range({shape.hosts}) hh(h), (', 1)}
+        {alive.replace("FROM (", f"FROM range({shape.hosts}) hh(h), (", 1)}
         ORDER BY model, provider, effective_from"""
 
 
@@ -94,12 +98,12 @@ def scores_sql(shape: Shape, year: int, benchmarks: list[str]) -> str:
           UNION ALL
           SELECT model, 'synth-eval-' || e, day,
                  round(10 + hash(i, e) % 7000 / 100 + hash(i, e, day) % 100 / 100, 2),
-                 'percent' {alive.replace('FROM (', f'FROM range({shape.daily_evals}) ee(e), (', 1)}
+                 'percent' {alive.replace("FROM (", f"FROM range({shape.daily_evals}) ee(e), (", 1)}
           UNION ALL
           SELECT model, {listed}[1 + CAST((hash(i, k) % {n}) AS INTEGER)], day,
                  round(least(95, 15 + hash(i, k, 'grade') % 5000 / 100
                        + 2 * floor(datediff('day', released, day) / 365)), 2), 'percent'
-          {alive.replace('FROM (', 'FROM range(2) kk(k), (', 1)}
+          {alive.replace("FROM (", "FROM range(2) kk(k), (", 1)}
             AND datediff('day', released, day) IN (3, 368)
         )
         ORDER BY model, benchmark, as_of"""
@@ -113,12 +117,21 @@ def write_history(folder: Path, shape: Shape, benchmarks: list[str]) -> list[dic
     con = duckdb.connect()
     try:
         for year in range(shape.start.year, shape.end.year + 1):
-            for kind, sql in (("prices", prices_sql(shape, year)),
-                              ("scores", scores_sql(shape, year, benchmarks))):
+            for kind, sql in (
+                ("prices", prices_sql(shape, year)),
+                ("scores", scores_sql(shape, year, benchmarks)),
+            ):
                 path = folder / f"{kind}-{year}.csv"
                 con.execute(f"COPY ({sql}) TO '{path}' (HEADER, DELIMITER ',')")
-                sources.append({"id": f"synth-{kind}-{year}", "label": f"Synthetic {kind} {year}",
-                                "kind": kind, "format": "canonical", "path": str(path)})
+                sources.append(
+                    {
+                        "id": f"synth-{kind}-{year}",
+                        "label": f"Synthetic {kind} {year}",
+                        "kind": kind,
+                        "format": "canonical",
+                        "path": str(path),
+                    }
+                )
     finally:
         con.close()
     return sources

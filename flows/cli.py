@@ -20,8 +20,8 @@ from flows.environment import configure
 
 configure()  # before anything imports Prefect
 
+from flows.brief.safety import rich_text  # noqa: E402
 from flows.config import Config, ConfigError, load_config  # noqa: E402
-from flows.safety import rich_text  # noqa: E402
 
 app = typer.Typer(
     help="The Morning Brief signal pipeline: model releases read as compute-market signals.",
@@ -34,16 +34,21 @@ err = Console(stderr=True)
 
 ConfigOpt = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="Run configuration (default: data/brief.toml).",
-                 dir_okay=False),
+    typer.Option(
+        "--config", "-c", help="Run configuration (default: data/brief.toml).", dir_okay=False
+    ),
 ]
 DateOpt = Annotated[
     str | None,
     typer.Option("--date", "-d", help="Edition date, YYYY-MM-DD (default: today, UTC)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-RefetchOpt = Annotated[bool, typer.Option(
-    "--refetch", help="Read every source in full, even those unchanged since the last run.")]
+RefetchOpt = Annotated[
+    bool,
+    typer.Option(
+        "--refetch", help="Read every source in full, even those unchanged since the last run."
+    ),
+]
 
 EXIT_RUN_FAILED = 1
 EXIT_USAGE = 2
@@ -83,8 +88,8 @@ def store_or_exit(cfg: Config) -> None:
     disk), or the briefs' folder cannot be written: before any work is done."""
     import duckdb
 
-    from flows.render import check_output_folder
-    from flows.store import open_store, store_problem
+    from flows.brief.render import check_output_folder
+    from flows.store.db import open_store, store_problem
 
     try:
         with open_store(cfg.database):
@@ -95,9 +100,11 @@ def store_or_exit(cfg: Config) -> None:
     try:
         check_output_folder(cfg.output)
     except OSError as exc:
-        raise fail(f"the briefs' folder {cfg.output} cannot be written ({exc.strerror or exc}): "
-                   "fix `output` in the configuration or the folder's permissions",
-                   EXIT_RUN_FAILED) from None
+        raise fail(
+            f"the briefs' folder {cfg.output} cannot be written ({exc.strerror or exc}): "
+            "fix `output` in the configuration or the folder's permissions",
+            EXIT_RUN_FAILED,
+        ) from None
 
 
 @contextmanager
@@ -106,7 +113,7 @@ def read_store(cfg: Config):
     it is held by a run, damaged or missing (exit 2)."""
     import duckdb
 
-    from flows.store import open_store, store_problem
+    from flows.store.db import open_store, store_problem
 
     try:
         with open_store(cfg.database, read_only=True) as con:
@@ -123,6 +130,7 @@ def read_store(cfg: Config):
 def stop_on_signals() -> None:
     """SIGTERM (and SIGINT, Ctrl-C) stop a run the way an error does: the run is recorded as
     failed with the signal's name, and the command exits 1."""
+
     def stop(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
 
@@ -144,9 +152,17 @@ def sources_table(results: list, cross_checks: frozenset[str] = frozenset()) -> 
         table.add_column(name, justify="right", min_width=len(name))
     for s in results:
         fetch = {"fetched": "fetched", "not_modified": "[dim]unchanged[/]"}.get(
-            s.fetch_status, "[red]failed[/]")
-        table.add_row(rich_text(s.source_id), fetch, str(s.rows_read), str(s.rows_new),
-                      str(s.rows_updated), str(s.rejected), str(len(s.unresolved)))
+            s.fetch_status, "[red]failed[/]"
+        )
+        table.add_row(
+            rich_text(s.source_id),
+            fetch,
+            str(s.rows_read),
+            str(s.rows_new),
+            str(s.rows_updated),
+            str(s.rejected),
+            str(len(s.unresolved)),
+        )
     failed = [s for s in results if not s.ok]
     unresolved = sum(len(s.unresolved) for s in results if s.source_id not in cross_checks)
     checked = sum(len(s.unresolved) for s in results if s.source_id in cross_checks)
@@ -155,25 +171,33 @@ def sources_table(results: list, cross_checks: frozenset[str] = frozenset()) -> 
         why = "; ".join(f"{s.source_id}: {s.reason}" for s in failed)
         notes.append(f"{len(failed)} source(s) failed ({why}); their earlier facts are kept")
     if unresolved:
-        names = sorted({n for s in results if s.source_id not in cross_checks
-                        for n in s.unresolved})
+        names = sorted(
+            {n for s in results if s.source_id not in cross_checks for n in s.unresolved}
+        )
         shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
-        notes.append(f"{unresolved} model name(s) matched no known model and are kept under their "
-                     f"own names ({shown}; all in table `aliases`, resolved = false)")
+        notes.append(
+            f"{unresolved} model name(s) matched no known model and are kept under their "
+            f"own names ({shown}; all in table `aliases`, resolved = false)"
+        )
     if checked:
         notes.append(f"{checked} more in cross-check price lists, which price no model")
     changed = [s for s in results if getattr(s, "meaning_changed", 0)]
     if changed:
-        notes.append("stored values changed meaning (a score's scale moved between percent and "
-                     "rating): " + ", ".join(f"{s.source_id} ({s.meaning_changed})"
-                                             for s in changed))
+        notes.append(
+            "stored values changed meaning (a score's scale moved between percent and "
+            "rating): " + ", ".join(f"{s.source_id} ({s.meaning_changed})" for s in changed)
+        )
     table.caption = rich_text("; ".join(notes)) if notes else None
     return table
 
 
 @app.command()
-def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False,
-        refetch: RefetchOpt = False) -> None:
+def run(
+    date_: DateOpt = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    refetch: RefetchOpt = False,
+) -> None:
     """Make the day's Morning Brief: ingest every source, compute signals, write the draft.
 
     Exit code 0 when every source was read, 3 when some failed (the brief is still made),
@@ -186,7 +210,7 @@ def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = Fals
     cfg = config_or_exit(config)
     day = parse_day(date_)
     store_or_exit(cfg)
-    from flows.workers import start_workers
+    from flows.sources.workers import start_workers
 
     start_workers()  # the parsing workers get ready while Prefect starts
     from flows.daily import daily_brief
@@ -195,10 +219,13 @@ def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = Fals
     try:
         summary = daily_brief(edition_date=day, config_path=str(cfg.path), refetch=refetch)
     except KeyboardInterrupt as exc:  # recorded in `runs` as failed, with the signal's name
-        raise fail(f"the run was {exc or 'stopped'}; it is recorded as failed and the next run "
-                   "starts afresh", EXIT_RUN_FAILED) from None
+        raise fail(
+            f"the run was {exc or 'stopped'}; it is recorded as failed and the next run "
+            "starts afresh",
+            EXIT_RUN_FAILED,
+        ) from None
     except Exception as exc:  # recorded in `runs` by the flow; said plainly here
-        from flows.store import store_problem
+        from flows.store.db import store_problem
 
         why = store_problem(exc, cfg.database) or f"{type(exc).__name__}: {exc}"
         raise fail(f"the run failed: {why}", EXIT_RUN_FAILED) from None
@@ -212,9 +239,11 @@ def run(date_: DateOpt = None, config: ConfigOpt = None, as_json: JsonOpt = Fals
                 out.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
         for warning in summary.warnings:
             out.print(f"Warning: {warning}", markup=False, highlight=False, soft_wrap=True)
-        out.print(f"{summary.items} signal items, {summary.pending} release(s) without a bill "
-                  f"({summary.signals} comparisons stored; edition is {summary.edition_status}).",
-                  soft_wrap=True)
+        out.print(
+            f"{summary.items} signal items, {summary.pending} release(s) without a bill "
+            f"({summary.signals} comparisons stored; edition is {summary.edition_status}).",
+            soft_wrap=True,
+        )
         out.print("Brief written to:", highlight=False)
         for path in summary.outputs.values():
             out.print(f"  {path}", markup=False, highlight=False, soft_wrap=True)
@@ -232,7 +261,7 @@ def ingest(config: ConfigOpt = None, refetch: RefetchOpt = False) -> None:
     """
     cfg = config_or_exit(config)
     store_or_exit(cfg)
-    from flows.workers import start_workers
+    from flows.sources.workers import start_workers
 
     start_workers()
     from flows.daily import ingest_only
@@ -241,8 +270,9 @@ def ingest(config: ConfigOpt = None, refetch: RefetchOpt = False) -> None:
     try:
         results = ingest_only(config_path=str(cfg.path), refetch=refetch)
     except KeyboardInterrupt as exc:
-        raise fail(f"the ingest was {exc or 'stopped'}; it is recorded as failed",
-                   EXIT_RUN_FAILED) from None
+        raise fail(
+            f"the ingest was {exc or 'stopped'}; it is recorded as failed", EXIT_RUN_FAILED
+        ) from None
     except Exception as exc:
         raise fail(f"the ingest failed: {type(exc).__name__}: {exc}", EXIT_RUN_FAILED) from None
     out.print(sources_table(results, cross_check_ids(cfg)))
@@ -262,12 +292,13 @@ def _resolve_model(name: str, known: list[str], aliases: dict[str, str]) -> str:
     raise fail(f"unknown model {name!r}{hint}")
 
 
-def _workload_context(config: Path | None, date_: str | None, workload: str,
-                      names: list[str] | None = None):
+def _workload_context(
+    config: Path | None, date_: str | None, workload: str, names: list[str] | None = None
+):
     """(config, day, workload, stored facts `day` can use) for the read-only commands, or a
     clear exit 2. With `names`, the models they resolve to come fourth, and only their facts
     are read."""
-    from flows.facts import known_models, load_facts, measured_workloads
+    from flows.store.facts import known_models, load_facts, measured_workloads
 
     cfg = config_or_exit(config)
     day = parse_day(date_)
@@ -310,25 +341,39 @@ def compare(
         if side is None:
             raise fail(f"{role} {model!r} has no price in force on {day.isoformat()}")
         if estimate_side(wl, side) is None:
-            raise fail(f"{role} {model!r} has no score on {day.isoformat()} for the benchmarks "
-                       f"of workload {wl.name!r}: {', '.join(wl.benchmarks)}")
+            raise fail(
+                f"{role} {model!r} has no score on {day.isoformat()} for the benchmarks "
+                f"of workload {wl.name!r}: {', '.join(wl.benchmarks)}"
+            )
         sides.append(side)
     result = compare_sides(
-        wl, sides[0], sides[1], day, cfg.capability_words(), cfg.noise_floors(),
+        wl,
+        sides[0],
+        sides[1],
+        day,
+        cfg.capability_words(),
+        cfg.noise_floors(),
     ).to_json()
     if as_json:
         print_json(result)
         return
-    table = Table("metric", rich_text(result["candidate"]), rich_text(result["baseline"]),
-                  title=f"{wl.label} as of {result['as_of']}")
+    table = Table(
+        "metric",
+        rich_text(result["candidate"]),
+        rich_text(result["baseline"]),
+        title=f"{wl.label} as of {result['as_of']}",
+    )
     for key, value in result["candidate_metrics"].items():
-        table.add_row(key, rich_text(_fmt(value)),
-                      rich_text(_fmt(result["baseline_metrics"].get(key))))
+        table.add_row(
+            key, rich_text(_fmt(value)), rich_text(_fmt(result["baseline_metrics"].get(key)))
+        )
     out.print(table)
-    out.print(f"verdict: {result['verdict']} ({result['strength']}); cost driver: "
-              f"{result['cost_driver']}; buyer behaviour: {result['buyer_behaviour']}; "
-              f"cost ratio {_fmt(result['cost_ratio'])}; delta score "
-              f"{_fmt(result['delta_score'])}")
+    out.print(
+        f"verdict: {result['verdict']} ({result['strength']}); cost driver: "
+        f"{result['cost_driver']}; buyer behaviour: {result['buyer_behaviour']}; "
+        f"cost ratio {_fmt(result['cost_ratio'])}; delta score "
+        f"{_fmt(result['delta_score'])}"
+    )
 
 
 def _fmt(value: object) -> str:
@@ -343,8 +388,12 @@ def costs(
     date_: DateOpt = None,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
-    limit: Annotated[int, typer.Option(
-        "--limit", "-n", min=0, help="Rows in the table (0: every model; --json has all).")] = 30,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit", "-n", min=0, help="Rows in the table (0: every model; --json has all)."
+        ),
+    ] = 30,
 ) -> None:
     """Price every graded model on one workload as of a date, cheapest per success first.
 
@@ -356,28 +405,51 @@ def costs(
     _, day, wl, facts, _ = _workload_context(config, date_, workload)
     est = estimates_on(facts, [wl], day)[wl.name]
     if not est:
-        raise fail(f"no model has both a price and a score for workload {wl.name!r} on "
-                   f"{day.isoformat()}")
+        raise fail(
+            f"no model has both a price and a score for workload {wl.name!r} on {day.isoformat()}"
+        )
     rows = []
     for model, m in sorted(est.items(), key=lambda kv: (kv[1].cost_per_success, kv[0])):
         quote = facts.price_on(model, day)
-        rows.append({"model": model, **m.to_dict(), **basis(wl, facts.side(model, day, wl), None),
-                     "price_known_from": quote.known_from.isoformat(),
-                     "price_provider": quote.provider, "price_source": quote.fact.source_id})
+        rows.append(
+            {
+                "model": model,
+                **m.to_dict(),
+                **basis(wl, facts.side(model, day, wl), None),
+                "price_known_from": quote.known_from.isoformat(),
+                "price_provider": quote.provider,
+                "price_source": quote.fact.source_id,
+            }
+        )
     if as_json:
         print_json({"as_of": day.isoformat(), "workload": wl.name, "models": rows})
         return
-    table = Table("model", "p", "tokens out+reasoning", "basis", "cost/success", "daily bill",
-                  "viable", title=f"{wl.label} as of {day.isoformat()}")
+    table = Table(
+        "model",
+        "p",
+        "tokens out+reasoning",
+        "basis",
+        "cost/success",
+        "daily bill",
+        "viable",
+        title=f"{wl.label} as of {day.isoformat()}",
+    )
     shown = rows[:limit] if limit else rows
     for r in shown:
-        table.add_row(rich_text(r["model"]), f"{r['p']:.2f}",
-                      f"{r['output_tokens']:,.0f}+{r['reasoning_tokens']:,.0f}",
-                      r["tokens_basis"], f"${r['cost_per_success']:.4g}",
-                      f"${r['daily_bill']:,.0f}", "yes" if r["viable"] else "no")
+        table.add_row(
+            rich_text(r["model"]),
+            f"{r['p']:.2f}",
+            f"{r['output_tokens']:,.0f}+{r['reasoning_tokens']:,.0f}",
+            r["tokens_basis"],
+            f"${r['cost_per_success']:.4g}",
+            f"${r['daily_bill']:,.0f}",
+            "yes" if r["viable"] else "no",
+        )
     if len(shown) < len(rows):
-        table.caption = (f"the cheapest {len(shown)} of {len(rows)} models: --limit 0 lists "
-                         "them all, --json gives every figure")
+        table.caption = (
+            f"the cheapest {len(shown)} of {len(rows)} models: --limit 0 lists "
+            "them all, --json gives every figure"
+        )
     out.print(table)
 
 
@@ -393,16 +465,18 @@ def show(
 
     Example: brief show 2025-08-08 --json
     """
-    from flows.content import Edition
+    from flows.brief.content import Edition
 
     cfg = config_or_exit(config)
     day = parse_day(date_)
     with read_store(cfg) as con:
-        rows = con.execute("SELECT content, status, markdown FROM editions "
-                           "WHERE edition_date = ?", [day]).fetchall()
+        rows = con.execute(
+            "SELECT content, status, markdown FROM editions WHERE edition_date = ?", [day]
+        ).fetchall()
     if not rows:
-        raise fail(f"no edition for {day.isoformat()}: make it with `brief run --date "
-                   f"{day.isoformat()}`")
+        raise fail(
+            f"no edition for {day.isoformat()}: make it with `brief run --date {day.isoformat()}`"
+        )
     edition = Edition.model_validate_json(rows[0][0]).model_copy(update={"status": rows[0][1]})
     if as_json:
         print_json(edition.to_json())
@@ -413,8 +487,9 @@ def show(
 @app.command()
 def names(
     config: ConfigOpt = None,
-    show_all: Annotated[bool, typer.Option("--all", help="Also list the names that resolved.")]
-    = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also list the names that resolved.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """List the model names sources used that matched no known model, with the closest known id.
@@ -432,27 +507,48 @@ def names(
             "SELECT source_name, model, resolved, list(DISTINCT source_id ORDER BY source_id) "
             "FROM aliases WHERE NOT list_contains(?, source_id) "
             "GROUP BY source_name, model, resolved "
-            "ORDER BY lower(source_name), model", [skip]).fetchall()
+            "ORDER BY lower(source_name), model",
+            [skip],
+        ).fetchall()
     known = sorted({model for _, model, resolved, _ in rows if resolved})
-    listed = [{"name": name, "model": model, "resolved": resolved, "sources": sources,
-               "closest_known": None if resolved else _closest(model, known)}
-              for name, model, resolved, sources in rows if show_all or not resolved]
+    listed = [
+        {
+            "name": name,
+            "model": model,
+            "resolved": resolved,
+            "sources": sources,
+            "closest_known": None if resolved else _closest(model, known),
+        }
+        for name, model, resolved, sources in rows
+        if show_all or not resolved
+    ]
     if as_json:
         print_json(listed)
         return
-    table = Table("name", "stored as", "sources", "closest known id" if not show_all else
-                  "resolved / closest known id",
-                  title=f"{'Model names' if show_all else 'Unresolved model names'} "
-                        f"({len(listed)})")
+    table = Table(
+        "name",
+        "stored as",
+        "sources",
+        "closest known id" if not show_all else "resolved / closest known id",
+        title=f"{'Model names' if show_all else 'Unresolved model names'} ({len(listed)})",
+    )
     for n in listed:
         hint = "resolved" if n["resolved"] else (n["closest_known"] or "")
-        table.add_row(rich_text(n["name"]), rich_text(n["model"]),
-                      rich_text(", ".join(n["sources"])), rich_text(hint))
+        table.add_row(
+            rich_text(n["name"]),
+            rich_text(n["model"]),
+            rich_text(", ".join(n["sources"])),
+            rich_text(hint),
+        )
     out.print(table)
     if not show_all and listed:
-        out.print(f"Map a name in {cfg.aliases_file} to join it to a model, for example "
-                  f'"{listed[0]["name"]}" = "<model id>".', markup=False, highlight=False,
-                  soft_wrap=True)
+        out.print(
+            f"Map a name in {cfg.aliases_file} to join it to a model, for example "
+            f'"{listed[0]["name"]}" = "<model id>".',
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 _NUMBERS = re.compile(r"(?<![a-z])\d+(?:\.\d+)?")

@@ -27,7 +27,13 @@ DEFAULT_CONFIG = PROJECT_DIR / "data" / "brief.toml"
 M = TypeVar("M", bound=BaseModel)
 
 SourceKind = Literal["feed", "prices", "scores", "run_costs", "profiles", "trace"]
-PACKAGED_FORMATS = frozenset({"genai-prices"})  # formats that carry their own data
+
+
+def _formats() -> dict[str, Any]:
+    """The source formats the adapters declare (imported when a source is checked)."""
+    from flows.sources.adapters import REGISTRY
+
+    return REGISTRY
 
 
 class ConfigError(Exception):
@@ -52,12 +58,39 @@ class Source(BaseModel):
     # A price list read as a cross-check: compared with the primary prices, never used to price.
     role: Literal["primary", "cross-check"] = "primary"
 
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        formats = _formats()
+        if value not in formats:
+            raise ValueError(f"unknown format {value!r}; allowed: {', '.join(sorted(formats))}")
+        return value
+
+    @model_validator(mode="after")
+    def _fits_format(self) -> Source:
+        """The kind and options the format declares (flows/adapters)."""
+        fmt = _formats()[self.format]
+        if self.kind not in fmt.kinds:
+            raise ValueError(
+                f"kind {self.kind!r} does not go with format {self.format!r}; "
+                f"allowed: {', '.join(fmt.kinds)}"
+            )
+        unknown = sorted(set(self.options) - set(fmt.options))
+        if unknown:
+            raise ValueError(
+                f"options.{unknown[0]}: not an option of format {self.format!r}; "
+                f"allowed: {', '.join(fmt.options) or 'none'}"
+            )
+        return self
+
     @model_validator(mode="after")
     def _one_location(self) -> Source:
-        if self.format in PACKAGED_FORMATS:
+        if _formats()[self.format].packaged:
             if self.path is not None or self.url is not None:
-                raise ValueError(f"source {self.id!r}: format {self.format!r} reads its own "
-                                 "bundled data; give no `path` or `url`")
+                raise ValueError(
+                    f"source {self.id!r}: format {self.format!r} reads its own "
+                    "bundled data; give no `path` or `url`"
+                )
         elif (self.path is None) == (self.url is None):
             raise ValueError(f"source {self.id!r} needs exactly one of `path` or `url`")
         return self
@@ -136,8 +169,9 @@ class FetchSettings(BaseModel):
             try:
                 ipaddress.ip_network(text, strict=False)
             except ValueError:
-                raise ValueError(f"{entry!r} is neither a host name, an address nor a CIDR "
-                                 "range") from None
+                raise ValueError(
+                    f"{entry!r} is neither a host name, an address nor a CIDR range"
+                ) from None
         return value
 
 
@@ -177,12 +211,17 @@ class WorkloadSpec(BaseModel):
     observed_cost_from: list[str] = Field(default_factory=list)
 
     def to_workload(self, name: str) -> Workload:
-        data = self.model_dump(exclude={"label", "benchmarks", "trace", "reasoning_tokens",
-                                        "observed_cost_from"})
-        return Workload(name=name, benchmarks=tuple(self.benchmarks),
-                        label=self.label or name.replace("_", " ").capitalize(),
-                        reasoning_tokens=tuple(self.reasoning_tokens.items()),
-                        observed_cost_from=tuple(self.observed_cost_from), **data)
+        data = self.model_dump(
+            exclude={"label", "benchmarks", "trace", "reasoning_tokens", "observed_cost_from"}
+        )
+        return Workload(
+            name=name,
+            benchmarks=tuple(self.benchmarks),
+            label=self.label or name.replace("_", " ").capitalize(),
+            reasoning_tokens=tuple(self.reasoning_tokens.items()),
+            observed_cost_from=tuple(self.observed_cost_from),
+            **data,
+        )
 
 
 class Config(BaseModel):
@@ -227,8 +266,7 @@ class Config(BaseModel):
 
     def noise_floors(self) -> dict[str, float]:
         """benchmark -> its noise floor in points, where one is set."""
-        return {b: c.noise_floor for b, c in self.capabilities.items()
-                if c.noise_floor is not None}
+        return {b: c.noise_floor for b, c in self.capabilities.items() if c.noise_floor is not None}
 
     def benchmark_label(self, benchmark: str) -> str:
         cap = self.capabilities.get(benchmark)
@@ -289,15 +327,16 @@ def _read_aliases(path: Path, required: bool, named_by: str | None = None) -> di
         return {}
     table = _read_toml(path, named_by).get("aliases", {})
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [aliases] must be a table of \"name\" = \"model id\"")
+        raise ConfigError(f'{path}: [aliases] must be a table of "name" = "model id"')
     out: dict[str, str] = {}
     for name, model in table.items():
         if not isinstance(model, str) or not model.strip() or not name.strip():
             raise ConfigError(f"{path}: alias {name!r} must map a name to a model id (a string)")
         key = alias_key(name)
         if key in out and out[key] != model.strip():
-            raise ConfigError(f"{path}: {name!r} is given two model ids ({out[key]!r} and "
-                              f"{model.strip()!r})")
+            raise ConfigError(
+                f"{path}: {name!r} is given two model ids ({out[key]!r} and {model.strip()!r})"
+            )
         out[key] = model.strip()
     return out
 
@@ -308,9 +347,11 @@ def _read_lineage(path: Path, required: bool, named_by: str | None = None) -> di
         return {}
     table = _read_toml(path, named_by).get("predecessors", {})
     if not isinstance(table, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in table.items()):
-        raise ConfigError(f"{path}: [predecessors] must be a table of \"model id\" = "
-                          "\"predecessor id\"")
+        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in table.items()
+    ):
+        raise ConfigError(
+            f'{path}: [predecessors] must be a table of "model id" = "predecessor id"'
+        )
     return {k.strip(): v.strip() for k, v in table.items()}
 
 
@@ -353,7 +394,7 @@ _CACHE: dict[Path, tuple[tuple, Config]] = {}
 
 def _stamp(cfg: Config) -> tuple:
     """When and how big the configuration's files are: a change to any reloads it."""
-    out = []
+    out: list[tuple[int, int] | None] = []
     for path in (cfg.path, cfg.workloads_file, cfg.capabilities_file, cfg.aliases_file):
         try:
             st = path.stat()
@@ -366,9 +407,14 @@ def _stamp(cfg: Config) -> tuple:
 # Path keys and their defaults, relative to the configuration's folder. A default is the
 # program's own choice (`output` lands in the project's out/ beside data/), so only a path the file
 # gives is held to the configuration's folder and `allow_paths`.
-_PATH_KEYS = {"database": "brief.duckdb", "workloads": "workloads.toml",
-              "capabilities": "capabilities.toml", "aliases": "aliases.toml",
-              "lineage": "lineage.toml", "output": "../out"}
+_PATH_KEYS = {
+    "database": "brief.duckdb",
+    "workloads": "workloads.toml",
+    "capabilities": "capabilities.toml",
+    "aliases": "aliases.toml",
+    "lineage": "lineage.toml",
+    "output": "../out",
+}
 _TABLE_KEYS = ("edition", "fetch", "defaults")
 
 
@@ -379,13 +425,16 @@ def _inside(path: Path, folder: Path) -> bool:
 def _allowed_folders(value: object, base: Path, cfg_path: Path) -> list[Path]:
     """`allow_paths`: folders (absolute, or relative to the configuration's) paths may name."""
     if not isinstance(value, list):
-        raise ConfigError(f"{cfg_path}: `allow_paths` must be a list of folders, not "
-                          f"{_what(value)}")
+        raise ConfigError(
+            f"{cfg_path}: `allow_paths` must be a list of folders, not {_what(value)}"
+        )
     out = []
     for i, entry in enumerate(value):
         if not isinstance(entry, str) or not entry.strip():
-            raise ConfigError(f"{cfg_path}: allow_paths[{i}] must be a folder (a non-empty "
-                              f"string), not {_what(entry)}")
+            raise ConfigError(
+                f"{cfg_path}: allow_paths[{i}] must be a folder (a non-empty "
+                f"string), not {_what(entry)}"
+            )
         out.append((base / entry).resolve())
     return out
 
@@ -400,8 +449,9 @@ def _parse_config(cfg_path: Path) -> Config:
     where = str(cfg_path)
     for key in _PATH_KEYS:
         if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
-            raise ConfigError(f"{cfg_path}: `{key}` must be a path (a non-empty string), not "
-                              f"{_what(raw[key])}")
+            raise ConfigError(
+                f"{cfg_path}: `{key}` must be a path (a non-empty string), not {_what(raw[key])}"
+            )
     allowed = [base, *_allowed_folders(raw.get("allow_paths", []), base, cfg_path)]
 
     def confined(key: str, written: Path | str) -> Path:
@@ -411,7 +461,8 @@ def _parse_config(cfg_path: Path) -> Config:
             raise ConfigError(
                 f"{cfg_path}: {key} = {str(written)!r} resolves to {path}, outside the "
                 f"configuration's folder {base}; list a folder holding it in `allow_paths` "
-                "to use it")
+                "to use it"
+            )
         return path
 
     def resolve(key: str) -> Path:
@@ -421,15 +472,18 @@ def _parse_config(cfg_path: Path) -> Config:
 
     sources_raw = raw.get("sources", [])
     if not isinstance(sources_raw, list):
-        raise ConfigError(f"{cfg_path}: `sources` must be a list of [[sources]] tables, not "
-                          f"{_what(sources_raw)}")
+        raise ConfigError(
+            f"{cfg_path}: `sources` must be a list of [[sources]] tables, not {_what(sources_raw)}"
+        )
     sources = []
     for i, item in enumerate(sources_raw):
-        named = f"sources[{i}]" + (f" (id {item['id']!r})" if isinstance(item, dict)
-                                   and isinstance(item.get("id"), str) else "")
+        named = f"sources[{i}]" + (
+            f" (id {item['id']!r})"
+            if isinstance(item, dict) and isinstance(item.get("id"), str)
+            else ""
+        )
         if not isinstance(item, dict):
-            raise ConfigError(f"{cfg_path}: {named} must be a [[sources]] table, not "
-                              f"{_what(item)}")
+            raise ConfigError(f"{cfg_path}: {named} must be a [[sources]] table, not {_what(item)}")
         try:
             sources.append(Source.model_validate(item))
         except ValidationError as exc:
@@ -461,10 +515,12 @@ def _parse_config(cfg_path: Path) -> Config:
     if not workloads:
         raise ConfigError(f"{workloads_file}: no [workloads.NAME] tables")
     aliases_file = resolve("aliases")
-    aliases = _read_aliases(aliases_file, required="aliases" in raw,
-                            named_by=f"`aliases` in {cfg_path}")
-    lineage = _read_lineage(resolve("lineage"), required="lineage" in raw,
-                            named_by=f"`lineage` in {cfg_path}")
+    aliases = _read_aliases(
+        aliases_file, required="aliases" in raw, named_by=f"`aliases` in {cfg_path}"
+    )
+    lineage = _read_lineage(
+        resolve("lineage"), required="lineage" in raw, named_by=f"`lineage` in {cfg_path}"
+    )
 
     return Config(
         path=cfg_path,
@@ -489,8 +545,9 @@ def _parse_config(cfg_path: Path) -> Config:
 def _tables(model: type[M], table: object, path: Path, key: str) -> dict[str, M]:
     """`[key.NAME]` tables of a file, each validated as `model`."""
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [{key}] must be a table of [{key}.NAME] tables, not "
-                          f"{_what(table)}")
+        raise ConfigError(
+            f"{path}: [{key}] must be a table of [{key}.NAME] tables, not {_what(table)}"
+        )
     out = {}
     for name, value in table.items():
         if not isinstance(value, dict):

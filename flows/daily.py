@@ -15,10 +15,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
+from flows.brief.content import Edition
 from flows.config import Config, load_config
-from flows.content import Edition
-from flows.fetch import Limits
-from flows.ingest import Prepared, SourceResult, collect, prepare_all, store_sources
 from flows.pipeline import (
     RunSummary,
     compute_edition,
@@ -29,7 +27,10 @@ from flows.pipeline import (
     start_run,
     summary_markdown,
 )
-from flows.store import held_open
+from flows.sources.fetch import Limits
+from flows.sources.ingest import Prepared, collect, prepare_all
+from flows.store.db import held_open
+from flows.store.load import SourceResult, store_sources
 
 
 @task(name="fetch-and-parse", cache_policy=NO_CACHE)
@@ -41,12 +42,14 @@ def prepare_task(config_path: str, source_id: str, prepared: Future[Prepared]) -
 
 
 @task(name="store-sources", cache_policy=NO_CACHE)
-def store_task(config_path: str, run_id: str, now: datetime,
-               prepared: dict[str, Prepared]) -> list[SourceResult]:
+def store_task(
+    config_path: str, run_id: str, now: datetime, prepared: dict[str, Prepared]
+) -> list[SourceResult]:
     """Validate and store every source's rows, rejects and claims in one short transaction."""
     cfg = load_config(config_path)
-    return store_sources(cfg.database, [(s, prepared[s.id]) for s in cfg.sources], run_id, now,
-                         cfg.aliases)
+    return store_sources(
+        cfg.database, [(s, prepared[s.id]) for s in cfg.sources], run_id, now, cfg.aliases
+    )
 
 
 @contextmanager
@@ -65,19 +68,25 @@ def limits(cfg: Config) -> Limits:
     return Limits(**cfg.fetch.model_dump())
 
 
-def ingest_all(cfg: Config, run_id: str, now: datetime, refetch: bool = False
-               ) -> list[SourceResult]:
+def ingest_all(
+    cfg: Config, run_id: str, now: datetime, refetch: bool = False
+) -> list[SourceResult]:
     """One task per source to fetch and parse it (on all cores), then one task to store."""
     futures = prepare_all(cfg.database, cfg.sources, limits(cfg), cfg.aliases, refetch)
-    prepared = {src.id: prepare_task.with_options(task_run_name=f"fetch-{src.id}")(
-        str(cfg.path), src.id, futures[src.id]) for src in cfg.sources}
+    prepared = {
+        src.id: prepare_task.with_options(task_run_name=f"fetch-{src.id}")(
+            str(cfg.path), src.id, futures[src.id]
+        )
+        for src in cfg.sources
+    }
     # quote(): Prefect must not walk through every parsed row looking for futures
-    return store_task(str(cfg.path), run_id, now, quote(prepared))
+    return store_task(str(cfg.path), run_id, now, quote(prepared))  # type: ignore[call-overload]
 
 
 @task(name="signals", cache_policy=NO_CACHE)
-def signals_task(config_path: str, day: date, run_id: str,
-                 results: list[SourceResult]) -> tuple[dict, int, int]:
+def signals_task(
+    config_path: str, day: date, run_id: str, results: list[SourceResult]
+) -> tuple[dict, int, int]:
     """Estimates for every (model, workload), the day's comparisons, the edition's content."""
     edition, n_est, n_sig, _ = compute_edition(load_config(config_path), day, run_id, results)
     return edition.model_dump(mode="json"), n_est, n_sig
@@ -90,8 +99,9 @@ def render_task(config_path: str, edition: dict, run_id: str, now: datetime) -> 
 
 
 @flow(name="daily-brief")
-def daily_brief(edition_date: date | None = None, config_path: str | None = None,
-                refetch: bool = False) -> RunSummary:
+def daily_brief(
+    edition_date: date | None = None, config_path: str | None = None, refetch: bool = False
+) -> RunSummary:
     """Make the Morning Brief of `edition_date` (default: today, UTC) from the sources
     (`refetch`: read every source in full, even unchanged ones)."""
     cfg = load_config(config_path)
@@ -101,15 +111,19 @@ def daily_brief(edition_date: date | None = None, config_path: str | None = None
     with held_open(cfg.database), recorded(cfg, run_id, day, now):
         results = ingest_all(cfg, run_id, now, refetch)
         summary = RunSummary(run_id=run_id, edition_date=day, sources=results)
-        edition, summary.estimates, summary.signals = signals_task(str(cfg.path), day, run_id,
-                                                                   results)
+        edition, summary.estimates, summary.signals = signals_task(
+            str(cfg.path), day, run_id, results
+        )
         summary.items, summary.pending = len(edition["items"]), len(edition["pending"])
         summary.price_checks = [price_check_line(c) for c in edition["price_checks"]]
         summary.warnings = list(edition["warnings"])
         summary.outputs, summary.edition_status = render_task(str(cfg.path), edition, run_id, now)
         finish_run(cfg, summary, datetime.now(UTC))
-    create_markdown_artifact(key="morning-brief-run", markdown=summary_markdown(summary),
-                             description=f"Morning Brief {day.isoformat()}")
+    create_markdown_artifact(
+        key="morning-brief-run",
+        markdown=summary_markdown(summary),
+        description=f"Morning Brief {day.isoformat()}",
+    )
     return summary
 
 

@@ -30,8 +30,9 @@ def prefect_settings() -> dict[str, str]:
     """`[tool.prefect]` as PREFECT_* variables; `home` resolved inside the project."""
     with (PROJECT_DIR / "pyproject.toml").open("rb") as fh:
         table = tomllib.load(fh).get("tool", {}).get("prefect", {})
-    env = {k: (str(v).lower() if isinstance(v, bool) else str(v))
-           for k, v in _flatten(table).items()}
+    env = {
+        k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in _flatten(table).items()
+    }
     if "PREFECT_HOME" in env:
         env["PREFECT_HOME"] = str((PROJECT_DIR / env["PREFECT_HOME"]).resolve())
     return env

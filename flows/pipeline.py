@@ -8,10 +8,12 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
+from flows.brief.content import Edition, SourceStatus
+from flows.brief.edition import build_edition
+from flows.brief.render import write_edition
 from flows.config import Config
-from flows.content import Edition, SourceStatus
-from flows.edition import build_edition
-from flows.facts import (
+from flows.store.db import insert_rows, open_store, run
+from flows.store.facts import (
     cheaper_claims,
     last_edition_before,
     load_facts,
@@ -20,9 +22,7 @@ from flows.facts import (
     save_estimates,
     save_signals,
 )
-from flows.ingest import SourceResult
-from flows.render import write_edition
-from flows.store import open_store, run
+from flows.store.load import SourceResult
 from signals.daily import day_signals
 
 
@@ -64,9 +64,14 @@ def start_run(cfg: Config, run_id: str, day: date, now: datetime) -> None:
     """Record the run as running. Called with the store held open by this process (no other
     can open it meanwhile), so a run still marked running was left by a process that died."""
     with open_store(cfg.database) as con:
-        run(con, "UPDATE runs SET status = 'failed', error = ?, finished_at = ? "
-                 "WHERE status = 'running'", [ABANDONED, now])
-        run(con,
+        run(
+            con,
+            "UPDATE runs SET status = 'failed', error = ?, finished_at = ? "
+            "WHERE status = 'running'",
+            [ABANDONED, now],
+        )
+        run(
+            con,
             "INSERT INTO runs (run_id, edition_date, config_path, started_at, status) "
             "VALUES (?, ?, ?, ?, 'running')",
             [run_id, day, str(cfg.path), now],
@@ -88,8 +93,11 @@ def describe_stop(error: BaseException) -> str:
 def fail_run(cfg: Config, run_id: str, error: BaseException, now: datetime) -> None:
     """Record why a run stopped."""
     with open_store(cfg.database) as con:
-        run(con, "UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE run_id = ?",
-            [describe_stop(error), now, run_id])
+        run(
+            con,
+            "UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE run_id = ?",
+            [describe_stop(error), now, run_id],
+        )
 
 
 def statuses(con: duckdb.DuckDBPyConnection, results: list[SourceResult]) -> list[SourceStatus]:
@@ -97,25 +105,36 @@ def statuses(con: duckdb.DuckDBPyConnection, results: list[SourceResult]) -> lis
     (so a rerun that finds nothing new shows the same figures)."""
     # facts are never deleted and each key is new once: what a source holds is the sum of
     # the new keys its runs stored (read from `source_runs`, not by scanning the history)
-    held = dict(con.execute("SELECT source_id, sum(rows_new) FROM source_runs "
-                            "GROUP BY ALL").fetchall())
+    held = dict(
+        con.execute("SELECT source_id, sum(rows_new) FROM source_runs GROUP BY ALL").fetchall()
+    )
     # rows set aside by each source's latest full read (an unchanged source's stay current)
-    rejected = dict(con.execute(
-        "WITH last_read AS (SELECT source_id, run_id FROM source_runs "
-        "WHERE ok AND fetch_status = 'fetched' QUALIFY row_number() OVER ("
-        "PARTITION BY source_id ORDER BY fetched_at DESC, run_id DESC) = 1) "
-        "SELECT r.source_id, count(*) FROM rejects r JOIN last_read l "
-        "ON l.source_id = r.source_id AND l.run_id = r.last_run_id GROUP BY ALL").fetchall())
-    return [SourceStatus(source_id=r.source_id, kind=r.kind, ok=r.ok,
-                         fetch_status={"not_modified": "unchanged"}.get(r.fetch_status,
-                                                                        r.fetch_status),
-                         rows=int(held.get(r.source_id, 0)),
-                         rejected=int(rejected.get(r.source_id, 0)), reason=r.reason)
-            for r in results]
+    rejected = dict(
+        con.execute(
+            "WITH last_read AS (SELECT source_id, run_id FROM source_runs "
+            "WHERE ok AND fetch_status = 'fetched' QUALIFY row_number() OVER ("
+            "PARTITION BY source_id ORDER BY fetched_at DESC, run_id DESC) = 1) "
+            "SELECT r.source_id, count(*) FROM rejects r JOIN last_read l "
+            "ON l.source_id = r.source_id AND l.run_id = r.last_run_id GROUP BY ALL"
+        ).fetchall()
+    )
+    return [
+        SourceStatus(
+            source_id=r.source_id,
+            kind=r.kind,
+            ok=r.ok,
+            fetch_status={"not_modified": "unchanged"}.get(r.fetch_status, r.fetch_status),
+            rows=int(held.get(r.source_id, 0)),
+            rejected=int(rejected.get(r.source_id, 0)),
+            reason=r.reason,
+        )
+        for r in results
+    ]
 
 
-def compute_edition(cfg: Config, day: date, run_id: str,
-                    results: list[SourceResult]) -> tuple[Edition, int, int, int]:
+def compute_edition(
+    cfg: Config, day: date, run_id: str, results: list[SourceResult]
+) -> tuple[Edition, int, int, int]:
     """Estimates, signals and the edition for `day`; stores estimates and signals."""
     with open_store(cfg.database) as con:
         cfg = cfg.model_copy(update={"workloads": measured_workloads(con, cfg)})
@@ -125,8 +144,14 @@ def compute_edition(cfg: Config, day: date, run_id: str,
         # window's start (repricings, news)
         facts = load_facts(con, cfg, [day, day - timedelta(days=1), window_start])
         sig = day_signals(
-            facts, cfg.workloads, day, window_start, cfg.capability_words(), cfg.noise_floors(),
-            claims_cheaper=cheaper_claims(con), lineage=cfg.lineage,
+            facts,
+            cfg.workloads,
+            day,
+            window_start,
+            cfg.capability_words(),
+            cfg.noise_floors(),
+            claims_cheaper=cheaper_claims(con),
+            lineage=cfg.lineage,
             min_age_days=cfg.edition.incumbent_min_age_days,
         )
         run(con, "BEGIN TRANSACTION")
@@ -145,52 +170,86 @@ def publish_draft(cfg: Config, edition: Edition, run_id: str, now: datetime) -> 
     paths = write_edition(edition, out_dir)
     texts = {fmt: paths[fmt].read_text(encoding="utf-8") for fmt in ("html", "md", "txt")}
     with open_store(cfg.database) as con:
-        rows = con.execute("SELECT status FROM editions WHERE edition_date = ?",
-                           [edition.edition_date]).fetchall()
+        rows = con.execute(
+            "SELECT status FROM editions WHERE edition_date = ?", [edition.edition_date]
+        ).fetchall()
         if rows and rows[0][0] != "draft":
             return {k: str(v) for k, v in paths.items()}, rows[0][0]
-        run(con,
-            "INSERT OR REPLACE INTO editions VALUES (?, 'draft', ?, ?, ?, ?, ?, ?)",
-            [edition.edition_date, edition.model_dump_json(), texts["html"], texts["md"],
-             texts["txt"], run_id, now],
+        run(con, "DELETE FROM editions WHERE edition_date = ?", [edition.edition_date])
+        insert_rows(
+            con,
+            "INSERT INTO editions BY NAME",
+            [
+                {
+                    "edition_date": edition.edition_date,
+                    "status": "draft",
+                    "content": edition.model_dump_json(),
+                    "html": texts["html"],
+                    "markdown": texts["md"],
+                    "text": texts["txt"],
+                    "run_id": run_id,
+                    "updated_at": now,
+                }
+            ],
         )
     return {k: str(v) for k, v in paths.items()}, "draft"
 
 
 def finish_run(cfg: Config, summary: RunSummary, now: datetime) -> None:
     with open_store(cfg.database) as con:
-        run(con,
+        run(
+            con,
             "UPDATE runs SET finished_at = ?, status = ?, sources_ok = ?, sources_failed = ?, "
             "rows_new = ?, rows_rejected = ?, signals = ? WHERE run_id = ?",
-            [now, summary.status, len(summary.sources) - len(summary.failed), len(summary.failed),
-             sum(s.rows_new for s in summary.sources), sum(s.rejected for s in summary.sources),
-             summary.signals, summary.run_id],
+            [
+                now,
+                summary.status,
+                len(summary.sources) - len(summary.failed),
+                len(summary.failed),
+                sum(s.rows_new for s in summary.sources),
+                sum(s.rejected for s in summary.sources),
+                summary.signals,
+                summary.run_id,
+            ],
         )
 
 
 def price_check_line(check: dict) -> str:
     """One disagreement between price lists, for the run summary."""
-    return (f"{check['model']}: {check['field']} ${check['used']:.4g} per 1M tokens "
-            f"({check['used_source']}) against ${check['other']:.4g} ({check['other_source']})")
+    return (
+        f"{check['model']}: {check['field']} ${check['used']:.4g} per 1M tokens "
+        f"({check['used_source']}) against ${check['other']:.4g} ({check['other_source']})"
+    )
 
 
 def summary_markdown(summary: RunSummary) -> str:
     """The run summary as Markdown, for the Prefect UI."""
-    lines = [f"# Morning Brief {summary.edition_date.isoformat()}",
-             f"{summary.items} signal items, {summary.pending} releases without a bill, "
-             f"{summary.signals} comparisons stored.", "",
-             "| source | fetch | rows | new | updated | rejected | unresolved | reason |",
-             "|---|---|---|---|---|---|---|---|"]
-    lines += [f"| {s.source_id} | {s.fetch_status} | {s.rows_read} | {s.rows_new} | "
-              f"{s.rows_updated} | {s.rejected} | {len(s.unresolved)} | {s.reason or ''} |"
-              for s in summary.sources]
+    lines = [
+        f"# Morning Brief {summary.edition_date.isoformat()}",
+        f"{summary.items} signal items, {summary.pending} releases without a bill, "
+        f"{summary.signals} comparisons stored.",
+        "",
+        "| source | fetch | rows | new | updated | rejected | unresolved | reason |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {s.source_id} | {s.fetch_status} | {s.rows_read} | {s.rows_new} | "
+        f"{s.rows_updated} | {s.rejected} | {len(s.unresolved)} | {s.reason or ''} |"
+        for s in summary.sources
+    ]
     for s in summary.sources:
         if s.unresolved:
             more = f" and {len(s.unresolved) - 20} more" if len(s.unresolved) > 20 else ""
-            lines.append(f"- {s.source_id}: names matching no known model: "
-                         f"{', '.join(s.unresolved[:20])}{more}")
-    lines += [f"- {s.source_id}: {s.meaning_changed} stored value(s) changed meaning "
-              "(scale percent <-> rating)" for s in summary.sources if s.meaning_changed]
+            lines.append(
+                f"- {s.source_id}: names matching no known model: "
+                f"{', '.join(s.unresolved[:20])}{more}"
+            )
+    lines += [
+        f"- {s.source_id}: {s.meaning_changed} stored value(s) changed meaning "
+        "(scale percent <-> rating)"
+        for s in summary.sources
+        if s.meaning_changed
+    ]
     if summary.price_checks:
         lines += ["", "Price lists disagreeing by more than the tolerance:"]
         lines += [f"- {line}" for line in summary.price_checks]

@@ -7,8 +7,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import combinations
-from typing import Any
+from typing import Any, cast
 
+from signals import vocabulary
 from signals.costmodel import (
     Metrics,
     Price,
@@ -19,28 +20,31 @@ from signals.costmodel import (
     success_probability,
     unit_prices,
 )
+from signals.vocabulary import (
+    BILL_ONLY,
+    CHEAPER,
+    EXPAND,
+    GRADE_NOT_BILL,
+    HOLD,
+    NO_SIGNAL,
+    NONE,
+    ROUTE,
+    STRONG,
+    SWITCH,
+    UNLOCKS,
+    WEAK,
+)
 
 PERCENT = "percent"
 RATING = "rating"
 SCALES = (PERCENT, RATING)
 
-FACTORS = ("price", "output", "reasoning", "success")
-DRIVER_NAMES = {
-    "price": "price",
-    "output": "generated_tokens",
-    "reasoning": "reasoning_tokens",
-    "success": "retries",
-}
+FACTORS = tuple(vocabulary.FACTORS)
+DRIVER_NAMES = vocabulary.FACTOR_DRIVERS
 DEFAULT_NOISE_FLOOR = 1.0
 COST_BAND = 0.05  # cost_ratio significant when |ratio - 1| >= 5%
 CAPACITY_BAND = 0.10  # capacity read moves when decode tokens/day change by more than 10%
 UNKNOWN_CAPABILITY = "unknown capability"
-
-UNLOCKS = "unlocks_workload"
-CHEAPER = "cheaper_per_task"
-GRADE_NOT_BILL = "grade_not_bill"
-BILL_ONLY = "bill_only"
-NO_SIGNAL = "no_signal"
 
 
 @dataclass(frozen=True)
@@ -97,8 +101,7 @@ def shared_benchmark(workload: Workload, candidate: Side, baseline: Side) -> str
     )
 
 
-def grading_benchmark(workload: Workload, side: Side, benchmark: str | None = None
-                      ) -> str | None:
+def grading_benchmark(workload: Workload, side: Side, benchmark: str | None = None) -> str | None:
     """The benchmark whose score gives this side's ``p``: ``benchmark`` when given and scored
     (the one both sides of a comparison share), else the side's own success benchmark."""
     if benchmark and percent_score(side, benchmark):
@@ -106,8 +109,7 @@ def grading_benchmark(workload: Workload, side: Side, benchmark: str | None = No
     return success_benchmark(workload, side)
 
 
-def side_probability(workload: Workload, side: Side, benchmark: str | None = None
-                     ) -> float | None:
+def side_probability(workload: Workload, side: Side, benchmark: str | None = None) -> float | None:
     """``p`` for this side: from ``benchmark`` when given and scored, else its success benchmark,
     or the workload's observed success share. ``None`` when neither is available.
     """
@@ -123,15 +125,15 @@ def _side_metrics(workload: Workload, side: Side, p: float) -> Metrics:
     return estimate_with_p(workload, side.price, side.profile, p, side.observed_cost_per_solved)
 
 
-def estimate_side(workload: Workload, side: Side, benchmark: str | None = None
-                  ) -> Metrics | None:
+def estimate_side(workload: Workload, side: Side, benchmark: str | None = None) -> Metrics | None:
     """Section-2 metrics for one side; ``None`` when it has no usable score for the workload."""
     p = side_probability(workload, side, benchmark)
     return None if p is None else _side_metrics(workload, side, p)
 
 
-def require_probability(workload: Workload, side: Side, role: str,
-                        benchmark: str | None = None) -> float:
+def require_probability(
+    workload: Workload, side: Side, role: str, benchmark: str | None = None
+) -> float:
     """``side_probability``, or ``ValueError`` naming the side (``role``) when there is none."""
     p = side_probability(workload, side, benchmark)
     if p is None:
@@ -143,8 +145,9 @@ def require_probability(workload: Workload, side: Side, role: str,
     return p
 
 
-def _require_metrics(workload: Workload, side: Side, role: str,
-                     benchmark: str | None = None) -> Metrics:
+def _require_metrics(
+    workload: Workload, side: Side, role: str, benchmark: str | None = None
+) -> Metrics:
     return _side_metrics(workload, side, require_probability(workload, side, role, benchmark))
 
 
@@ -178,8 +181,9 @@ def shapley_values(
     return out
 
 
-def shapley(workload: Workload, candidate: Side, baseline: Side,
-            benchmark: str | None = None) -> dict[str, float]:
+def shapley(
+    workload: Workload, candidate: Side, baseline: Side, benchmark: str | None = None
+) -> dict[str, float]:
     """Split the change in ``cost_per_success`` (candidate - baseline) over four factors.
 
     Factors: ``price`` (the whole Price), ``output`` (verbosity), ``reasoning`` (reasoning tokens),
@@ -270,15 +274,15 @@ def verdict(
     significant = score_significant(delta_score, noise)
     score_up = significant and delta_score is not None and delta_score > 0
     if candidate.viable and not baseline.viable:
-        return UNLOCKS, "strong", "expand"
+        return UNLOCKS, STRONG, EXPAND
     if candidate.viable and workload_cost == "down":
-        return CHEAPER, "strong", "switch"
+        return CHEAPER, STRONG, SWITCH
     if score_up and workload_cost == "up":
         route = candidate.viable and candidate.p_ok > baseline.p_ok
-        return GRADE_NOT_BILL, "weak", "route" if route else "hold"
+        return GRADE_NOT_BILL, WEAK, ROUTE if route else HOLD
     if not significant and workload_cost in ("up", "down"):
-        return BILL_ONLY, "weak", "hold"
-    return NO_SIGNAL, "none", "hold"
+        return BILL_ONLY, WEAK, HOLD
+    return NO_SIGNAL, NONE, HOLD
 
 
 @dataclass(frozen=True)
@@ -289,7 +293,7 @@ class Reads:
     capacity: str
     serving_volume: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "workload_cost": self.workload_cost,
             "capacity": self.capacity,
@@ -339,35 +343,43 @@ class Comparison:
         """``|cost_ratio - 1| >= 0.05``."""
         return abs(self.cost_ratio - 1.0) >= COST_BAND
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The section-5 object, keys in the spec's order, then the section-7 fields. A quantity
         with no finite value (the cost ratio against a baseline that costs nothing) is null:
         strict JSON has no Infinity."""
-        return _finite({
-            "as_of": self.as_of.isoformat(),
-            "workload": self.workload,
-            "candidate": self.candidate,
-            "baseline": self.baseline,
-            "capability": self.capability,
-            "cost_driver": self.cost_driver,
-            "buyer_behaviour": self.buyer_behaviour,
-            "verdict": self.verdict,
-            "strength": self.strength,
-            "claim_contradicted": self.claim_contradicted,
-            "delta_score": self.delta_score,
-            "cost_ratio": self.cost_ratio,
-            "reads": self.reads.to_json(),
-            "attribution": {f: self.attribution[f] for f in FACTORS},
-            "candidate_metrics": {**self.candidate_metrics.to_dict(), **self.candidate_basis},
-            "baseline_metrics": {**self.baseline_metrics.to_dict(), **self.baseline_basis},
-            "comparable": self.comparable,
-            "benchmark": self.benchmark,
-            "unknown": list(self.unknown),
-            "break_even_reasoning_tokens": self.break_even_reasoning_tokens,
-            "break_even_side": self.break_even_side,
-            "baseline_role": self.baseline_role,
-            "route": dict(self.route) if self.route is not None else None,
-        })
+        return cast(
+            dict[str, Any],
+            _finite(
+                {
+                    "as_of": self.as_of.isoformat(),
+                    "workload": self.workload,
+                    "candidate": self.candidate,
+                    "baseline": self.baseline,
+                    "capability": self.capability,
+                    "cost_driver": self.cost_driver,
+                    "buyer_behaviour": self.buyer_behaviour,
+                    "verdict": self.verdict,
+                    "strength": self.strength,
+                    "claim_contradicted": self.claim_contradicted,
+                    "delta_score": self.delta_score,
+                    "cost_ratio": self.cost_ratio,
+                    "reads": self.reads.to_json(),
+                    "attribution": {f: self.attribution[f] for f in FACTORS},
+                    "candidate_metrics": {
+                        **self.candidate_metrics.to_dict(),
+                        **self.candidate_basis,
+                    },
+                    "baseline_metrics": {**self.baseline_metrics.to_dict(), **self.baseline_basis},
+                    "comparable": self.comparable,
+                    "benchmark": self.benchmark,
+                    "unknown": list(self.unknown),
+                    "break_even_reasoning_tokens": self.break_even_reasoning_tokens,
+                    "break_even_side": self.break_even_side,
+                    "baseline_role": self.baseline_role,
+                    "route": dict(self.route) if self.route is not None else None,
+                }
+            ),
+        )
 
 
 def _finite(value: Any) -> Any:
@@ -404,14 +416,20 @@ def basis(workload: Workload, side: Side, benchmark: str | None) -> dict[str, An
         "output_tokens": workload.output_tokens * side.profile.verbosity,
         "reasoning_tokens": side.profile.reasoning_tokens,
         "tokens_basis": side.tokens_basis,
-        "prices": {"input": u.input, "cached_input": u.cached_input, "output": u.output,
-                   "reasoning": u.reasoning, "request": u.request},
+        "prices": {
+            "input": u.input,
+            "cached_input": u.cached_input,
+            "output": u.output,
+            "reasoning": u.reasoning,
+            "request": u.request,
+        },
         "benchmark": bench,
     }
 
 
-def break_even_reasoning(workload: Workload, side: Side, p: float, other_cps: float,
-                         cost_ratio: float, role: str) -> float | None:
+def break_even_reasoning(
+    workload: Workload, side: Side, p: float, other_cps: float, cost_ratio: float, role: str
+) -> float | None:
     """Reasoning tokens per request of ``side`` at which the workload-cost read changes (the
     ratio crosses 0.95 or 1.05); None when no number of reasoning tokens changes it.
 
@@ -433,8 +451,13 @@ def break_even_reasoning(workload: Workload, side: Side, p: float, other_cps: fl
     return r if r >= 0 and math.isfinite(r) else None
 
 
-def within_noise_only(candidate: Metrics, baseline: Metrics, attribution: Mapping[str, float],
-                      delta_score: float | None, noise: float | None) -> bool:
+def within_noise_only(
+    candidate: Metrics,
+    baseline: Metrics,
+    attribution: Mapping[str, float],
+    delta_score: float | None,
+    noise: float | None,
+) -> bool:
     """The verdict rests only on a score difference within noise: without the success factor
     the cost would not move out of the 5% band, and the viability gap is only the quality bar.
     Such a comparison reads as no signal (a better rule than section 3's table, which counts a
@@ -442,13 +465,23 @@ def within_noise_only(candidate: Metrics, baseline: Metrics, attribution: Mappin
     if delta_score is None or score_significant(delta_score, noise):
         return False
     rest = sum(v for f, v in attribution.items() if f != "success")
-    moved_by_rest = workload_cost_read(ratio(baseline.cost_per_success + rest,
-                                             baseline.cost_per_success)) != "flat"
-    same_fit = (candidate.fits_latency == baseline.fits_latency
-                and candidate.fits_context == baseline.fits_context)
-    return not moved_by_rest and same_fit and (
-        candidate.viable == baseline.viable or candidate.net_value_per_request >= 0
-        and baseline.net_value_per_request >= 0)
+    moved_by_rest = (
+        workload_cost_read(ratio(baseline.cost_per_success + rest, baseline.cost_per_success))
+        != "flat"
+    )
+    same_fit = (
+        candidate.fits_latency == baseline.fits_latency
+        and candidate.fits_context == baseline.fits_context
+    )
+    return (
+        not moved_by_rest
+        and same_fit
+        and (
+            candidate.viable == baseline.viable
+            or candidate.net_value_per_request >= 0
+            and baseline.net_value_per_request >= 0
+        )
+    )
 
 
 def _sensitive(assumed: float | None, break_even: float | None) -> bool:
@@ -505,40 +538,54 @@ def compare(
     workload_cost = workload_cost_read(cost_ratio)
     v, strength, buyer = verdict(m_c, m_b, workload_cost, delta, noise)
     if strict and within_noise_only(m_c, m_b, attribution, delta, noise):
-        v, strength, buyer = NO_SIGNAL, "none", "hold"
+        v, strength, buyer = NO_SIGNAL, NONE, HOLD
 
     route = None
-    if buyer == "route":  # section 7.7: only a priced pair that beats the candidate alone
+    if buyer == ROUTE:  # section 7.7: only a priced pair that beats the candidate alone
         try:
             pair = cascade(workload, baseline, candidate, bench)
         except ValueError:
             pair = None
         if pair is not None:
-            route = {"first": baseline.model, "second": candidate.model,
-                     "cost_per_success": pair.cost_per_success, "p_ok": pair.p_ok,
-                     "daily_bill": pair.daily_bill, "viable": pair.viable}
+            route = {
+                "first": baseline.model,
+                "second": candidate.model,
+                "cost_per_success": pair.cost_per_success,
+                "p_ok": pair.p_ok,
+                "daily_bill": pair.daily_bill,
+                "viable": pair.viable,
+            }
             if not (pair.viable and pair.cost_per_success < m_c.cost_per_success):
-                buyer = "hold"
+                buyer = HOLD
         else:
-            buyer = "hold"
+            buyer = HOLD
 
     be, be_side = None, None
     if candidate.tokens_basis == "assumed":
         be_side = "candidate"
-        be = break_even_reasoning(workload, candidate, m_c.p, m_b.cost_per_success, cost_ratio,
-                                  "candidate")
+        be = break_even_reasoning(
+            workload, candidate, m_c.p, m_b.cost_per_success, cost_ratio, "candidate"
+        )
     elif baseline.tokens_basis == "assumed":
         be_side = "baseline"
-        be = break_even_reasoning(workload, baseline, m_b.p, m_c.cost_per_success, cost_ratio,
-                                  "baseline")
-    assumed = (candidate if be_side == "candidate" else baseline).assumed_reasoning \
-        if be_side else None
-    unknown = tuple(name for name, known in (
-        ("latency", m_c.speed_known and m_b.speed_known),
-        ("context window", m_c.context_known and m_b.context_known)) if not known)
-    if strength == "strong" and (_sensitive(assumed, be) or strict and (
-            "latency" in unknown or bench is None)):
-        strength = "weak"
+        be = break_even_reasoning(
+            workload, baseline, m_b.p, m_c.cost_per_success, cost_ratio, "baseline"
+        )
+    assumed = (
+        (candidate if be_side == "candidate" else baseline).assumed_reasoning if be_side else None
+    )
+    unknown = tuple(
+        name
+        for name, known in (
+            ("latency", m_c.speed_known and m_b.speed_known),
+            ("context window", m_c.context_known and m_b.context_known),
+        )
+        if not known
+    )
+    if strength == STRONG and (
+        _sensitive(assumed, be) or strict and ("latency" in unknown or bench is None)
+    ):
+        strength = WEAK
 
     reads = Reads(
         workload_cost=workload_cost,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 P_MIN = 0.01
 P_MAX = 0.99
@@ -160,8 +161,9 @@ class Workload:
             object.__setattr__(self, "label", self.name)
         object.__setattr__(self, "benchmarks", tuple(self.benchmarks))
         object.__setattr__(self, "observed_cost_from", tuple(self.observed_cost_from))
-        object.__setattr__(self, "reasoning_tokens", tuple(
-            sorted(dict(self.reasoning_tokens).items())))
+        object.__setattr__(
+            self, "reasoning_tokens", tuple(sorted(dict(self.reasoning_tokens).items()))
+        )
 
 
 @dataclass(frozen=True)
@@ -187,9 +189,9 @@ class Metrics:
     tier_used: bool
     observed_cost_per_solved: float | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The section-5 ``<metrics>`` object (``observed_cost_per_solved`` only when known)."""
-        d: dict = {
+        d: dict[str, Any] = {
             "p": self.p,
             "cost_per_attempt": self.cost_per_attempt,
             "p_ok": self.p_ok,

@@ -34,35 +34,54 @@ from signals.facts import (
 )
 from signals.identity import price_model
 from signals.matrix import estimate_many
+from signals.vocabulary import NO_SIGNAL, STRENGTHS
 
-__all__ = ["UNDATED", "DaySignals", "FactSet", "Item", "Pending", "PriceFact", "RunCostFact",
-           "ScoreFact", "day_signals", "estimates_on", "news_in_window"]
+__all__ = [
+    "UNDATED",
+    "DaySignals",
+    "FactSet",
+    "Item",
+    "Pending",
+    "PriceFact",
+    "RunCostFact",
+    "ScoreFact",
+    "day_signals",
+    "estimates_on",
+    "news_in_window",
+]
 
 RELEASE, REPRICING, SCORE = "release", "repricing", "score"
-STRENGTH_ORDER = {"strong": 0, "weak": 1, "none": 2}
+STRENGTH_ORDER = {s: i for i, s in enumerate(STRENGTHS)}  # strongest first
 
 
-def estimates_on(facts: FactSet, workloads: Iterable[Workload],
-                 day: date) -> dict[str, dict[str, Metrics]]:
+def estimates_on(
+    facts: FactSet, workloads: Iterable[Workload], day: date
+) -> dict[str, dict[str, Metrics]]:
     """workload -> model -> metrics, for every model that can be priced and graded on `day`
     (each on the first benchmark of the workload's list it has)."""
-    return {wl.name: _estimates(wl, {m: facts.side(m, day, wl) for m in facts.models()})
-            for wl in workloads}
+    return {
+        wl.name: _estimates(wl, {m: facts.side(m, day, wl) for m in facts.models()})
+        for wl in workloads
+    }
 
 
-def _estimates(wl: Workload, sides: Mapping[str, Side | None], benchmark: str | None = None
-               ) -> dict[str, Metrics]:
+def _estimates(
+    wl: Workload, sides: Mapping[str, Side | None], benchmark: str | None = None
+) -> dict[str, Metrics]:
     """The metrics of every side that can be graded (on `benchmark` when given and scored), as
     one computation over all of them (signals.matrix)."""
-    graded = {}
+    graded: dict[str, tuple[Side, float]] = {}
     for model, side in sides.items():
         p = side_probability(wl, side, benchmark) if side is not None else None
-        if p is not None:
+        if side is not None and p is not None:
             graded[model] = (side, p)
-    metrics = estimate_many(wl, [s.price for s, _ in graded.values()],
-                            [s.profile for s, _ in graded.values()],
-                            [p for _, p in graded.values()],
-                            [s.observed_cost_per_solved for s, _ in graded.values()])
+    metrics = estimate_many(
+        wl,
+        [s.price for s, _ in graded.values()],
+        [s.profile for s, _ in graded.values()],
+        [p for _, p in graded.values()],
+        [s.observed_cost_per_solved for s, _ in graded.values()],
+    )
     return dict(zip(graded, metrics, strict=True))
 
 
@@ -70,20 +89,22 @@ def _estimates(wl: Workload, sides: Mapping[str, Side | None], benchmark: str | 
 class News:
     """What happened to one model in the window."""
 
-    releases: list[str]               # models first known in the window
-    scores: list[str]                 # older models with a score published in the window
+    releases: list[str]  # models first known in the window
+    scores: list[str]  # older models with a score published in the window
     repricings: dict[str, tuple[PriceQuote, PriceQuote]]  # price model -> (before, now)
 
 
 def _same_price(a: PriceQuote, b: PriceQuote) -> bool:
     """The same unit prices for input and output (a cached-input price that only one of two
     sources lists is not a repricing)."""
-    return (math.isclose(a.price.input, b.price.input, rel_tol=1e-3)
-            and math.isclose(a.price.output, b.price.output, rel_tol=1e-3))
+    return math.isclose(a.price.input, b.price.input, rel_tol=1e-3) and math.isclose(
+        a.price.output, b.price.output, rel_tol=1e-3
+    )
 
 
-def news_in_window(facts: FactSet, start: date, end: date,
-                   benchmarks: Collection[str] | None = None) -> News:
+def news_in_window(
+    facts: FactSet, start: date, end: date, benchmarks: Collection[str] | None = None
+) -> News:
     """Releases (first known in (start, end]), newly published scores of older models, and
     repricings (the price in force changed between `start` and `end`).
 
@@ -96,15 +117,23 @@ def news_in_window(facts: FactSet, start: date, end: date,
         first = facts.first_known(model)
         if first is not None and start < first <= end:
             releases.append(model)
-        elif any(start < f.published <= end and f.score.scale == PERCENT
-                 and (benchmarks is None or f.benchmark in benchmarks)
-                 for f in facts.scores.get(model, ())):
+        elif any(
+            start < f.published <= end
+            and f.score.scale == PERCENT
+            and (benchmarks is None or f.benchmark in benchmarks)
+            for f in facts.scores.get(model, ())
+        ):
             scores.append(model)
     repricings: dict[str, tuple[PriceQuote, PriceQuote]] = {}
     for base in sorted({price_model(m) for m in facts.models()}):
         before, now = facts.price_on(base, start), facts.price_on(base, end)
-        if before is not None and now is not None and not _same_price(before, now) \
-                and not before.claimed and not now.claimed:
+        if (
+            before is not None
+            and now is not None
+            and not _same_price(before, now)
+            and not before.claimed
+            and not now.claimed
+        ):
             repricings[base] = (before, now)
     return News(releases, scores, repricings)
 
@@ -122,8 +151,8 @@ class Pending:
 class Item:
     """One news item: a model (its variants together) and its lines, the lead first."""
 
-    kind: str                 # release | repricing | score
-    model: str                # the price model (variants share it)
+    kind: str  # release | repricing | score
+    model: str  # the price model (variants share it)
     lines: list[Comparison]
 
     @property
@@ -168,9 +197,14 @@ class Incumbents:
                 eligible[model] = side
             metrics = _estimates(wl, eligible, bench)
             # pick_incumbent's order: viable by cost per success, then by chance of success
-            self._ranked[key] = sorted(metrics, key=lambda m: (
-                not metrics[m].viable,
-                metrics[m].cost_per_success if metrics[m].viable else -metrics[m].p_ok, m))
+            self._ranked[key] = sorted(
+                metrics,
+                key=lambda m: (
+                    not metrics[m].viable,
+                    metrics[m].cost_per_success if metrics[m].viable else -metrics[m].p_ok,
+                    m,
+                ),
+            )
         return self._ranked[key]
 
     def pick(self, wl: Workload, bench: str, candidate: str) -> str | None:
@@ -179,8 +213,9 @@ class Incumbents:
         return next((m for m in self.ranked(wl, bench) if price_model(m) != base), None)
 
 
-def _predecessor(facts: FactSet, lineage: Mapping[str, str], model: str, wl: Workload,
-                 cand: Side, day: date) -> Side | None:
+def _predecessor(
+    facts: FactSet, lineage: Mapping[str, str], model: str, wl: Workload, cand: Side, day: date
+) -> Side | None:
     """The candidate's predecessor (lineage file), same effort setting where graded so, on a
     benchmark both have."""
     pred = lineage.get(price_model(model))
@@ -198,11 +233,17 @@ def _predecessor(facts: FactSet, lineage: Mapping[str, str], model: str, wl: Wor
     return None
 
 
-def day_signals(facts: FactSet, workloads: Mapping[str, Workload], day: date, window_start: date,
-                capabilities: Mapping[str, str], noise_floors: Mapping[str, float],
-                claims_cheaper: Mapping[str, bool] | None = None,
-                lineage: Mapping[str, str] | None = None,
-                min_age_days: int = 14) -> DaySignals:
+def day_signals(
+    facts: FactSet,
+    workloads: Mapping[str, Workload],
+    day: date,
+    window_start: date,
+    capabilities: Mapping[str, str],
+    noise_floors: Mapping[str, float],
+    claims_cheaper: Mapping[str, bool] | None = None,
+    lineage: Mapping[str, str] | None = None,
+    min_age_days: int = 14,
+) -> DaySignals:
     """Judge the news of (window_start, day]: releases and newly published scores against each
     workload's incumbent on a shared benchmark (and the predecessor), repricings against the
     model at its old price. Every comparison is returned; the items hold the comparable ones
@@ -236,16 +277,32 @@ def day_signals(facts: FactSet, workloads: Mapping[str, Workload], day: date, wi
                 base = facts.side(inc, day, wl)
                 if base is None:
                     continue
-                c = compare(wl, cand, base, day, capabilities, noise_floors,
-                            claims_cheaper=bool(claims_cheaper.get(model)),
-                            baseline_role="incumbent", strict=True)
+                c = compare(
+                    wl,
+                    cand,
+                    base,
+                    day,
+                    capabilities,
+                    noise_floors,
+                    claims_cheaper=bool(claims_cheaper.get(model)),
+                    baseline_role="incumbent",
+                    strict=True,
+                )
                 comparisons.append(c)
                 by_item[(kind, price_model(model))].append(c)
                 pred = _predecessor(facts, lineage, model, wl, cand, day)
                 if pred is not None:
-                    p = compare(wl, cand, pred, day, capabilities, noise_floors,
-                                claims_cheaper=bool(claims_cheaper.get(model)),
-                                baseline_role="predecessor", strict=True)
+                    p = compare(
+                        wl,
+                        cand,
+                        pred,
+                        day,
+                        capabilities,
+                        noise_floors,
+                        claims_cheaper=bool(claims_cheaper.get(model)),
+                        baseline_role="predecessor",
+                        strict=True,
+                    )
                     comparisons.append(p)
                     by_item[(kind, price_model(model))].append(p)
                 break
@@ -255,13 +312,16 @@ def day_signals(facts: FactSet, workloads: Mapping[str, Workload], day: date, wi
                 wanted = {b for wl in wls for b in wl.benchmarks}
                 percent = {b for b, f in scores.items() if f.score.scale == "percent"}
                 if not percent & wanted:
-                    missing.add("only arena ratings, which rank models but are not success "
-                                "rates" if scores and not percent else
-                                "no score on a benchmark any reference workload uses")
+                    missing.add(
+                        "only arena ratings, which rank models but are not success rates"
+                        if scores and not percent
+                        else "no score on a benchmark any reference workload uses"
+                    )
             claims = tuple(sorted(scores.values(), key=lambda f: (f.benchmark, f.as_of)))
             if claims and any(window_start < f.published <= day for f in claims):
-                pending[model] = Pending(model, claims, tuple(sorted(missing)) or (
-                    "no comparable grade yet",))
+                pending[model] = Pending(
+                    model, claims, tuple(sorted(missing)) or ("no comparable grade yet",)
+                )
 
     for model in news.releases:
         judge(model, RELEASE)
@@ -274,8 +334,16 @@ def day_signals(facts: FactSet, workloads: Mapping[str, Workload], day: date, wi
                 old = facts.side(model, day, wl, price_day=window_start)
                 if new is None or old is None or estimate_side(wl, new) is None:
                     continue
-                c = compare(wl, new, old, day, capabilities, noise_floors,
-                            baseline_role="previous_price", strict=True)
+                c = compare(
+                    wl,
+                    new,
+                    old,
+                    day,
+                    capabilities,
+                    noise_floors,
+                    baseline_role="previous_price",
+                    strict=True,
+                )
                 comparisons.append(c)
                 by_item[(REPRICING, base)].append(c)
 
@@ -289,15 +357,20 @@ def day_signals(facts: FactSet, workloads: Mapping[str, Workload], day: date, wi
             first.setdefault(price_model(m), p)
     pend = list(first.values())
     candidates = sorted({*news.releases, *news.scores})
-    return DaySignals(day, window_start, candidates, comparisons, pend,
-                      estimates_on(facts, wls, day), items)
+    return DaySignals(
+        day, window_start, candidates, comparisons, pend, estimates_on(facts, wls, day), items
+    )
 
 
-def rank_key(c: Comparison) -> tuple:
+def rank_key(c: Comparison) -> tuple[int, float, str, str]:
     """Stronger first, then the larger change in daily bill, then names for stability."""
     bill = c.candidate_metrics.daily_bill - c.baseline_metrics.daily_bill
-    return (STRENGTH_ORDER[c.strength], -abs(bill) if math.isfinite(bill) else 0.0,
-            c.candidate, c.workload)
+    return (
+        STRENGTH_ORDER[c.strength],
+        -abs(bill) if math.isfinite(bill) else 0.0,
+        c.candidate,
+        c.workload,
+    )
 
 
 def _best_per_workload(lines: list[Comparison]) -> list[Comparison]:
@@ -308,13 +381,16 @@ def _best_per_workload(lines: list[Comparison]) -> list[Comparison]:
         by_wl[c.workload].append(c)
     out = []
     for group in by_wl.values():
-        def quality(c: Comparison) -> tuple:
+
+        def quality(c: Comparison) -> tuple[bool, float, str]:
             m = c.candidate_metrics
             return (not m.viable, m.cost_per_success if m.viable else -m.p_ok, c.candidate)
+
         best = min(group, key=quality).candidate
-        out += sorted((c for c in group if c.candidate == best),
-                      key=lambda c: c.baseline_role != "incumbent" and c.baseline_role
-                      != "previous_price")
+        out += sorted(
+            (c for c in group if c.candidate == best),
+            key=lambda c: c.baseline_role != "incumbent" and c.baseline_role != "previous_price",
+        )
     return out
 
 
@@ -329,12 +405,13 @@ def _items(by_item: Mapping[tuple[str, str], list[Comparison]]) -> list[Item]:
                 continue
             best = [c for c in _best_per_workload(lines) if c.comparable]
             main = [c for c in best if c.baseline_role in ("incumbent", "previous_price")]
-            if not any(c.verdict != "no_signal" for c in main):
+            if not any(c.verdict != NO_SIGNAL for c in main):
                 continue
             main.sort(key=rank_key)
             # the lead always; other lines only where they carry a signal (all are stored)
-            lines = main[:1] + [c for c in main[1:] + [c for c in best if c not in main]
-                                if c.verdict != "no_signal"]
+            lines = main[:1] + [
+                c for c in main[1:] + [c for c in best if c not in main] if c.verdict != NO_SIGNAL
+            ]
             items.append(Item(kind, model, lines))
             taken.add(model)
     return sorted(items, key=lambda i: rank_key(i.lead))

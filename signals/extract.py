@@ -83,6 +83,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 
 from signals.benchmarks import benchmark_scale, benchmark_slug, normalise_benchmark
 
@@ -789,8 +790,8 @@ def _table_reads(table: _Table) -> tuple[list[_Read], list[_Mention]]:
     model_col = next((i for i, h in enumerate(header) if _MODEL_HEADER.match(h)), None)
     model_cols = [i for i in range(1, width) if _looks_like_model(header[i])]
     if model_col is None and not model_cols:
-        labels = [r[0].text for r in body if r[0].text]
-        if labels and 2 * sum(map(_looks_like_model, labels)) >= len(labels):
+        first = [r[0].text for r in body if r[0].text]
+        if first and 2 * sum(map(_looks_like_model, first)) >= len(first):
             model_col = 0
     if model_col is not None:
         accept_all = bool(_MODEL_HEADER.match(header[model_col]))
@@ -801,7 +802,7 @@ def _table_reads(table: _Table) -> tuple[list[_Read], list[_Mention]]:
         return [], []
     if model_col is not None:
         names = {id(read.row): read.models for read in reads}
-        labels = [
+        labels: list[_Mention] = [
             _Mention(r[model_col].offset, n)
             for r in body
             if r[model_col].text
@@ -846,7 +847,7 @@ def _price_kind(label: str) -> str | None:
 
 def _read_prices(reads: list[_Read]) -> list[PriceClaim]:
     """Price cells grouped per model and unit into claims."""
-    groups: dict[tuple[str, float], dict] = {}
+    groups: dict[tuple[str, float], dict[str | None, Any]] = {}
     for read in reads:
         unit = _UNIT.search(read.attribute) or _UNIT.search(read.cell.text)
         amount = re.fullmatch(r"\$?\s*(\d+(?:\.\d+)?)(?:\s*/.*)?", read.cell.text.replace(",", ""))
@@ -992,7 +993,7 @@ def _kind_of(word: str | None) -> str | None:
 def _prices_in(text: str, span: tuple[int, int], near: _Near) -> list[PriceClaim]:
     """Price claims of one sentence (rules in the module notes)."""
     start, end = span
-    claims: list[dict] = []
+    claims: list[dict[str, Any]] = []
     previous_end = start
     for m in _PRICE_RE.finditer(text, start, end):
         kind = _kind_of(m.group("kind"))
@@ -1279,7 +1280,7 @@ def _assemble(doc: _Doc) -> Facts:
         if mention.name.strip():
             names.setdefault(mention.name.strip(), None)
 
-    def by_offset(claims: list) -> tuple:
+    def by_offset(claims: list[Any]) -> tuple[Any, ...]:
         return tuple(sorted(claims, key=lambda c: c.evidence.offset))
 
     return Facts(
@@ -1327,7 +1328,6 @@ def extract(text: str, *, title: str | None = None) -> Facts:
     _mask_markdown_inline(mask)
     doc = _Doc(mask.text(), tables, code, _titles(title, front_title))
     return _assemble(doc)
-
 
 
 def extract_html(html: str, *, title: str | None = None) -> Facts:

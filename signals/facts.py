@@ -13,13 +13,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from signals.asof import latest_as_of
 from signals.compare import Score, Side
 from signals.costmodel import Price, Profile, Workload, run_cost_per_solved
 from signals.identity import price_model, resolve
 
+T = TypeVar("T")
 UNDATED = date(1970, 1, 1)  # a price the source gave no date for: it holds from `known_from`
 PRIMARY = "primary"
 CROSS_CHECK = "cross-check"
@@ -28,8 +29,9 @@ PROFILE, MEASURED, ASSUMED, DEFAULT = "profile", "measured", "assumed", "default
 EFFORT_CLASSES = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 _BUDGET = re.compile(r"^(\d+(?:\.\d+)?)k$", re.IGNORECASE)
 # Snapshots that are not generally available: never an incumbent (section 6).
-PREVIEW = re.compile(r"(?:^|[-_.:])(?:preview|exp|experimental|beta|alpha)(?:$|[-_.:\d])",
-                     re.IGNORECASE)
+PREVIEW = re.compile(
+    r"(?:^|[-_.:])(?:preview|exp|experimental|beta|alpha)(?:$|[-_.:\d])", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,8 @@ class PriceFact:
     source_id: str
     evidence_url: str | None = None
     effective_to: date | None = None  # the source says the price ended (exclusive)
-    claimed: bool = False             # read from release text, not from a price table
-    known_from: date | None = None    # None: as old as its validity (tests, claims)
+    claimed: bool = False  # read from release text, not from a price table
+    known_from: date | None = None  # None: as old as its validity (tests, claims)
     role: str = PRIMARY
 
     @property
@@ -55,8 +57,11 @@ class PriceFact:
     def usable_on(self, day: date) -> bool:
         """Known on `day` and in force on `day`."""
         known = self.known_from or self.valid_from
-        return (known <= day and self.valid_from <= day
-                and (self.effective_to is None or day < self.effective_to))
+        return (
+            known <= day
+            and self.valid_from <= day
+            and (self.effective_to is None or day < self.effective_to)
+        )
 
 
 @dataclass(frozen=True)
@@ -67,8 +72,8 @@ class ScoreFact:
     score: Score
     source_id: str
     evidence_url: str | None = None
-    claimed: bool = False             # read from release text, not from a leaderboard
-    known_from: date | None = None    # when it was published; None: on its `as_of`
+    claimed: bool = False  # read from release text, not from a leaderboard
+    known_from: date | None = None  # when it was published; None: on its `as_of`
 
     @property
     def published(self) -> date:
@@ -105,9 +110,9 @@ class PriceQuote:
 
     price: Price
     facts: tuple[PriceFact, ...]  # the row used, or one per host for a median
-    provider: str                 # the provider, or "median of N hosts"
+    provider: str  # the provider, or "median of N hosts"
     hosts: int = 1
-    thinking_rate: bool = False   # priced under the model's thinking entry
+    thinking_rate: bool = False  # priced under the model's thinking entry
 
     @property
     def claimed(self) -> bool:
@@ -135,7 +140,7 @@ class Tokens:
     """A model's tokens per request on a workload: its profile and where the figures come from."""
 
     profile: Profile
-    basis: str                      # profile | measured | assumed | default
+    basis: str  # profile | measured | assumed | default
     assumed_reasoning: float | None = None  # the assumed reasoning tokens, when basis is assumed
     speed_assumed: bool = False
 
@@ -155,7 +160,7 @@ class Judgement:
 def effort_of(model: str) -> str | None:
     """The effort or thinking-budget part of a canonical id (``gpt-5:high`` -> ``high``)."""
     base = price_model(model)
-    return model[len(base) + 1:].lower() if model != base else None
+    return model[len(base) + 1 :].lower() if model != base else None
 
 
 def effort_class(effort: str | None, model: str, judgement: Judgement) -> tuple[str, float] | None:
@@ -182,31 +187,36 @@ class FactSet:
     run_costs: dict[str, list[RunCostFact]] = field(default_factory=lambda: defaultdict(list))
     profiles: dict[str, Profile] = field(default_factory=dict)
     token_profiles: set[str] = field(default_factory=set)  # models with house token figures
-    claims: dict[type, dict[str, list]] = field(default_factory=lambda: {
-        PriceFact: defaultdict(list), ScoreFact: defaultdict(list)})
+    claims: dict[type, dict[str, list[Any]]] = field(
+        default_factory=lambda: {PriceFact: defaultdict(list), ScoreFact: defaultdict(list)}
+    )
     judgement: Judgement = field(default_factory=Judgement)
     # Set when only some days' facts are loaded: over the whole history, the first day each
     # model's scores were published and each price model was priced (by a primary source), and
     # the newest score's day.
     first_days: tuple[dict[str, date], dict[str, date]] | None = None
     newest_score: date | None = None
-    _medians: dict = field(default_factory=dict, repr=False)
-    _first: dict = field(default_factory=dict, repr=False)  # model -> first_known, once read
+    _medians: dict[tuple[str, date], float | None] = field(default_factory=dict, repr=False)
+    _first: dict[str, date | None] = field(default_factory=dict, repr=False)  # first_known
     # answers worked out once: a day's estimates, incumbents, comparisons and chart ask the
     # same questions (cleared whenever a fact is added)
-    _memo: dict = field(default_factory=dict, repr=False)
+    _memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
 
     def _changed(self) -> None:
         for memo in (self._medians, self._first, self._memo):
             memo.clear()
 
-    def _once(self, key: tuple, work: Callable[[], Any]) -> Any:
+    def _once(self, key: tuple[Any, ...], work: Callable[[], T]) -> T:
         if key not in self._memo:
             self._memo[key] = work()
-        return self._memo[key]
+        return cast(T, self._memo[key])
 
     def add(self, fact: PriceFact | ScoreFact | RunCostFact) -> None:
-        target = {PriceFact: self.prices, ScoreFact: self.scores, RunCostFact: self.run_costs}
+        target: dict[type, dict[str, list[Any]]] = {
+            PriceFact: self.prices,
+            ScoreFact: self.scores,
+            RunCostFact: self.run_costs,
+        }
         target[type(fact)][fact.model].append(fact)
         self._changed()
 
@@ -236,13 +246,17 @@ class FactSet:
             key = (-rank.get(f.source_id, 1 << 20), f.valid_from, f.known_from or f.valid_from)
             cur = best.get(f.provider)
             # >=: of two versions known the same day, the one read later (loaded later) wins
-            if cur is None or key >= (-rank.get(cur.source_id, 1 << 20), cur.valid_from,
-                                      cur.known_from or cur.valid_from):
+            if cur is None or key >= (
+                -rank.get(cur.source_id, 1 << 20),
+                cur.valid_from,
+                cur.known_from or cur.valid_from,
+            ):
                 best[f.provider] = f
         return best
 
-    def price_on(self, model: str, day: date, role: str = PRIMARY,
-                 source_id: str | None = None) -> PriceQuote | None:
+    def price_on(
+        self, model: str, day: date, role: str = PRIMARY, source_id: str | None = None
+    ) -> PriceQuote | None:
         """The price `model` is billed at on `day` (section 7.4 of the prices rules).
 
         An effort variant is priced under the model's thinking entry when the price lists have
@@ -252,19 +266,25 @@ class FactSet:
         text) count only where no table prices the model. `source_id` asks one source alone
         (of any role): what that list would bill.
         """
-        return self._once(("price", model, day, role, source_id),
-                          lambda: self._price_on(model, day, role, source_id))
+        return self._once(
+            ("price", model, day, role, source_id),
+            lambda: self._price_on(model, day, role, source_id),
+        )
 
-    def _price_on(self, model: str, day: date, role: str, source_id: str | None
-                  ) -> PriceQuote | None:
+    def _price_on(
+        self, model: str, day: date, role: str, source_id: str | None
+    ) -> PriceQuote | None:
         base = price_model(model)
         names = [base]
         thinking = effort_of(model) not in (None, "none", "minimal")
         if thinking:
             names[:0] = [f"{base}:thinking", f"{base}-thinking"]
         for name in names:
-            facts = [f for f in self.prices.get(name, ())
-                     if (f.source_id == source_id if source_id else f.role == role)]
+            facts = [
+                f
+                for f in self.prices.get(name, ())
+                if (f.source_id == source_id if source_id else f.role == role)
+            ]
             by_provider = self._in_force(facts, day)
             if by_provider:
                 return self._quote(base, by_provider, thinking and name != base)
@@ -284,14 +304,24 @@ class FactSet:
             f = by_provider[own.provider]
             return PriceQuote(f.price, (f,), f.provider, 1, thinking)
         facts = tuple(by_provider[p] for p in sorted(by_provider))
-        return PriceQuote(median_price([f.price for f in facts]), facts,
-                          f"median of {len(facts)} hosts", len(facts), thinking)
+        return PriceQuote(
+            median_price([f.price for f in facts]),
+            facts,
+            f"median of {len(facts)} hosts",
+            len(facts),
+            thinking,
+        )
 
     def price_sources(self, model: str) -> list[str]:
         """Every source with a price row for `model` (its thinking entry included)."""
         base = price_model(model)
-        return sorted({f.source_id for name in (base, f"{base}:thinking", f"{base}-thinking")
-                       for f in self.prices.get(name, ())})
+        return sorted(
+            {
+                f.source_id
+                for name in (base, f"{base}:thinking", f"{base}-thinking")
+                for f in self.prices.get(name, ())
+            }
+        )
 
     def first_known(self, model: str) -> date | None:
         """The first day any table knew a score or price of `model` (its release, for us)."""
@@ -302,12 +332,18 @@ class FactSet:
     def _first_uncached(self, model: str) -> date | None:
         if self.first_days is not None:
             first_score, first_price = self.first_days
-            days = [d for d in (first_score.get(model), first_price.get(price_model(model)))
-                    if d is not None]
+            days = [
+                d
+                for d in (first_score.get(model), first_price.get(price_model(model)))
+                if d is not None
+            ]
         else:
             days = [f.published for f in self.scores.get(model, ())]
-            days += [f.known_from or f.valid_from
-                     for f in self.prices.get(price_model(model), ()) if f.role == PRIMARY]
+            days += [
+                f.known_from or f.valid_from
+                for f in self.prices.get(price_model(model), ())
+                if f.role == PRIMARY
+            ]
         days += [f.published for f in self.claims[ScoreFact].get(model, ())]
         return min(days, default=None)
 
@@ -341,8 +377,11 @@ class FactSet:
         return self.profiles.get(model) or self.profiles.get(price_model(model)) or Profile()
 
     def _run(self, model: str, benchmark: str, day: date) -> RunCostFact | None:
-        runs = [f for f in self.run_costs.get(model, ())
-                if f.benchmark == benchmark and f.published <= day]
+        runs = [
+            f
+            for f in self.run_costs.get(model, ())
+            if f.benchmark == benchmark and f.published <= day
+        ]
         return latest_as_of(runs, day, lambda f: f.as_of)
 
     def _median_completion(self, benchmark: str, day: date) -> float | None:
@@ -378,15 +417,17 @@ class FactSet:
             if run is None or not run.completion_per_task or not median:
                 continue
             total = run.completion_per_task
-            sibling = None if model == price_model(model) else self._run(price_model(model),
-                                                                          bench, day)
+            sibling = (
+                None if model == price_model(model) else self._run(price_model(model), bench, day)
+            )
             plain = sibling.completion_per_task if sibling else None
             if plain and plain < total:
                 verbosity, reasoning = plain / median, (total - plain) / median
             else:
                 verbosity, reasoning = total / median, 0.0
-            p = replace(speed[0], verbosity=verbosity,
-                        reasoning_tokens=reasoning * workload.output_tokens)
+            p = replace(
+                speed[0], verbosity=verbosity, reasoning_tokens=reasoning * workload.output_tokens
+            )
             return Tokens(p, MEASURED, speed_assumed=speed[1])
         cls = effort_class(effort_of(model), price_model(model), self.judgement)
         table = {**self.judgement.reasoning_tokens, **dict(workload.reasoning_tokens)}
@@ -402,8 +443,11 @@ class FactSet:
             return prof, False
         if j.ttft_s is None or j.output_tps is None:
             return prof, False
-        return replace(prof, ttft_s=prof.ttft_s if prof.ttft_s is not None else j.ttft_s,
-                       output_tps=prof.output_tps or j.output_tps), True
+        return replace(
+            prof,
+            ttft_s=prof.ttft_s if prof.ttft_s is not None else j.ttft_s,
+            output_tps=prof.output_tps or j.output_tps,
+        ), True
 
     # --- one side of a comparison ------------------------------------------------------------
 
@@ -413,34 +457,54 @@ class FactSet:
         run = self._run(model, benchmark, day)
         return run_cost_per_solved(run.total_cost_usd, run.solved) if run else None
 
-    def side(self, model: str, day: date, workload: Workload | None = None,
-             price_day: date | None = None) -> Side | None:
+    def side(
+        self, model: str, day: date, workload: Workload | None = None, price_day: date | None = None
+    ) -> Side | None:
         """The model as known on `day` (priced as on `price_day`, default `day`), with its
         tokens on `workload`; None when it has no price then. Worked out once per question:
         a day's estimates, incumbents, comparisons and chart ask the same ones."""
-        return self._once(("side", model, day, workload, price_day),
-                          lambda: self._side(model, day, workload, price_day))
+        return self._once(
+            ("side", model, day, workload, price_day),
+            lambda: self._side(model, day, workload, price_day),
+        )
 
-    def _side(self, model: str, day: date, workload: Workload | None,
-              price_day: date | None) -> Side | None:
+    def _side(
+        self, model: str, day: date, workload: Workload | None, price_day: date | None
+    ) -> Side | None:
         quote = self.price_on(model, price_day or day)
         if quote is None:
             return None
         scores = self.scores_on(model, day)
-        side = Side(model=model, price=quote.price, profile=self.profile(model),
-                    scores={b: f.score for b, f in scores.items()})
+        side = Side(
+            model=model,
+            price=quote.price,
+            profile=self.profile(model),
+            scores={b: f.score for b, f in scores.items()},
+        )
         if workload is None:
             return side
         tokens = self.tokens(model, workload, day)
-        observed = next((o for b in workload.observed_cost_from
-                         if (o := self.observed_cost(model, b, day)) is not None), None)
-        return replace(side, profile=tokens.profile, tokens_basis=tokens.basis,
-                       assumed_reasoning=tokens.assumed_reasoning,
-                       speed_assumed=tokens.speed_assumed, observed_cost_per_solved=observed)
+        observed = next(
+            (
+                o
+                for b in workload.observed_cost_from
+                if (o := self.observed_cost(model, b, day)) is not None
+            ),
+            None,
+        )
+        return replace(
+            side,
+            profile=tokens.profile,
+            tokens_basis=tokens.basis,
+            assumed_reasoning=tokens.assumed_reasoning,
+            speed_assumed=tokens.speed_assumed,
+            observed_cost_per_solved=observed,
+        )
 
 
 def median_price(prices: list[Price]) -> Price:
     """Field by field, the median of several hosts' prices (defaults resolved first)."""
+
     def med(values: list[float | None]) -> float | None:
         known = [v for v in values if v is not None]
         return statistics.median(known) if known else None
@@ -448,8 +512,9 @@ def median_price(prices: list[Price]) -> Price:
     return Price(
         input=statistics.median(p.input for p in prices),
         output=statistics.median(p.output for p in prices),
-        cached_input=med([p.cached_input if p.cached_input is not None else p.input
-                          for p in prices]),
+        cached_input=med(
+            [p.cached_input if p.cached_input is not None else p.input for p in prices]
+        ),
         reasoning=med([p.reasoning if p.reasoning is not None else p.output for p in prices]),
         request=statistics.median(p.request for p in prices),
     )

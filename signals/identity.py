@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from genai_prices import data_snapshot
+from genai_prices import data_snapshot, types
 
 from signals.text import strip_invisible
 
@@ -99,8 +99,10 @@ def _strip_prefixes(name: str) -> tuple[str, list[str]]:
 
 
 # What may follow a model's id and still name that model: dated or versioned snapshots.
-_SNAPSHOT = re.compile(r"(?:[-_@](?:\d{8}|\d{4}-\d{2}-\d{2}|\d{2}-\d{2}|\d{3,4}|latest|preview|exp"
-                       r"|experimental|v\d+(?:\.\d+)*))*")
+_SNAPSHOT = re.compile(
+    r"(?:[-_@](?:\d{8}|\d{4}-\d{2}-\d{2}|\d{2}-\d{2}|\d{3,4}|latest|preview|exp"
+    r"|experimental|v\d+(?:\.\d+)*))*"
+)
 
 
 def _spellings(clause: object) -> tuple[set[str], set[str]]:
@@ -118,7 +120,7 @@ def _spellings(clause: object) -> tuple[set[str], set[str]]:
     return exact, stems
 
 
-def _names_the_model(name: str, info: object) -> bool:
+def _names_the_model(name: str, info: types.ModelInfo) -> bool:
     """Whether `name` (lowercased, no prefix, no effort) is the matched model itself or a
     snapshot of it, rather than another model its prefix rule happens to cover."""
     exact, stems = _spellings(info.match)
@@ -126,11 +128,14 @@ def _names_the_model(name: str, info: object) -> bool:
     exact |= {info.id.lower(), display}
     if name in exact:
         return True
-    return any(name.startswith(stem) and _SNAPSHOT.fullmatch(name[len(stem):])
-               for stem in exact | stems if stem)
+    return any(
+        name.startswith(stem) and _SNAPSHOT.fullmatch(name[len(stem) :])
+        for stem in exact | stems
+        if stem
+    )
 
 
-def _lookup(ref: str, provider_id: str | None):
+def _lookup(ref: str, provider_id: str | None) -> tuple[types.Provider, types.ModelInfo] | None:
     try:
         found = data_snapshot.get_snapshot().find_provider_model(ref, None, provider_id, None)
     except LookupError:
@@ -138,7 +143,7 @@ def _lookup(ref: str, provider_id: str | None):
     return found if _names_the_model(ref, found[1]) else None
 
 
-def _match(base: str):
+def _match(base: str) -> tuple[types.Provider, types.ModelInfo] | None:
     """(provider, model) from genai-prices for a lowercased name without effort, or None."""
     bare, hints = _strip_prefixes(base)
     if found := _lookup(bare, None):  # first-party match on the bare name

@@ -21,8 +21,9 @@ def _column(values: Sequence[float | None]) -> np.ndarray:
     return np.array([math.nan if v is None else v for v in values], dtype=np.float64)
 
 
-def estimate_columns(workload: Workload, prices: Sequence[Price], profiles: Sequence[Profile],
-                     p: Sequence[float]) -> dict[str, np.ndarray]:
+def estimate_columns(
+    workload: Workload, prices: Sequence[Price], profiles: Sequence[Profile], p: Sequence[float]
+) -> dict[str, np.ndarray]:
     """Every section-2 quantity for each (price, profile, success rate) on `workload`, as
     columns named like the fields of `Metrics` (latency NaN where the speed is unknown)."""
     if not all(0.0 < q <= 1.0 for q in p):
@@ -73,21 +74,33 @@ def estimate_columns(workload: Workload, prices: Sequence[Price], profiles: Sequ
     net_value = p_ok * workload.value_per_success_usd - cost_per_request
     rpd = workload.requests_per_day
     return {
-        "p": pr, "cost_per_attempt": c, "p_ok": p_ok, "expected_attempts": expected,
-        "cost_per_request": cost_per_request, "cost_per_success": c / pr,
+        "p": pr,
+        "cost_per_attempt": c,
+        "p_ok": p_ok,
+        "expected_attempts": expected,
+        "cost_per_request": cost_per_request,
+        "cost_per_success": c / pr,
         "daily_bill": rpd * cost_per_request,
         "prefill_tokens_per_day": rpd * expected * prompt,
         "decode_tokens_per_day": rpd * expected * (out + r),
-        "latency_p95_s": latency_p95, "fits_latency": fits_latency, "fits_context": fits_context,
+        "latency_p95_s": latency_p95,
+        "fits_latency": fits_latency,
+        "fits_context": fits_context,
         "net_value_per_request": net_value,
         "viable": (p_ok >= workload.quality_bar) & fits_latency & fits_context & (net_value >= 0.0),
-        "speed_known": ~np.isnan(latency_p95), "context_known": ~np.isnan(window),
+        "speed_known": ~np.isnan(latency_p95),
+        "context_known": ~np.isnan(window),
         "tier_used": tier,
     }
 
 
-def estimate_many(workload: Workload, prices: Sequence[Price], profiles: Sequence[Profile],
-                  p: Sequence[float], observed: Sequence[float | None]) -> list[Metrics]:
+def estimate_many(
+    workload: Workload,
+    prices: Sequence[Price],
+    profiles: Sequence[Profile],
+    p: Sequence[float],
+    observed: Sequence[float | None],
+) -> list[Metrics]:
     """`estimate_with_p` for each model, computed as columns."""
     if not p:
         return []

@@ -50,8 +50,14 @@ def check_runs(facts: FactSet, workload: Workload, benchmark: str) -> list[RunCh
 
 def _first_priced(facts: FactSet, model: str, day: date) -> date | None:
     """The first day after `day` on which `model` has a price known."""
-    days = sorted({f.known_from or f.valid_from for name in (model, price_model(model))
-                   for f in facts.prices.get(name, ()) if (f.known_from or f.valid_from) > day})
+    days = sorted(
+        {
+            f.known_from or f.valid_from
+            for name in (model, price_model(model))
+            for f in facts.prices.get(name, ())
+            if (f.known_from or f.valid_from) > day
+        }
+    )
     return next((d for d in days if facts.price_on(model, d) is not None), None)
 
 
@@ -70,12 +76,18 @@ def _check(facts: FactSet, workload: Workload, run: RunCostFact, observed: float
     graded = replace(side, scores={run.benchmark: Score(100.0 * run.solved / run.tasks)})
     metrics = estimate_side(only, graded)
     tokens = facts.tokens(run.model, only, day)
-    return RunCheck(run.model, run.benchmark, run.as_of, observed,
-                    metrics.cost_per_success if metrics else None, tokens.basis, priced_later)
+    return RunCheck(
+        run.model,
+        run.benchmark,
+        run.as_of,
+        observed,
+        metrics.cost_per_success if metrics else None,
+        tokens.basis,
+        priced_later,
+    )
 
 
 def share_within_2x(checks: list[RunCheck]) -> tuple[int, int, int]:
     """(within 2x, priced, all) over the runs."""
     priced = [c for c in checks if c.modelled is not None]
     return sum(c.within_2x for c in priced), len(priced), len(checks)
-

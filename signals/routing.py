@@ -34,8 +34,7 @@ def _combined_fit(a: bool | None, b: bool | None) -> bool | None:
     return True
 
 
-def cascade(workload: Workload, first: Side, second: Side,
-            benchmark: str | None = None) -> Metrics:
+def cascade(workload: Workload, first: Side, second: Side, benchmark: str | None = None) -> Metrics:
     """Section-2 metrics for the routed pair ``first`` -> ``second`` on ``workload``.
 
     One *attempt* of the pair is a call to ``first`` plus, on its failure, a call to ``second``;

@@ -91,8 +91,9 @@ def summarise(rows: Iterable[TraceRow]) -> TraceSummary:
         prompt_tokens_p95=percentile_nearest_rank(prompt, 0.95),
         output_tokens_mean=sum(output) / n,
         output_tokens_p95=percentile_nearest_rank(output, 0.95),
-        cached_share=(sum(c for c, _ in cached) / cached_prompt) if cached_prompt else
-        (0.0 if cached else None),
+        cached_share=(sum(c for c, _ in cached) / cached_prompt)
+        if cached_prompt
+        else (0.0 if cached else None),
         reasoning_tokens_mean=sum(reasoning) / len(reasoning) if reasoning else None,
         requests_per_day=n / span_s * SECONDS_PER_DAY,
         observed_success=sum(outcomes) / len(outcomes) if outcomes else None,

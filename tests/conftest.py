@@ -46,9 +46,14 @@ def _toml_value(value: object) -> str:
     return repr(value)
 
 
-def write_config(folder: Path, sources: list[dict] | None = None, *,
-                 fetch: dict | None = None, allow_paths: list[str] | None = None,
-                 **settings: object) -> Path:
+def write_config(
+    folder: Path,
+    sources: list[dict] | None = None,
+    *,
+    fetch: dict | None = None,
+    allow_paths: list[str] | None = None,
+    **settings: object,
+) -> Path:
     """A brief.toml in `folder` using the bundled workloads, capabilities, aliases and, by
     default, sources (paths made absolute); the database and output stay inside `folder`.
 
@@ -76,23 +81,24 @@ def write_config(folder: Path, sources: list[dict] | None = None, *,
                 allowed.append(str(parent))
     lines = [
         f"allow_paths = {_toml_value([*allowed, *(allow_paths or [])])}",
-        f'database = {_toml_value(str(folder / "brief.duckdb"))}',
-        f'workloads = {_toml_value(str(DATA / "workloads.toml"))}',
-        f'capabilities = {_toml_value(str(DATA / "capabilities.toml"))}',
-        f'aliases = {_toml_value(str(DATA / "aliases.toml"))}',
-        f'lineage = {_toml_value(str(DATA / "lineage.toml"))}',
-        f'output = {_toml_value(str(folder / "out"))}',
+        f"database = {_toml_value(str(folder / 'brief.duckdb'))}",
+        f"workloads = {_toml_value(str(DATA / 'workloads.toml'))}",
+        f"capabilities = {_toml_value(str(DATA / 'capabilities.toml'))}",
+        f"aliases = {_toml_value(str(DATA / 'aliases.toml'))}",
+        f"lineage = {_toml_value(str(DATA / 'lineage.toml'))}",
+        f"output = {_toml_value(str(folder / 'out'))}",
         "[edition]",
-        *(f"{k} = {_toml_value(v)}" for k, v in {**bundled.get("edition", {}),
-                                                   **settings}.items()),
+        *(f"{k} = {_toml_value(v)}" for k, v in {**bundled.get("edition", {}), **settings}.items()),
     ]
     if fetch:
         lines += ["[fetch]", *(f"{k} = {_toml_value(v)}" for k, v in fetch.items())]
     defaults = dict(bundled.get("defaults", {}))
     effort = defaults.pop("reasoning_tokens", {})
     lines += ["[defaults]", *(f"{k} = {_toml_value(v)}" for k, v in defaults.items())]
-    lines += ["[defaults.reasoning_tokens]",
-              *(f"{k} = {_toml_value(v)}" for k, v in effort.items())]
+    lines += [
+        "[defaults.reasoning_tokens]",
+        *(f"{k} = {_toml_value(v)}" for k, v in effort.items()),
+    ]
     for src in sources:
         lines.append("[[sources]]")
         lines += [f"{k} = {_toml_value(v)}" for k, v in src.items()]
@@ -116,9 +122,9 @@ def prefect_server():
 
 
 def check_contract(parsed) -> None:
-    """An adapter's output keeps the contract of ``flows/adapters/base.py``."""
-    from flows.adapters import azure_trace
-    from flows.adapters.base import KINDS, Parsed
+    """An adapter's output keeps the contract of ``flows/sources/adapters/base.py``."""
+    from flows.sources.adapters import azure_trace
+    from flows.sources.adapters.base import KINDS, Parsed
 
     assert isinstance(parsed, Parsed)
     assert set(parsed.rows) <= {*KINDS, azure_trace.KIND}

@@ -112,9 +112,12 @@ class FaultServer:
         self._lock = threading.Lock()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.fault = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
-                                        name="fault-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fault-server",
+            daemon=True,
+        )
         self._thread.start()
 
     @property
@@ -193,8 +196,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.hit.status = code
         super().send_response(code, message)
 
-    def reply(self, status: int, body: bytes = b"", content_type: str | None = None,
-              headers: dict[str, str] | None = None, length: int | None = None) -> None:
+    def reply(
+        self,
+        status: int,
+        body: bytes = b"",
+        content_type: str | None = None,
+        headers: dict[str, str] | None = None,
+        length: int | None = None,
+    ) -> None:
         """Send a whole response; `length` overrides the Content-Length sent."""
         self.send_response(status)
         if content_type:
@@ -220,8 +229,9 @@ class _Handler(BaseHTTPRequestHandler):
             fresh = "*" in tags or OK_ETAG in tags
         elif if_modified_since is not None:
             try:
-                fresh = (parsedate_to_datetime(if_modified_since)
-                         >= parsedate_to_datetime(OK_LAST_MODIFIED))
+                fresh = parsedate_to_datetime(if_modified_since) >= parsedate_to_datetime(
+                    OK_LAST_MODIFIED
+                )
             except (TypeError, ValueError):
                 fresh = False
         if fresh:
@@ -321,8 +331,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.reply(302, headers={"Location": self.fault.state.get("location", "/ok.xml")})
 
     def html(self) -> None:
-        self.reply(200, b"<!doctype html><html><body>A page</body></html>",
-                   "text/html; charset=utf-8")
+        self.reply(
+            200, b"<!doctype html><html><body>A page</body></html>", "text/html; charset=utf-8"
+        )
 
     def hostile(self) -> None:
         self.reply(200, HOSTILE_FEED, _RSS)

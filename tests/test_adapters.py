@@ -15,8 +15,8 @@ import yaml
 from genai_prices import types as gp_types
 from genai_prices.data import providers as gp_providers
 
-from flows.adapters import FORMATS, aider, epoch, feeds, genai_prices
-from flows.adapters.base import Parsed
+from flows.sources.adapters import FORMATS, aider, epoch, feeds, genai_prices
+from flows.sources.adapters.base import Parsed
 from tests.conftest import REAL, check_contract, file_ids, one_named, real_files
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,33 +24,47 @@ SOURCES = REPO / "data" / "sources"
 AIDER_URL = "https://aider.chat/docs/leaderboards/"
 
 
-
-
 def _yaml(data: bytes):
     return yaml.load(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-
-
 # -- registry -------------------------------------------------------------------------------
 
+
 def test_registry_names_every_format() -> None:
-    assert set(FORMATS) >= {"aider", "epoch", "genai-prices", "rss", "atom", "feed", "jsonfeed",
-                            "litellm", "openrouter", "llm-prices", "lmarena", "azure-trace"}
+    assert set(FORMATS) >= {
+        "aider",
+        "epoch",
+        "genai-prices",
+        "rss",
+        "atom",
+        "feed",
+        "jsonfeed",
+        "litellm",
+        "openrouter",
+        "llm-prices",
+        "lmarena",
+        "azure-trace",
+    }
     assert FORMATS["aider"] is aider.parse
     assert FORMATS["jsonfeed"] is feeds.parse
 
 
 # -- Aider ----------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def polyglot(real: Path) -> Parsed:
-    return aider.parse((real / "benchmarks/aider_leaderboards/polyglot_leaderboard.yml")
-                       .read_bytes(), "aider")
+    return aider.parse(
+        (real / "benchmarks/aider_leaderboards/polyglot_leaderboard.yml").read_bytes(), "aider"
+    )
 
 
-@pytest.mark.parametrize("path", real_files("benchmarks/aider_leaderboards/*.yml"),
-                         ids=file_ids(real_files("benchmarks/aider_leaderboards/*.yml")))
+@pytest.mark.parametrize(
+    "path",
+    real_files("benchmarks/aider_leaderboards/*.yml"),
+    ids=file_ids(real_files("benchmarks/aider_leaderboards/*.yml")),
+)
 def test_aider_every_leaderboard_file_is_accounted_for(path: Path) -> None:
     items = _yaml(path.read_bytes())
     parsed = aider.parse(path.read_bytes(), "aider")
@@ -61,8 +75,7 @@ def test_aider_every_leaderboard_file_is_accounted_for(path: Path) -> None:
 
 
 def test_aider_polyglot_counts(polyglot: Parsed, real: Path) -> None:
-    items = _yaml((real / "benchmarks/aider_leaderboards/polyglot_leaderboard.yml")
-                           .read_bytes())
+    items = _yaml((real / "benchmarks/aider_leaderboards/polyglot_leaderboard.yml").read_bytes())
     pairs = [i for i in items if i.get("editor_model")]
     costed = [i for i in items if not i.get("editor_model") and (i.get("total_cost") or 0) > 0]
     assert len(items) == 69
@@ -75,10 +88,16 @@ def test_aider_polyglot_counts(polyglot: Parsed, real: Path) -> None:
 def test_aider_known_entry(polyglot: Parsed) -> None:
     score = one_named(polyglot.rows["scores"], "gpt-4o-mini-2024-07-18")
     assert score == {
-        "model": "gpt-4o-mini", "benchmark": "aider-polyglot", "as_of": "2024-12-21",
-        "known_from": "2024-12-21", "value": 3.6, "scale": "percent", "stderr": None,
+        "model": "gpt-4o-mini",
+        "benchmark": "aider-polyglot",
+        "as_of": "2024-12-21",
+        "known_from": "2024-12-21",
+        "value": 3.6,
+        "scale": "percent",
+        "stderr": None,
         "version": "0.69.2.dev",
-        "source_name": "gpt-4o-mini-2024-07-18", "evidence_url": AIDER_URL,
+        "source_name": "gpt-4o-mini-2024-07-18",
+        "evidence_url": AIDER_URL,
     }
     cost = one_named(polyglot.rows["run_costs"], "gpt-4o-mini-2024-07-18")
     assert (cost["total_cost_usd"], cost["tasks"], cost["solved"]) == (0.3236, 225, 8)
@@ -112,8 +131,9 @@ def test_aider_reasoning_settings_become_efforts(polyglot: Parsed) -> None:
 
 
 def test_aider_same_model_same_day_keeps_every_run(polyglot: Parsed) -> None:
-    gpt4o = [r for r in polyglot.rows["scores"]
-             if r["model"] == "gpt-4o" and r["as_of"] == "2024-12-30"]
+    gpt4o = [
+        r for r in polyglot.rows["scores"] if r["model"] == "gpt-4o" and r["as_of"] == "2024-12-30"
+    ]
     assert sorted(r["value"] for r in gpt4o) == [18.2, 23.1]
 
 
@@ -126,21 +146,26 @@ def test_aider_rejects_what_it_cannot_read() -> None:
 
 def test_aider_benchmark_and_score_field_options(real: Path) -> None:
     path = real / "benchmarks/aider_leaderboards/refactor_leaderboard.yml"
-    parsed = aider.parse(path.read_bytes(), "x", benchmark="aider-refactor",
-                         score_field="pass_rate_1")
+    parsed = aider.parse(
+        path.read_bytes(), "x", benchmark="aider-refactor", score_field="pass_rate_1"
+    )
     assert parsed.count("scores") == len(_yaml(path.read_bytes()))
     assert {r["benchmark"] for r in parsed.rows["scores"]} == {"aider-refactor"}
 
 
 # -- Epoch AI -------------------------------------------------------------------------------
 
+
 def _csv_rows(path: Path) -> int:
     with path.open(encoding="utf-8", newline="") as fh:
         return sum(1 for _ in csv.DictReader(fh))
 
 
-@pytest.mark.parametrize("path", real_files("benchmarks/epoch_ai/*.csv"),
-                         ids=file_ids(real_files("benchmarks/epoch_ai/*.csv")))
+@pytest.mark.parametrize(
+    "path",
+    real_files("benchmarks/epoch_ai/*.csv"),
+    ids=file_ids(real_files("benchmarks/epoch_ai/*.csv")),
+)
 def test_epoch_every_csv_is_accounted_for(path: Path) -> None:
     parsed = epoch.parse(path.read_bytes(), "epoch", benchmark=path.stem)
     check_contract(parsed)
@@ -165,20 +190,23 @@ def test_epoch_gpqa_internal_run_in_percent(real: Path) -> None:
 
 def test_epoch_external_tables(real: Path) -> None:
     folder = real / "benchmarks/epoch_ai"
-    live = epoch.parse((folder / "live_bench_external.csv").read_bytes(), "e",
-                       benchmark="livebench").rows["scores"]
+    live = epoch.parse(
+        (folder / "live_bench_external.csv").read_bytes(), "e", benchmark="livebench"
+    ).rows["scores"]
     row = next(r for r in live if r["source_name"] == "gemini-2.5-pro-exp-03-25")
     assert (row["value"], row["scale"], row["as_of"]) == (82.35, "percent", "2025-03-25")
     assert row["version"] == "LiveBench-2024-11-25" and row["stderr"] is None
     assert row["evidence_url"] == "https://livebench.ai/#/"
 
-    fiction = epoch.parse((folder / "fictionlivebench_external.csv").read_bytes(), "e",
-                          benchmark="fictionlivebench").rows["scores"]
+    fiction = epoch.parse(
+        (folder / "fictionlivebench_external.csv").read_bytes(), "e", benchmark="fictionlivebench"
+    ).rows["scores"]
     row = next(r for r in fiction if r["source_name"] == "o3-2025-04-16_medium")
     assert (row["model"], row["value"], row["scale"]) == ("o3:medium", 100.0, "percent")
 
-    arena = epoch.parse((folder / "webdev_arena_external.csv").read_bytes(), "e",
-                        benchmark="webdev-arena").rows["scores"]
+    arena = epoch.parse(
+        (folder / "webdev_arena_external.csv").read_bytes(), "e", benchmark="webdev-arena"
+    ).rows["scores"]
     assert {r["scale"] for r in arena} == {"rating"}
     assert max(r["value"] for r in arena) == 1477.51
 
@@ -192,11 +220,13 @@ def test_epoch_score_column_is_found_after_agent_columns(real: Path) -> None:
 
 
 def test_epoch_options_and_rejects() -> None:
-    data = (b"Model version,Score,Release date,Source link\n"
-            b"model-a,0.5,2025-01-02,https://example.org\n"
-            b"model-b,0.7,,\n"
-            b",0.2,2025-01-03,\n"
-            b"model-c,n/a,2025-01-04,\n")
+    data = (
+        b"Model version,Score,Release date,Source link\n"
+        b"model-a,0.5,2025-01-02,https://example.org\n"
+        b"model-b,0.7,,\n"
+        b",0.2,2025-01-03,\n"
+        b"model-c,n/a,2025-01-04,\n"
+    )
     parsed = epoch.parse(data, "e", benchmark="b")
     assert [r["value"] for r in parsed.rows["scores"]] == [50.0, "n/a"]  # bad value passed on
     assert [r["reason"] for r in parsed.rejects] == [
@@ -207,11 +237,15 @@ def test_epoch_options_and_rejects() -> None:
     assert as_rating[0]["value"] == 0.5 and as_rating[0]["scale"] == "rating"
     missing = epoch.parse(data, "e", benchmark="b", score_column="Nope")
     assert missing.count("scores") == 0 and "not in the header" in missing.rejects[0]["reason"]
-    assert epoch.parse(b"a,b\n1,2\n", "e", benchmark="b").rejects[0]["reason"].startswith(
-        "not an Epoch benchmark table")
+    assert (
+        epoch.parse(b"a,b\n1,2\n", "e", benchmark="b")
+        .rejects[0]["reason"]
+        .startswith("not an Epoch benchmark table")
+    )
 
 
 # -- genai-prices ---------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def snapshot() -> Parsed:
@@ -228,9 +262,13 @@ def test_genai_prices_every_price_entry_is_accounted_for(snapshot: Parsed) -> No
             variants += len(model.price_variants or [])
     reasons = [r["reason"] for r in snapshot.rejects]
     entry_rejects = [r for r in reasons if r.startswith("no ")]
-    windows = sum(isinstance(c.constraint, gp_types.TimeOfDateConstraint)
-                  for provider in gp_providers for model in provider.models
-                  if not isinstance(model.prices, gp_types.ModelPrice) for c in model.prices)
+    windows = sum(
+        isinstance(c.constraint, gp_types.TimeOfDateConstraint)
+        for provider in gp_providers
+        for model in provider.models
+        if not isinstance(model.prices, gp_types.ModelPrice)
+        for c in model.prices
+    )
     # every window is folded into a day-weighted price or rejected with its reason
     assert windows > 0
     assert sum(r.startswith("TimeOfDateConstraint") for r in reasons) <= windows
@@ -240,15 +278,21 @@ def test_genai_prices_every_price_entry_is_accounted_for(snapshot: Parsed) -> No
 
 
 def test_genai_prices_dated_change(snapshot: Parsed) -> None:
-    rows = [r for r in snapshot.rows["prices"]
-            if r["model"] == "claude-sonnet-4-6" and r["provider"] == "anthropic"]
+    rows = [
+        r
+        for r in snapshot.rows["prices"]
+        if r["model"] == "claude-sonnet-4-6" and r["provider"] == "anthropic"
+    ]
     by_date = {r["effective_from"]: r for r in rows}
     assert set(by_date) == {"1970-01-01", "2026-03-13"}
     undated = by_date["1970-01-01"]
     assert (undated["input"], undated["output"], undated["cached_input"]) == (3.0, 15.0, 0.3)
     assert undated["cache_write"] == 3.75
-    assert (undated["tier_threshold_tokens"], undated["input_above"],
-            undated["output_above"]) == (200000, 6.0, 22.5)
+    assert (undated["tier_threshold_tokens"], undated["input_above"], undated["output_above"]) == (
+        200000,
+        6.0,
+        22.5,
+    )
     assert by_date["2026-03-13"]["tier_threshold_tokens"] is None
     assert undated["evidence_url"] == "https://www.anthropic.com/pricing#api"
     assert undated["source_name"] == "claude-sonnet-4-6"
@@ -265,34 +309,55 @@ def test_genai_prices_time_of_day_prices_are_averaged_over_the_day(snapshot: Par
 
     import genai_prices as gp
 
-    chat = next(r for r in snapshot.rows["prices"]
-                if (r["model"], r["provider"]) == ("deepseek-chat", "deepseek"))
+    chat = next(
+        r
+        for r in snapshot.rows["prices"]
+        if (r["model"], r["provider"]) == ("deepseek-chat", "deepseek")
+    )
     assert (chat["input"], chat["output"]) == (0.225, 0.916666667)  # not the off-peak 0.135
-    timed = {(p.id, m.id) for p in gp_providers for m in p.models
-             if not isinstance(m.prices, gp_types.ModelPrice)
-             and any(isinstance(c.constraint, gp_types.TimeOfDateConstraint) for c in m.prices)}
+    timed = {
+        (p.id, m.id)
+        for p in gp_providers
+        for m in p.models
+        if not isinstance(m.prices, gp_types.ModelPrice)
+        and any(isinstance(c.constraint, gp_types.TimeOfDateConstraint) for c in m.prices)
+    }
     rows = [r for r in snapshot.rows["prices"] if (r["provider"], r["model"]) in timed]
     assert rows
     usage = gp.Usage(input_tokens=1_000_000, output_tokens=1_000_000)
     for row in rows:
         undated = row["effective_from"] == "1970-01-01"  # in force before any dated change
-        day = datetime.fromisoformat("2000-01-01" if undated else row["effective_from"]
-                                     ).replace(tzinfo=UTC)
-        charged = [gp.calc_price(usage, row["model"], provider_id=row["provider"],
-                                 genai_request_timestamp=day + timedelta(minutes=15 * q))
-                   for q in range(96)]
+        day = datetime.fromisoformat("2000-01-01" if undated else row["effective_from"]).replace(
+            tzinfo=UTC
+        )
+        charged = [
+            gp.calc_price(
+                usage,
+                row["model"],
+                provider_id=row["provider"],
+                genai_request_timestamp=day + timedelta(minutes=15 * q),
+            )
+            for q in range(96)
+        ]
         for field, attr in (("input", "input_price"), ("output", "output_price")):
             mean = sum(float(getattr(c, attr)) for c in charged) / 96
             assert row[field] == pytest.approx(mean, rel=1e-6), (row["model"], field)
 
 
 def test_genai_prices_request_fee_and_profiles(snapshot: Parsed) -> None:
-    sonar = next(r for r in snapshot.rows["prices"]
-                 if r["model"] == "sonar" and r["provider"] == "perplexity")
-    model = next(m for p in gp_providers if p.id == "perplexity" for m in p.models
-                 if m.id == "sonar")
-    kcount = model.prices.requests_kcount if isinstance(model.prices, gp_types.ModelPrice) \
+    sonar = next(
+        r
+        for r in snapshot.rows["prices"]
+        if r["model"] == "sonar" and r["provider"] == "perplexity"
+    )
+    model = next(
+        m for p in gp_providers if p.id == "perplexity" for m in p.models if m.id == "sonar"
+    )
+    kcount = (
+        model.prices.requests_kcount
+        if isinstance(model.prices, gp_types.ModelPrice)
         else model.prices[-1].prices.requests_kcount
+    )
     assert sonar["request"] == pytest.approx(float(kcount) / 1000)
     with_window = {m.id for p in gp_providers for m in p.models if m.context_window}
     profiles = snapshot.rows["profiles"]
@@ -303,6 +368,7 @@ def test_genai_prices_request_fee_and_profiles(snapshot: Parsed) -> None:
 
 
 # -- feeds ----------------------------------------------------------------------------------
+
 
 def _feed_files() -> list[Path]:
     return sorted(p for p in REAL.glob("feeds/**/*") if p.is_file()) if REAL.is_dir() else []
@@ -331,8 +397,9 @@ def test_feeds_every_real_feed(path: Path) -> None:
     assert [e["entry_id"] for e in again] == [e["entry_id"] for e in entries]
 
 
-@pytest.mark.parametrize("path", sorted(SOURCES.glob("feeds/*")),
-                         ids=file_ids(sorted(SOURCES.glob("feeds/*"))))
+@pytest.mark.parametrize(
+    "path", sorted(SOURCES.glob("feeds/*")), ids=file_ids(sorted(SOURCES.glob("feeds/*")))
+)
 def test_feeds_every_bundled_feed(path: Path) -> None:
     parsed = FORMATS["feed"](path.read_bytes(), path.stem)
     assert parsed.count("entries") == _expected_entries(path) > 0
@@ -358,15 +425,18 @@ def test_feeds_real_empty_feed(real: Path) -> None:
     assert parsed.count("entries") == 0 and not parsed.rejects
 
 
-@pytest.mark.parametrize("data", [
-    random.Random(7).randbytes(4096),
-    b"",
-    b"/etc/hostname",  # must be read as content, never as a file name
-    b"https://example.org/feed.xml",  # never fetched
-    b"<html><body><p>not a feed</p></body></html>",
-    b"{not json",
-    b'{"version": "https://jsonfeed.org/version/1.1"}',
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        random.Random(7).randbytes(4096),
+        b"",
+        b"/etc/hostname",  # must be read as content, never as a file name
+        b"https://example.org/feed.xml",  # never fetched
+        b"<html><body><p>not a feed</p></body></html>",
+        b"{not json",
+        b'{"version": "https://jsonfeed.org/version/1.1"}',
+    ],
+)
 def test_feeds_non_feeds_fail_the_source(data: bytes) -> None:
     # a document that is not a feed is a failed source (with its reason), not a healthy one
     with pytest.raises(feeds.NotAFeed, match="no RSS or Atom feed|not a JSON Feed"):
@@ -404,15 +474,21 @@ def test_feeds_atom_plain_text_and_dates() -> None:
 
 
 def test_feeds_html_is_sanitised_with_tables_and_absolute_links_kept() -> None:
-    html = ('<p onclick="steal()">Scores</p><script>alert(1)</script><style>p{}</style>'
-            '<table><tr><th>Benchmark</th><th>X</th></tr><tr><td>GPQA</td><td>71.2</td></tr>'
-            '</table><a href="/pricing" onmouseover="x()">pricing</a><iframe src="//e"></iframe>')
-    rss = ('<?xml version="1.0"?><rss version="2.0" xml:base="https://lab.example/" '
-           'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title>'
-           '<link>https://lab.example/</link><item><title>X</title><guid>g</guid>'
-           f'<content:encoded><![CDATA[{html}]]></content:encoded></item></channel></rss>')
-    doc = {"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "j", "content_html":
-                                                                    html}]}
+    html = (
+        '<p onclick="steal()">Scores</p><script>alert(1)</script><style>p{}</style>'
+        "<table><tr><th>Benchmark</th><th>X</th></tr><tr><td>GPQA</td><td>71.2</td></tr>"
+        '</table><a href="/pricing" onmouseover="x()">pricing</a><iframe src="//e"></iframe>'
+    )
+    rss = (
+        '<?xml version="1.0"?><rss version="2.0" xml:base="https://lab.example/" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title>'
+        "<link>https://lab.example/</link><item><title>X</title><guid>g</guid>"
+        f"<content:encoded><![CDATA[{html}]]></content:encoded></item></channel></rss>"
+    )
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "items": [{"id": "j", "content_html": html}],
+    }
     xml_entry = feeds.parse(rss.encode(), "x").rows["entries"][0]
     json_entry = feeds.parse(json.dumps(doc).encode(), "j").rows["entries"][0]
     for entry in (xml_entry, json_entry):
@@ -425,21 +501,28 @@ def test_feeds_html_is_sanitised_with_tables_and_absolute_links_kept() -> None:
 
 
 def test_feeds_links_resolve_against_the_base_url_option() -> None:
-    rss = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item>'
-           b"<title>X</title><guid>g</guid><link>/news/x</link></item></channel></rss>")
+    rss = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item>'
+        b"<title>X</title><guid>g</guid><link>/news/x</link></item></channel></rss>"
+    )
     entry = feeds.parse(rss, "x", base_url="https://lab.example/feed.xml").rows["entries"][0]
     assert entry["link"] == "https://lab.example/news/x"
     assert feeds.parse(rss, "x").rows["entries"][0]["link"] == "/news/x"  # no base: as given
-    doc = {"version": "https://jsonfeed.org/version/1.1", "feed_url": "https://b.example/f.json",
-           "items": [{"id": "1", "url": "posts/1"}]}
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "feed_url": "https://b.example/f.json",
+        "items": [{"id": "1", "url": "posts/1"}],
+    }
     item = feeds.parse(json.dumps(doc).encode(), "b").rows["entries"][0]
     assert item["link"] == "https://b.example/posts/1"
 
 
 def test_feeds_rss_bozo_is_recorded_not_fatal() -> None:
-    data = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
-            b"<item><title>Broken &nbsp; entity</title><guid>g1</guid>"
-            b"<pubDate>Mon, 03 Mar 2025 09:00:00 +0100</pubDate></item></channel></rss>")
+    data = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>Broken &nbsp; entity</title><guid>g1</guid>"
+        b"<pubDate>Mon, 03 Mar 2025 09:00:00 +0100</pubDate></item></channel></rss>"
+    )
     parsed = feeds.parse(data, "x")
     entry = parsed.rows["entries"][0]
     assert entry["bozo"] is True and entry["bozo_reason"]
@@ -447,18 +530,29 @@ def test_feeds_rss_bozo_is_recorded_not_fatal() -> None:
 
 
 def test_feeds_rss1_and_json_feed_11() -> None:
-    rdf = (b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
-           b' xmlns="http://purl.org/rss/1.0/"><channel rdf:about="https://a.example/">'
-           b"<title>A</title><link>https://a.example/</link><description>d</description>"
-           b'</channel><item rdf:about="https://a.example/1"><title>One</title>'
-           b"<link>https://a.example/1</link></item></rdf:RDF>")
+    rdf = (
+        b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        b' xmlns="http://purl.org/rss/1.0/"><channel rdf:about="https://a.example/">'
+        b"<title>A</title><link>https://a.example/</link><description>d</description>"
+        b'</channel><item rdf:about="https://a.example/1"><title>One</title>'
+        b"<link>https://a.example/1</link></item></rdf:RDF>"
+    )
     entries = FORMATS["rss"](rdf, "a").rows["entries"]
     assert [(e["title"], e["link"]) for e in entries] == [("One", "https://a.example/1")]
-    doc = {"version": "https://jsonfeed.org/version/1.1", "title": "B",
-           "authors": [{"name": "Feed Author"}],
-           "items": [{"id": 42, "content_html": "<p>Hello <em>world</em></p>",
-                      "date_published": "2025-01-01T00:00:00-05:00", "summary": "S"},
-                     "not an item"]}
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "B",
+        "authors": [{"name": "Feed Author"}],
+        "items": [
+            {
+                "id": 42,
+                "content_html": "<p>Hello <em>world</em></p>",
+                "date_published": "2025-01-01T00:00:00-05:00",
+                "summary": "S",
+            },
+            "not an item",
+        ],
+    }
     parsed = FORMATS["jsonfeed"](io.BytesIO(json.dumps(doc).encode()).read(), "b")
     entry = parsed.rows["entries"][0]
     assert (entry["entry_id"], entry["content"], entry["summary"]) == ("42", "Hello world", "S")
@@ -478,8 +572,9 @@ BUNDLED_BENCHMARKS = [
 ]
 
 
-@pytest.mark.parametrize(("name", "parse", "options"), BUNDLED_BENCHMARKS,
-                         ids=[b[0] for b in BUNDLED_BENCHMARKS])
+@pytest.mark.parametrize(
+    ("name", "parse", "options"), BUNDLED_BENCHMARKS, ids=[b[0] for b in BUNDLED_BENCHMARKS]
+)
 def test_bundled_benchmarks_parse(name: str, parse, options: dict) -> None:
     path = SOURCES / "benchmarks" / name
     parsed = parse(path.read_bytes(), name, **options)
@@ -519,18 +614,26 @@ def test_bundled_benchmark_names_have_capabilities() -> None:
 @pytest.mark.parametrize(
     "doc",
     [
-        pytest.param(b'<?xml version="1.0"?><rss version="0.91"><channel><title>L</title>'
-                     b"<link>https://l.example/</link><description>d</description><item>"
-                     b"<title>One</title><link>https://l.example/1</link></item></channel></rss>",
-                     id="rss-0.91"),
-        pytest.param(b'<?xml version="1.0"?><rss version="0.92"><channel><title>L</title>'
-                     b"<item><title>One</title><link>https://l.example/1</link></item>"
-                     b"</channel></rss>", id="rss-0.92"),
-        pytest.param(b'<?xml version="1.0"?><feed version="0.3" xmlns="http://purl.org/atom/ns#">'
-                     b"<title>L</title><entry><title>One</title>"
-                     b'<link rel="alternate" type="text/html" href="https://l.example/1"/>'
-                     b"<id>https://l.example/1</id><issued>2025-02-01T00:00:00Z</issued>"
-                     b"</entry></feed>", id="atom-0.3"),
+        pytest.param(
+            b'<?xml version="1.0"?><rss version="0.91"><channel><title>L</title>'
+            b"<link>https://l.example/</link><description>d</description><item>"
+            b"<title>One</title><link>https://l.example/1</link></item></channel></rss>",
+            id="rss-0.91",
+        ),
+        pytest.param(
+            b'<?xml version="1.0"?><rss version="0.92"><channel><title>L</title>'
+            b"<item><title>One</title><link>https://l.example/1</link></item>"
+            b"</channel></rss>",
+            id="rss-0.92",
+        ),
+        pytest.param(
+            b'<?xml version="1.0"?><feed version="0.3" xmlns="http://purl.org/atom/ns#">'
+            b"<title>L</title><entry><title>One</title>"
+            b'<link rel="alternate" type="text/html" href="https://l.example/1"/>'
+            b"<id>https://l.example/1</id><issued>2025-02-01T00:00:00Z</issued>"
+            b"</entry></feed>",
+            id="atom-0.3",
+        ),
     ],
 )
 def test_feeds_older_dialects(doc: bytes) -> None:

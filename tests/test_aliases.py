@@ -10,28 +10,44 @@ import duckdb
 import pytest
 
 from flows.config import ConfigError, load_config
-from flows.ingest import ingest_sources
+from flows.store.load import ingest_sources
 from tests.conftest import DATA, write_config
 
 NOW = datetime(2025, 8, 8, 6, tzinfo=UTC)
-SCORES_A = ("model,benchmark,as_of,value\n"
-            "Gemma-3-27B-IT,gpqa-diamond,2025-03-12,42.4\n")
-SCORES_B = ("model,benchmark,as_of,value\n"
-            "openrouter/google/gemma-3-27b-it,livebench,2025-03-12,50.0\n")
-PRICES = ("model,provider,effective_from,input,output\n"
-          "openrouter/google/gemma-3-27b-it,novita,2025-03-12,0.1,0.2\n")
+SCORES_A = "model,benchmark,as_of,value\nGemma-3-27B-IT,gpqa-diamond,2025-03-12,42.4\n"
+SCORES_B = (
+    "model,benchmark,as_of,value\nopenrouter/google/gemma-3-27b-it,livebench,2025-03-12,50.0\n"
+)
+PRICES = (
+    "model,provider,effective_from,input,output\n"
+    "openrouter/google/gemma-3-27b-it,novita,2025-03-12,0.1,0.2\n"
+)
 
 
 def _config(tmp_path: Path, aliases: str | None) -> Path:
     files = {"a.csv": SCORES_A, "b.csv": SCORES_B, "p.csv": PRICES}
     for name, text in files.items():
         (tmp_path / name).write_text(text)
-    sources = [{"id": "scores-a", "kind": "scores", "format": "canonical",
-                "path": str(tmp_path / "a.csv")},
-               {"id": "scores-b", "kind": "scores", "format": "canonical",
-                "path": str(tmp_path / "b.csv")},
-               {"id": "house-prices", "kind": "prices", "format": "canonical",
-                "path": str(tmp_path / "p.csv")}]
+    sources = [
+        {
+            "id": "scores-a",
+            "kind": "scores",
+            "format": "canonical",
+            "path": str(tmp_path / "a.csv"),
+        },
+        {
+            "id": "scores-b",
+            "kind": "scores",
+            "format": "canonical",
+            "path": str(tmp_path / "b.csv"),
+        },
+        {
+            "id": "house-prices",
+            "kind": "prices",
+            "format": "canonical",
+            "path": str(tmp_path / "p.csv"),
+        },
+    ]
     cfg = write_config(tmp_path, sources)
     text = cfg.read_text()
     if aliases is None:
@@ -45,8 +61,9 @@ def _config(tmp_path: Path, aliases: str | None) -> Path:
 
 def _ingest(cfg_path: Path, run_id: str = "run-1", refetch: bool = False) -> list:
     cfg = load_config(cfg_path)
-    return ingest_sources(cfg.database, cfg.sources, run_id, NOW, aliases=cfg.aliases,
-                          refetch=refetch)
+    return ingest_sources(
+        cfg.database, cfg.sources, run_id, NOW, aliases=cfg.aliases, refetch=refetch
+    )
 
 
 def _models(db: Path) -> dict[str, set[str]]:
@@ -62,19 +79,23 @@ def test_without_aliases_two_spellings_stay_two_models(tmp_path: Path) -> None:
     cfg = _config(tmp_path, None)
     assert load_config(cfg).aliases == {}  # no file named, none in the folder: no aliases
     _ingest(cfg)
-    assert _models(tmp_path / "brief.duckdb") == {"gemma-3-27b-it": {"gpqa-diamond"},
-                                                  "google/gemma-3-27b-it": {"livebench"}}
+    assert _models(tmp_path / "brief.duckdb") == {
+        "gemma-3-27b-it": {"gpqa-diamond"},
+        "google/gemma-3-27b-it": {"livebench"},
+    }
 
 
 def test_a_mapped_name_joins_the_model_and_counts_as_resolved(tmp_path: Path) -> None:
     cfg = _config(tmp_path, '[aliases]\n"gemma 3 27b it" = "google/gemma-3-27b-it"\n')
     first = _ingest(cfg)
     assert _models(tmp_path / "brief.duckdb") == {
-        "google/gemma-3-27b-it": {"gpqa-diamond", "livebench"}}
+        "google/gemma-3-27b-it": {"gpqa-diamond", "livebench"}
+    }
     assert all(r.unresolved == [] for r in first)
     with duckdb.connect(str(tmp_path / "brief.duckdb"), read_only=True) as con:
-        alias = con.execute("SELECT model, resolved FROM aliases WHERE source_id = 'scores-a'"
-                            ).fetchall()
+        alias = con.execute(
+            "SELECT model, resolved FROM aliases WHERE source_id = 'scores-a'"
+        ).fetchall()
     assert alias == [("google/gemma-3-27b-it", True)]
     with duckdb.connect(str(tmp_path / "brief.duckdb"), read_only=True) as con:
         priced = con.execute("SELECT DISTINCT model FROM prices_current").fetchall()
@@ -93,16 +114,16 @@ def test_a_mapped_name_joins_the_model_and_counts_as_resolved(tmp_path: Path) ->
         ("[aliases\n", "not valid TOML"),
     ],
 )
-def test_a_bad_alias_file_is_a_configuration_error(tmp_path: Path, text: str,
-                                                   message: str) -> None:
+def test_a_bad_alias_file_is_a_configuration_error(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_config(_config(tmp_path, text))
 
 
 def test_a_named_alias_file_must_exist(tmp_path: Path) -> None:
     cfg = write_config(tmp_path)
-    cfg.write_text(cfg.read_text().replace(str(DATA / "aliases.toml"),
-                                           str(tmp_path / "missing.toml")))
+    cfg.write_text(
+        cfg.read_text().replace(str(DATA / "aliases.toml"), str(tmp_path / "missing.toml"))
+    )
     with pytest.raises(ConfigError, match="not found"):
         load_config(cfg)
 
@@ -118,12 +139,15 @@ def test_a_changed_alias_file_reads_unchanged_sources_again(tmp_path: Path) -> N
     _ingest(cfg)
     assert {r.fetch_status for r in _ingest(cfg, "run-2")} == {"not_modified"}
     (tmp_path / "aliases.toml").write_text(  # the config's folder: picked up from now on
-        '[aliases]\n"gemma-3-27b-it" = "google/gemma-3-27b-it"\n')
+        '[aliases]\n"gemma-3-27b-it" = "google/gemma-3-27b-it"\n'
+    )
     third = _ingest(cfg, "run-3")
     assert {r.fetch_status for r in third} == {"fetched"}
     assert sum(r.rows_new for r in third) == 1  # the gpqa score, under its mapped id
-    assert _models(tmp_path / "brief.duckdb")["google/gemma-3-27b-it"] == {"gpqa-diamond",
-                                                                           "livebench"}
+    assert _models(tmp_path / "brief.duckdb")["google/gemma-3-27b-it"] == {
+        "gpqa-diamond",
+        "livebench",
+    }
     assert {r.fetch_status for r in _ingest(cfg, "run-4")} == {"not_modified"}
 
 
@@ -136,7 +160,7 @@ def test_refetch_reads_every_source_and_adds_nothing_unchanged(tmp_path: Path) -
 
 
 def test_new_readers_read_unchanged_sources_again(tmp_path: Path, monkeypatch) -> None:
-    from flows import ingest
+    from flows.sources import ingest
 
     cfg = _config(tmp_path, None)
     _ingest(cfg)
@@ -152,9 +176,11 @@ def test_a_name_read_again_takes_its_new_id_in_the_alias_table(tmp_path: Path) -
     cfg = _config(tmp_path, None)
     _ingest(cfg)
     (tmp_path / "aliases.toml").write_text(
-        '[aliases]\n"Gemma-3-27B-IT" = "google/gemma-3-27b-it"\n')
+        '[aliases]\n"Gemma-3-27B-IT" = "google/gemma-3-27b-it"\n'
+    )
     _ingest(cfg, "run-2")
     with duckdb.connect(str(tmp_path / "brief.duckdb"), read_only=True) as con:
-        row = con.execute("SELECT model, resolved, first_run_id FROM aliases "
-                          "WHERE source_id = 'scores-a'").fetchall()
+        row = con.execute(
+            "SELECT model, resolved, first_run_id FROM aliases WHERE source_id = 'scores-a'"
+        ).fetchall()
     assert row == [("google/gemma-3-27b-it", True, "run-1")]  # first seen in run-1

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 
 from flows.config import load_config
-from flows.ingest import ingest_sources
 from flows.pipeline import compute_edition
+from flows.store.load import ingest_sources
 from signals.compare import Score
 from signals.costmodel import Price
 from signals.daily import FactSet, PriceFact, ScoreFact, news_in_window
@@ -28,10 +28,12 @@ context window.
 def test_a_table_score_wins_over_a_claim() -> None:
     facts = FactSet()
     facts.add(ScoreFact("m", "gpqa-diamond", date(2025, 1, 1), Score(60.0), "board"))
-    facts.add_claim(ScoreFact("m", "gpqa-diamond", date(2025, 2, 1), Score(90.0), "news",
-                              claimed=True))
-    facts.add_claim(ScoreFact("m", "swe-bench-verified", date(2025, 2, 1), Score(50.0), "news",
-                              claimed=True))
+    facts.add_claim(
+        ScoreFact("m", "gpqa-diamond", date(2025, 2, 1), Score(90.0), "news", claimed=True)
+    )
+    facts.add_claim(
+        ScoreFact("m", "swe-bench-verified", date(2025, 2, 1), Score(50.0), "news", claimed=True)
+    )
     on = facts.scores_on("m", date(2025, 3, 1))
     assert on["gpqa-diamond"].score.value == 60.0 and not on["gpqa-diamond"].claimed
     assert on["swe-bench-verified"].claimed
@@ -41,8 +43,9 @@ def test_a_table_score_wins_over_a_claim() -> None:
 
 def test_a_claimed_price_counts_only_without_a_listed_one() -> None:
     facts = FactSet()
-    facts.add_claim(PriceFact("m", "claimed", date(2025, 2, 1), Price(1.0, 2.0), "news",
-                              claimed=True))
+    facts.add_claim(
+        PriceFact("m", "claimed", date(2025, 2, 1), Price(1.0, 2.0), "news", claimed=True)
+    )
     assert facts.price_on("m", date(2025, 3, 1)).claimed
     facts.add(PriceFact("m", "acme", date(2025, 1, 1), Price(3.0, 4.0), "list"))
     assert facts.price_on("m", date(2025, 3, 1)).price.input == 3.0
@@ -58,11 +61,19 @@ def test_a_claim_only_release_is_a_candidate() -> None:
 def test_release_text_feeds_the_brief_marked_as_claimed(tmp_path: Path) -> None:
     doc = tmp_path / "release.md"
     doc.write_text(RELEASE)
-    bundled = {s["id"]: s for s in _bundled_sources() if s["id"] in ("genai-prices",
-                                                                      "epoch-gpqa-diamond")}
-    sources = [*bundled.values(),
-               {"id": "mistral-news-doc", "kind": "feed", "format": "markdown", "path": str(doc),
-                "options": {"published": DAY.isoformat(), "url": "https://example.invalid/m"}}]
+    bundled = {
+        s["id"]: s for s in _bundled_sources() if s["id"] in ("genai-prices", "epoch-gpqa-diamond")
+    }
+    sources = [
+        *bundled.values(),
+        {
+            "id": "mistral-news-doc",
+            "kind": "feed",
+            "format": "markdown",
+            "path": str(doc),
+            "options": {"published": DAY.isoformat(), "url": "https://example.invalid/m"},
+        },
+    ]
     cfg = load_config(write_config(tmp_path, sources=sources))
     results = ingest_sources(cfg.database, cfg.sources, "run-1", datetime.now(UTC))
     assert all(r.ok for r in results)

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.config import load_config
-from flows.ingest import ingest_source
+from flows.store.load import ingest_source
 from tests.conftest import REPO, write_config
 
 runner = CliRunner()
@@ -45,16 +45,46 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
 
 
 def test_compare_json_has_the_section_5_shape(store: Path) -> None:
-    result = invoke("compare", "gpt-5:medium", "--vs", "gpt-4.1", "--workload", "support_chat",
-                    "--date", DAY, "--config", str(store), "--json")
+    result = invoke(
+        "compare",
+        "gpt-5:medium",
+        "--vs",
+        "gpt-4.1",
+        "--workload",
+        "support_chat",
+        "--date",
+        DAY,
+        "--config",
+        str(store),
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert list(data) == ["as_of", "workload", "candidate", "baseline", "capability",
-                          "cost_driver", "buyer_behaviour", "verdict", "strength",
-                          "claim_contradicted", "delta_score", "cost_ratio", "reads",
-                          "attribution", "candidate_metrics", "baseline_metrics",
-                          "comparable", "benchmark", "unknown", "break_even_reasoning_tokens",
-                          "break_even_side", "baseline_role", "route"]
+    assert list(data) == [
+        "as_of",
+        "workload",
+        "candidate",
+        "baseline",
+        "capability",
+        "cost_driver",
+        "buyer_behaviour",
+        "verdict",
+        "strength",
+        "claim_contradicted",
+        "delta_score",
+        "cost_ratio",
+        "reads",
+        "attribution",
+        "candidate_metrics",
+        "baseline_metrics",
+        "comparable",
+        "benchmark",
+        "unknown",
+        "break_even_reasoning_tokens",
+        "break_even_side",
+        "baseline_role",
+        "route",
+    ]
     cm, bm = data["candidate_metrics"], data["baseline_metrics"]
     assert data["as_of"] == DAY and data["candidate"] == "gpt-5:medium"
     assert cm["cost_per_success"] == pytest.approx(cm["cost_per_attempt"] / cm["p"])
@@ -64,8 +94,19 @@ def test_compare_json_has_the_section_5_shape(store: Path) -> None:
 
 
 def test_compare_accepts_names_as_sources_spell_them(store: Path) -> None:
-    result = invoke("compare", "gpt-5-2025-08-07_medium", "--vs", "gpt-4.1", "--workload",
-                    "support_chat", "--date", DAY, "--config", str(store), "--json")
+    result = invoke(
+        "compare",
+        "gpt-5-2025-08-07_medium",
+        "--vs",
+        "gpt-4.1",
+        "--workload",
+        "support_chat",
+        "--date",
+        DAY,
+        "--config",
+        str(store),
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["candidate"] == "gpt-5:medium"
 
@@ -73,16 +114,44 @@ def test_compare_accepts_names_as_sources_spell_them(store: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["compare", "no-such-model", "--vs", "gpt-4.1", "--workload", "support_chat"],
-         "unknown model 'no-such-model'"),
-        (["compare", "gpt-5:medium", "--vs", "gpt-4.1", "--workload", "nope"],
-         "unknown workload 'nope'"),
-        (["compare", "gpt-5:medium", "--vs", "gpt-4.1", "--workload", "support_chat",
-          "--date", "2025-02-30"], "unknown date '2025-02-30'"),
-        (["compare", "gpt-5:medium", "--vs", "gpt-4.1", "--workload", "support_chat",
-          "--date", "2024-01-01"], "has no price in force on 2024-01-01"),
-        (["costs", "--workload", "support_chat", "--date", "2020-01-01"],
-         "no model has both a price and a score"),
+        (
+            ["compare", "no-such-model", "--vs", "gpt-4.1", "--workload", "support_chat"],
+            "unknown model 'no-such-model'",
+        ),
+        (
+            ["compare", "gpt-5:medium", "--vs", "gpt-4.1", "--workload", "nope"],
+            "unknown workload 'nope'",
+        ),
+        (
+            [
+                "compare",
+                "gpt-5:medium",
+                "--vs",
+                "gpt-4.1",
+                "--workload",
+                "support_chat",
+                "--date",
+                "2025-02-30",
+            ],
+            "unknown date '2025-02-30'",
+        ),
+        (
+            [
+                "compare",
+                "gpt-5:medium",
+                "--vs",
+                "gpt-4.1",
+                "--workload",
+                "support_chat",
+                "--date",
+                "2024-01-01",
+            ],
+            "has no price in force on 2024-01-01",
+        ),
+        (
+            ["costs", "--workload", "support_chat", "--date", "2020-01-01"],
+            "no model has both a price and a score",
+        ),
     ],
 )
 def test_clear_errors_exit_2(store: Path, args: list[str], message: str) -> None:
@@ -93,14 +162,16 @@ def test_clear_errors_exit_2(store: Path, args: list[str], message: str) -> None
 
 
 def test_costs_lists_models_cheapest_first(store: Path) -> None:
-    result = invoke("costs", "--workload", "agentic_coding", "--date", DAY, "--config",
-                    str(store), "--json")
+    result = invoke(
+        "costs", "--workload", "agentic_coding", "--date", DAY, "--config", str(store), "--json"
+    )
     assert result.exit_code == 0, result.output
     models = json.loads(result.output)["models"]
     costs = [m["cost_per_success"] for m in models]
     assert len(models) > 5 and costs == sorted(costs)
-    table = invoke("costs", "-w", "agentic_coding", "--date", DAY, "--config", str(store),
-                   "--limit", "3")
+    table = invoke(
+        "costs", "-w", "agentic_coding", "--date", DAY, "--config", str(store), "--limit", "3"
+    )
     assert table.exit_code == 0, table.output
     rows = [line for line in table.output.splitlines() if line.startswith("│")]
     assert len(rows) == 3 and rows[0].split("│")[1].strip()[:8] == models[0]["model"][:8]
@@ -124,8 +195,14 @@ def test_run_on_a_fresh_home_prints_where_the_brief_went(tmp_path: Path) -> None
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(HOME=str(home), PREFECT_HOME=str(tmp_path / "prefect"))
     brief = Path(sys.executable).with_name("brief")
-    proc = subprocess.run([str(brief), "run", "--date", DAY, "--config", str(cfg)],
-                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    proc = subprocess.run(
+        [str(brief), "run", "--date", DAY, "--config", str(cfg)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr and "Error" not in proc.stderr, proc.stderr
     assert str(tmp_path / "work" / "out" / DAY / "brief.html") in proc.stdout
@@ -133,15 +210,23 @@ def test_run_on_a_fresh_home_prints_where_the_brief_went(tmp_path: Path) -> None
     assert REPO.exists()
 
 
-def test_run_exits_3_when_a_source_fails_and_still_makes_the_brief(tmp_path: Path,
-                                                                   prefect_server) -> None:
+def test_run_exits_3_when_a_source_fails_and_still_makes_the_brief(
+    tmp_path: Path, prefect_server
+) -> None:
     from tests.conftest import DATA
 
-    cfg = write_config(tmp_path, sources=[
-        {"id": "gone", "kind": "feed", "format": "feed", "path": str(tmp_path / "none.xml")},
-        {"id": "mistral", "kind": "feed", "format": "feed",
-         "path": str(DATA / "sources" / "feeds" / "feed_mistral.xml")},
-    ])
+    cfg = write_config(
+        tmp_path,
+        sources=[
+            {"id": "gone", "kind": "feed", "format": "feed", "path": str(tmp_path / "none.xml")},
+            {
+                "id": "mistral",
+                "kind": "feed",
+                "format": "feed",
+                "path": str(DATA / "sources" / "feeds" / "feed_mistral.xml"),
+            },
+        ],
+    )
     result = invoke("run", "--date", DAY, "--config", str(cfg))
     assert result.exit_code == 3, result.output
     text = " ".join(result.output.split())
@@ -150,19 +235,35 @@ def test_run_exits_3_when_a_source_fails_and_still_makes_the_brief(tmp_path: Pat
 
 
 def test_run_exits_1_with_the_reason_when_another_process_holds_the_store(
-        tmp_path: Path, prefect_server) -> None:
+    tmp_path: Path, prefect_server
+) -> None:
     import subprocess
     import sys
 
     from tests.conftest import DATA
 
-    cfg = write_config(tmp_path, sources=[
-        {"id": "mistral", "kind": "feed", "format": "feed",
-         "path": str(DATA / "sources" / "feeds" / "feed_mistral.xml")}])
+    cfg = write_config(
+        tmp_path,
+        sources=[
+            {
+                "id": "mistral",
+                "kind": "feed",
+                "format": "feed",
+                "path": str(DATA / "sources" / "feeds" / "feed_mistral.xml"),
+            }
+        ],
+    )
     holder = subprocess.Popen(  # another process with the store open for writing
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-         "print('held', flush=True); time.sleep(120)", str(tmp_path / "brief.duckdb")],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+            "print('held', flush=True); time.sleep(120)",
+            str(tmp_path / "brief.duckdb"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         result = invoke("run", "--date", DAY, "--config", str(cfg))
@@ -205,9 +306,16 @@ def test_a_damaged_store_gets_a_plain_message(tmp_path: Path) -> None:
 def test_a_store_held_by_a_run_gets_a_plain_message(tmp_path: Path) -> None:
     cfg = write_config(tmp_path, sources=[])
     holder = subprocess.Popen(  # a run holding the store
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-         "print('held', flush=True); time.sleep(120)", str(tmp_path / "brief.duckdb")],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+            "print('held', flush=True); time.sleep(120)",
+            str(tmp_path / "brief.duckdb"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         result = invoke("costs", "--workload", "research_qa", "--config", str(cfg))
@@ -222,7 +330,7 @@ def test_a_store_held_by_a_run_gets_a_plain_message(tmp_path: Path) -> None:
 def test_a_full_disk_is_said_plainly() -> None:
     import errno
 
-    from flows.store import store_problem
+    from flows.store.db import store_problem
 
     why = store_problem(OSError(errno.ENOSPC, "No space left on device"), Path("/x/brief.duckdb"))
     assert why and "disk holding /x/brief.duckdb is full" in why
@@ -238,14 +346,22 @@ print(result.exit_code, ",".join(heavy) or "-")
 """
 
 
-@pytest.mark.parametrize("args", [
-    ["--help"], ["run", "--help"],
-    ["compare", "gpt-5:medium", "--vs", "gpt-4.1", "-w", "support_chat", "--date", DAY],
-    ["costs", "-w", "support_chat", "--date", DAY], ["names"]], ids=lambda a: a[0])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["run", "--help"],
+        ["compare", "gpt-5:medium", "--vs", "gpt-4.1", "-w", "support_chat", "--date", DAY],
+        ["costs", "-w", "support_chat", "--date", DAY],
+        ["names"],
+    ],
+    ids=lambda a: a[0],
+)
 def test_one_shot_commands_import_neither_prefect_nor_matplotlib(store: Path, args) -> None:
     """A question about the store starts in a second, not in Prefect's start-up time."""
     if args[0] in ("compare", "costs", "names"):
         args = [*args, "--config", str(store)]
-    done = subprocess.run([sys.executable, "-c", LIGHT, *args], capture_output=True, text=True,
-                          cwd=REPO, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", LIGHT, *args], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
     assert done.stdout.split()[-2:] == ["0", "-"], done.stdout + done.stderr

@@ -347,12 +347,17 @@ def test_to_json_shape() -> None:
     assert list(doc["reads"]) == ["workload_cost", "capacity", "serving_volume"]
     assert list(doc["attribution"]) == ["price", "output", "reasoning", "success"]
     flags = ["speed_known", "context_known", "tier_used"]
-    assert list(doc["candidate_metrics"]) == (METRIC_KEYS + ["observed_cost_per_solved"] + flags
-                                              + BASIS_KEYS)
+    assert list(doc["candidate_metrics"]) == (
+        METRIC_KEYS + ["observed_cost_per_solved"] + flags + BASIS_KEYS
+    )
     assert list(doc["baseline_metrics"]) == METRIC_KEYS + flags + BASIS_KEYS
-    assert doc["candidate_metrics"]["prices"] == {"input": 6.0, "cached_input": 6.0,
-                                                  "output": 30.0, "reasoning": 30.0,
-                                                  "request": 0.0}
+    assert doc["candidate_metrics"]["prices"] == {
+        "input": 6.0,
+        "cached_input": 6.0,
+        "output": 30.0,
+        "reasoning": 30.0,
+        "request": 0.0,
+    }
     assert doc["strength"] in ("strong", "weak", "none")
     assert isinstance(doc["claim_contradicted"], bool)
     assert json.loads(json.dumps(doc)) == doc

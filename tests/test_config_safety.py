@@ -15,12 +15,20 @@ from flows.config import ConfigError, load_config
 from tests.conftest import DATA, write_config
 
 runner = CliRunner()
-MISTRAL = {"id": "mistral", "kind": "feed", "format": "feed",
-           "path": str(DATA / "sources" / "feeds" / "feed_mistral.xml")}
+MISTRAL = {
+    "id": "mistral",
+    "kind": "feed",
+    "format": "feed",
+    "path": str(DATA / "sources" / "feeds" / "feed_mistral.xml"),
+}
 
 
-def _config(folder: Path, replace: dict[str, str] | None = None, extra: str = "",
-            sources: list[dict] | None = None) -> Path:
+def _config(
+    folder: Path,
+    replace: dict[str, str] | None = None,
+    extra: str = "",
+    sources: list[dict] | None = None,
+) -> Path:
     """write_config's file with top-level lines replaced (key -> whole new line) or added."""
     path = write_config(folder, sources=[MISTRAL] if sources is None else sources)
     lines = path.read_text().splitlines()
@@ -33,10 +41,15 @@ def _config(folder: Path, replace: dict[str, str] | None = None, extra: str = ""
 def _minimal(folder: Path, extra: str = "", **keys: str) -> Path:
     """A configuration with the bundled workloads, capabilities, aliases and lineage and no
     sources; `keys` replace top-level lines (the whole right-hand side, as TOML)."""
-    lines = {"allow_paths": f'["{DATA}"]',
-             "database": f'"{folder / "brief.duckdb"}"', "output": f'"{folder / "out"}"',
-             **{k: f'"{DATA / f"{k}.toml"}"'
-                for k in ("workloads", "capabilities", "aliases", "lineage")}}
+    lines = {
+        "allow_paths": f'["{DATA}"]',
+        "database": f'"{folder / "brief.duckdb"}"',
+        "output": f'"{folder / "out"}"',
+        **{
+            k: f'"{DATA / f"{k}.toml"}"'
+            for k in ("workloads", "capabilities", "aliases", "lineage")
+        },
+    }
     lines.update(keys)
     path = folder / "brief.toml"
     path.write_text("".join(f"{k} = {v}\n" for k, v in lines.items()) + extra)
@@ -61,15 +74,19 @@ def _ingest_fails_with_2(cfg: Path, *expected: str) -> str:
 # --- the command line: exit 2, the key and the file named, no traceback ---------------------
 
 
-@pytest.mark.parametrize(("key", "line", "what"), [
-    ("database", "database = 5", "an integer (5)"),
-    ("output", "output = true", "a boolean (true)"),
-    ("aliases", 'aliases = ["a.toml"]', "a list"),
-    ("lineage", "lineage = { file = 'x' }", "a table"),
-    ("workloads", 'workloads = ""', "a string ('')"),
-])
-def test_a_path_key_of_the_wrong_type_exits_2(tmp_path: Path, key: str, line: str,
-                                              what: str) -> None:
+@pytest.mark.parametrize(
+    ("key", "line", "what"),
+    [
+        ("database", "database = 5", "an integer (5)"),
+        ("output", "output = true", "a boolean (true)"),
+        ("aliases", 'aliases = ["a.toml"]', "a list"),
+        ("lineage", "lineage = { file = 'x' }", "a table"),
+        ("workloads", 'workloads = ""', "a string ('')"),
+    ],
+)
+def test_a_path_key_of_the_wrong_type_exits_2(
+    tmp_path: Path, key: str, line: str, what: str
+) -> None:
     cfg = _config(tmp_path, {key: line})
     _ingest_fails_with_2(cfg, str(cfg), f"`{key}` must be a path (a non-empty string), not {what}")
 
@@ -77,56 +94,84 @@ def test_a_path_key_of_the_wrong_type_exits_2(tmp_path: Path, key: str, line: st
 def test_a_workloads_file_whose_workloads_is_not_a_table_exits_2(tmp_path: Path) -> None:
     (tmp_path / "workloads.toml").write_text("workloads = 3\n")
     cfg = _config(tmp_path, {"workloads": 'workloads = "workloads.toml"'})
-    _ingest_fails_with_2(cfg, str(tmp_path / "workloads.toml"),
-                         "[workloads] must be a table of [workloads.NAME] tables, not an "
-                         "integer (3)")
+    _ingest_fails_with_2(
+        cfg,
+        str(tmp_path / "workloads.toml"),
+        "[workloads] must be a table of [workloads.NAME] tables, not an integer (3)",
+    )
 
 
 def test_a_source_path_outside_the_folder_exits_2(tmp_path: Path) -> None:
-    cfg = _minimal(tmp_path, "[[sources]]\nid = 'pw'\nkind = 'feed'\nformat = 'feed'\n"
-                             "path = '/etc/passwd'\n")
-    _ingest_fails_with_2(cfg, str(cfg), "sources[0].path (source 'pw') = '/etc/passwd' "
-                         "resolves to /etc/passwd, outside the configuration's folder")
+    cfg = _minimal(
+        tmp_path, "[[sources]]\nid = 'pw'\nkind = 'feed'\nformat = 'feed'\npath = '/etc/passwd'\n"
+    )
+    _ingest_fails_with_2(
+        cfg,
+        str(cfg),
+        "sources[0].path (source 'pw') = '/etc/passwd' "
+        "resolves to /etc/passwd, outside the configuration's folder",
+    )
 
 
 def test_a_metadata_url_is_a_failed_source_not_a_configuration_error(
-        tmp_path: Path, prefect_server) -> None:
-    cfg = write_config(tmp_path, sources=[
-        {"id": "meta", "kind": "feed", "format": "feed",
-         "url": "http://169.254.169.254/latest/meta-data/"}, MISTRAL])
+    tmp_path: Path, prefect_server
+) -> None:
+    cfg = write_config(
+        tmp_path,
+        sources=[
+            {
+                "id": "meta",
+                "kind": "feed",
+                "format": "feed",
+                "url": "http://169.254.169.254/latest/meta-data/",
+            },
+            MISTRAL,
+        ],
+    )
     load_config(cfg)  # a valid configuration
     result = runner.invoke(app, ["ingest", "--config", str(cfg)])
     assert result.exit_code == 3, result.output  # some sources failed; the others went in
     assert "Traceback" not in result.output
     assert _flat("meta: refused: 169.254.169.254 is a cloud metadata address") in _flat(
-        result.output)
+        result.output
+    )
 
 
 # --- load_config: every type error names the key ------------------------------------------
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    ("edition = 3\n", "[edition] must be a table, not an integer (3)"),
-    ('fetch = "fast"\n', "[fetch] must be a table, not a string ('fast')"),
-    ("defaults = [1]\n", "[defaults] must be a table, not a list"),
-    ("sources = 5\n", "`sources` must be a list of [[sources]] tables, not an integer (5)"),
-    ("sources = [5]\n", "sources[0] must be a [[sources]] table, not an integer (5)"),
-    ("sources = [{ id = 'x', kind = 'feed', format = 'feed', url = 'http://h/', size = 1 }]\n",
-     "sources[0] (id 'x').size: Extra inputs are not permitted"),
-])
-def test_a_table_or_list_of_the_wrong_type_names_the_key(tmp_path: Path, extra: str,
-                                                         message: str) -> None:
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("edition = 3\n", "[edition] must be a table, not an integer (3)"),
+        ('fetch = "fast"\n', "[fetch] must be a table, not a string ('fast')"),
+        ("defaults = [1]\n", "[defaults] must be a table, not a list"),
+        ("sources = 5\n", "`sources` must be a list of [[sources]] tables, not an integer (5)"),
+        ("sources = [5]\n", "sources[0] must be a [[sources]] table, not an integer (5)"),
+        (
+            "sources = [{ id = 'x', kind = 'feed', format = 'feed', url = 'http://h/', "
+            "size = 1 }]\n",
+            "sources[0] (id 'x').size: Extra inputs are not permitted",
+        ),
+    ],
+)
+def test_a_table_or_list_of_the_wrong_type_names_the_key(
+    tmp_path: Path, extra: str, message: str
+) -> None:
     cfg = _minimal(tmp_path, extra)
     with pytest.raises(ConfigError) as info:
         load_config(cfg)
     assert message in str(info.value) and str(cfg) in str(info.value)
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("'/tmp'", "`allow_paths` must be a list of folders, not a string ('/tmp')"),
-    ("[3]", "allow_paths[0] must be a folder (a non-empty string), not an integer (3)"),
-    ('[""]', "allow_paths[0] must be a folder (a non-empty string), not a string ('')"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("'/tmp'", "`allow_paths` must be a list of folders, not a string ('/tmp')"),
+        ("[3]", "allow_paths[0] must be a folder (a non-empty string), not an integer (3)"),
+        ('[""]', "allow_paths[0] must be a folder (a non-empty string), not a string ('')"),
+    ],
+)
 def test_allow_paths_must_be_a_list_of_folders(tmp_path: Path, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_config(_minimal(tmp_path, allow_paths=value))
@@ -141,14 +186,21 @@ def test_a_field_of_the_wrong_type_names_its_table(tmp_path: Path) -> None:
         load_config(cfg)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("workloads = 3\n", "[workloads] must be a table of [workloads.NAME] tables, not an integer"),
-    ("[workloads]\nchat = 3\n", "[workloads.chat] must be a table, not an integer (3)"),
-    ("[workloads.chat]\nprompt_tokens = 'many'\n", "workloads.chat.prompt_tokens: "),
-    ("[workloads", "not valid TOML"),
-])
-def test_a_bad_workloads_file_names_the_key_and_the_file(tmp_path: Path, text: str,
-                                                         message: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "workloads = 3\n",
+            "[workloads] must be a table of [workloads.NAME] tables, not an integer",
+        ),
+        ("[workloads]\nchat = 3\n", "[workloads.chat] must be a table, not an integer (3)"),
+        ("[workloads.chat]\nprompt_tokens = 'many'\n", "workloads.chat.prompt_tokens: "),
+        ("[workloads", "not valid TOML"),
+    ],
+)
+def test_a_bad_workloads_file_names_the_key_and_the_file(
+    tmp_path: Path, text: str, message: str
+) -> None:
     (tmp_path / "w.toml").write_text(text)
     cfg = _config(tmp_path, {"workloads": 'workloads = "w.toml"'})
     with pytest.raises(ConfigError) as info:
@@ -156,10 +208,16 @@ def test_a_bad_workloads_file_names_the_key_and_the_file(tmp_path: Path, text: s
     assert message in str(info.value) and str(tmp_path / "w.toml") in str(info.value)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("benchmarks = []\n", "[benchmarks] must be a table of [benchmarks.NAME] tables, not a list"),
-    ("[benchmarks]\ngpqa = 'hard'\n", "[benchmarks.gpqa] must be a table, not a string"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "benchmarks = []\n",
+            "[benchmarks] must be a table of [benchmarks.NAME] tables, not a list",
+        ),
+        ("[benchmarks]\ngpqa = 'hard'\n", "[benchmarks.gpqa] must be a table, not a string"),
+    ],
+)
 def test_a_bad_capabilities_file_names_the_key(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / "c.toml").write_text(text)
     cfg = _config(tmp_path, {"capabilities": 'capabilities = "c.toml"'})
@@ -167,12 +225,16 @@ def test_a_bad_capabilities_file_names_the_key(tmp_path: Path, text: str, messag
         load_config(cfg)
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (None, "a folder, not a TOML file"),
-    (b"\xff\xfe\x00binary", "not valid TOML: not UTF-8 text"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "a folder, not a TOML file"),
+        (b"\xff\xfe\x00binary", "not valid TOML: not UTF-8 text"),
+    ],
+)
 def test_a_named_file_that_is_no_toml_text_is_a_configuration_error(
-        tmp_path: Path, content: bytes | None, message: str) -> None:
+    tmp_path: Path, content: bytes | None, message: str
+) -> None:
     target = tmp_path / "w.toml"
     if content is None:
         target.mkdir()
@@ -185,8 +247,11 @@ def test_a_named_file_that_is_no_toml_text_is_a_configuration_error(
 
 
 def test_allow_private_hosts_must_be_hosts_addresses_or_ranges(tmp_path: Path) -> None:
-    good = _minimal(tmp_path, '[fetch]\nallow_private_hosts = ["127.0.0.1", '
-                                   '"house.internal", "10.0.0.0/8", "[::1]", "fd00::/8"]\n')
+    good = _minimal(
+        tmp_path,
+        '[fetch]\nallow_private_hosts = ["127.0.0.1", '
+        '"house.internal", "10.0.0.0/8", "[::1]", "fd00::/8"]\n',
+    )
     assert load_config(good).fetch.allow_private_hosts[1] == "house.internal"
     for bad in ('"10.0.0.0/33"', '"http://house"', '""', "3"):
         cfg = _minimal(tmp_path, f"[fetch]\nallow_private_hosts = [{bad}]\n")
@@ -197,16 +262,20 @@ def test_allow_private_hosts_must_be_hosts_addresses_or_ranges(tmp_path: Path) -
 # --- paths confined to the configuration's folder, unless allowed ------------------------------
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("database", "/tmp/elsewhere.duckdb"),
-    ("output", "../out"),
-    ("workloads", "/etc/passwd"),
-    ("capabilities", "../capabilities.toml"),
-    ("aliases", "../../aliases.toml"),
-    ("lineage", "/etc/hosts"),
-])
-def test_a_path_outside_the_folder_is_refused_naming_the_key(tmp_path: Path, key: str,
-                                                             value: str) -> None:
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("database", "/tmp/elsewhere.duckdb"),
+        ("output", "../out"),
+        ("workloads", "/etc/passwd"),
+        ("capabilities", "../capabilities.toml"),
+        ("aliases", "../../aliases.toml"),
+        ("lineage", "/etc/hosts"),
+    ],
+)
+def test_a_path_outside_the_folder_is_refused_naming_the_key(
+    tmp_path: Path, key: str, value: str
+) -> None:
     folder = tmp_path / "cfg"
     folder.mkdir()
     cfg = _minimal(folder, **{key: f'"{value}"'})
@@ -233,7 +302,8 @@ def test_a_symlink_out_of_the_folder_is_resolved_then_refused(tmp_path: Path) ->
 
 
 def test_allow_paths_relative_to_the_folder_lets_the_bundled_layout_write_beside_it(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     folder = tmp_path / "data"
     folder.mkdir()
     with pytest.raises(ConfigError, match="`output` = '../out'"):
@@ -247,8 +317,44 @@ def test_paths_inside_the_folder_need_no_allowance(tmp_path: Path) -> None:
     feed = tmp_path / "feeds" / "f.xml"
     feed.parent.mkdir()
     feed.write_bytes((DATA / "sources" / "feeds" / "feed_mistral.xml").read_bytes())
-    cfg = _config(tmp_path, {"database": 'database = "store/brief.duckdb"'},
-                  sources=[{"id": "f", "kind": "feed", "format": "feed", "path": "feeds/f.xml"}])
+    cfg = _config(
+        tmp_path,
+        {"database": 'database = "store/brief.duckdb"'},
+        sources=[{"id": "f", "kind": "feed", "format": "feed", "path": "feeds/f.xml"}],
+    )
     loaded = load_config(cfg)
     assert loaded.sources[0].path == feed.resolve()
     assert loaded.database == (tmp_path / "store" / "brief.duckdb").resolve()
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "allowed"),
+    [
+        ({"format": "litelm"}, ".format: unknown format 'litelm'", "litellm"),
+        (
+            {"format": "litellm", "kind": "scores"},
+            "kind 'scores' does not go with format 'litellm'",
+            "allowed: prices",
+        ),
+        (
+            {"format": "litellm", "kind": "prices", "options": {"as_off": "2025-01-01"}},
+            "options.as_off: not an option of format 'litellm'",
+            "allowed: as_of",
+        ),
+        (
+            {"options": {"budget": 3}},
+            "options.budget: not an option of format 'feed'",
+            "allowed: base_url, content_type, budget_s",
+        ),
+    ],
+    ids=["format", "kind", "option", "feed-option"],
+)
+def test_a_wrong_format_kind_or_option_exits_2_naming_the_key_and_the_allowed(
+    tmp_path: Path, change: dict, key: str, allowed: str
+) -> None:
+    """The formats the adapters declare decide what a source may say, before any run."""
+    path = _config(tmp_path, sources=[{**MISTRAL, **change}])
+    result = runner.invoke(app, ["run", "--config", str(path)])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    assert "sources[0] (id 'mistral')" in said and key in said and allowed in said

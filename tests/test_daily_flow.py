@@ -13,8 +13,18 @@ from flows.daily import daily_brief
 from tests.conftest import DATA, write_config
 
 DAY = date(2025, 8, 8)  # the day after GPT-5's release: the bundled sample edition
-KEPT_TABLES = ("prices", "scores", "run_costs", "profiles", "entries", "rejects", "estimates",
-               "signals", "editions", "_migrations")
+KEPT_TABLES = (
+    "prices",
+    "scores",
+    "run_costs",
+    "profiles",
+    "entries",
+    "rejects",
+    "estimates",
+    "signals",
+    "editions",
+    "_migrations",
+)
 
 
 def _counts(db: Path) -> dict[str, int]:
@@ -78,17 +88,23 @@ def test_show_json_is_the_edition_shape(sample_run) -> None:
 
     from flows.cli import app
     from flows.config import load_config
-    from flows.facts import load_facts
-    from flows.store import open_store
+    from flows.store.db import open_store
+    from flows.store.facts import load_facts
 
     folder, *_ = sample_run
     cfg_path = folder / "brief.toml"
-    result = CliRunner().invoke(app, ["show", DAY.isoformat(), "--json", "--config",
-                                      str(cfg_path)])
+    result = CliRunner().invoke(app, ["show", DAY.isoformat(), "--json", "--config", str(cfg_path)])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
-    assert list(doc)[:7] == ["edition_date", "status", "revision", "window", "items", "pending",
-                             "sources"]
+    assert list(doc)[:7] == [
+        "edition_date",
+        "status",
+        "revision",
+        "window",
+        "items",
+        "pending",
+        "sources",
+    ]
     assert doc["status"] == "draft" and doc["revision"] == 1
     window_from = date.fromisoformat(doc["window"]["from"])
     assert doc["window"]["to"] == DAY.isoformat()
@@ -97,12 +113,23 @@ def test_show_json_is_the_edition_shape(sample_run) -> None:
         facts = load_facts(con, cfg)
     assert doc["items"]
     for item in doc["items"]:
-        assert set(item) == {"kind", "model", "headline", "verdict", "strength",
-                             "buyer_behaviour", "comparisons", "sources"}
+        assert set(item) == {
+            "kind",
+            "model",
+            "headline",
+            "verdict",
+            "strength",
+            "buyer_behaviour",
+            "comparisons",
+            "sources",
+        }
         for c in item["comparisons"]:
             assert c["comparable"] and c["benchmark"]
-            assert c["candidate_metrics"]["benchmark"] == c["baseline_metrics"]["benchmark"] \
+            assert (
+                c["candidate_metrics"]["benchmark"]
+                == c["baseline_metrics"]["benchmark"]
                 == c["benchmark"]
+            )
             if c["baseline_role"] != "previous_price":  # a repricing compares one model
                 assert facts.first_known(c["baseline"]) <= window_from
             if c["baseline_role"] == "incumbent":
@@ -125,21 +152,30 @@ def test_stored_draft_and_signals(sample_run) -> None:
             "SELECT status, content, markdown FROM editions WHERE edition_date = ?", [DAY]
         ).fetchall()[0]
         runs = con.execute("SELECT status, signals FROM runs ORDER BY started_at").fetchall()
-        sig = con.execute("SELECT comparison FROM signals WHERE edition_date = ? LIMIT 1",
-                          [DAY]).fetchall()[0][0]
-        migrations = [r[0] for r in con.execute("SELECT name FROM _migrations ORDER BY name")
-                      .fetchall()]
+        sig = con.execute(
+            "SELECT comparison FROM signals WHERE edition_date = ? LIMIT 1", [DAY]
+        ).fetchall()[0][0]
+        migrations = [
+            r[0] for r in con.execute("SELECT name FROM _migrations ORDER BY name").fetchall()
+        ]
     assert status == "draft"
     assert md == Path(first.outputs["md"]).read_text()
     assert len(json.loads(content)["items"]) == first.items
     assert [r[0] for r in runs] == ["ok", "ok"]
-    assert set(json.loads(sig)) >= {"as_of", "verdict", "reads", "attribution",
-                                    "candidate_metrics", "baseline_metrics"}
+    assert set(json.loads(sig)) >= {
+        "as_of",
+        "verdict",
+        "reads",
+        "attribution",
+        "candidate_metrics",
+        "baseline_metrics",
+    }
     assert migrations == sorted(migrations) and len(migrations) >= 3
 
 
-def test_failing_and_bad_sources_are_recorded_and_the_rest_goes_on(tmp_path: Path,
-                                                                  prefect_server) -> None:
+def test_failing_and_bad_sources_are_recorded_and_the_rest_goes_on(
+    tmp_path: Path, prefect_server
+) -> None:
     bad_csv = tmp_path / "prices.csv"
     bad_csv.write_text(
         "model,provider,effective_from,input,cached_input,cache_write,output,reasoning,request,"
@@ -155,8 +191,12 @@ def test_failing_and_bad_sources_are_recorded_and_the_rest_goes_on(tmp_path: Pat
         {"id": "house-prices", "kind": "prices", "format": "canonical", "path": str(bad_csv)},
         {"id": "gone", "kind": "feed", "format": "feed", "path": str(tmp_path / "missing.xml")},
         {"id": "junk", "kind": "feed", "format": "feed", "path": str(junk)},
-        {"id": "mistral", "kind": "feed", "format": "feed",
-         "path": str(DATA / "sources" / "feeds" / "feed_mistral.xml")},
+        {
+            "id": "mistral",
+            "kind": "feed",
+            "format": "feed",
+            "path": str(DATA / "sources" / "feeds" / "feed_mistral.xml"),
+        },
     ]
     cfg = write_config(tmp_path, sources=sources)
     summary = daily_brief(edition_date=DAY, config_path=str(cfg))
@@ -165,11 +205,15 @@ def test_failing_and_bad_sources_are_recorded_and_the_rest_goes_on(tmp_path: Pat
     assert by_id["mistral"].ok and by_id["mistral"].rows_new > 0
     assert by_id["house-prices"].ok and by_id["house-prices"].rows_new == 1
     with duckdb.connect(str(tmp_path / "brief.duckdb"), read_only=True) as con:
-        reasons = [r[0] for r in con.execute(
-            "SELECT reason FROM rejects WHERE source_id = 'house-prices' ORDER BY reason"
-        ).fetchall()]
+        reasons = [
+            r[0]
+            for r in con.execute(
+                "SELECT reason FROM rejects WHERE source_id = 'house-prices' ORDER BY reason"
+            ).fetchall()
+        ]
         junk_rejects = con.execute(
-            "SELECT count(*) FROM rejects WHERE source_id = 'junk'").fetchall()[0][0]
+            "SELECT count(*) FROM rejects WHERE source_id = 'junk'"
+        ).fetchall()[0][0]
         failed = con.execute("SELECT source_id, reason FROM source_runs WHERE NOT ok").fetchall()
     assert any("'one dollar' is not a number" in r for r in reasons)
     assert any("negative price" in r for r in reasons)
@@ -181,27 +225,40 @@ def test_failing_and_bad_sources_are_recorded_and_the_rest_goes_on(tmp_path: Pat
     assert "gone" in txt  # the brief lists the source that failed
 
 
-def test_a_run_that_breaks_is_recorded_as_failed_with_its_error(tmp_path: Path,
-                                                               prefect_server) -> None:
+def test_a_run_that_breaks_is_recorded_as_failed_with_its_error(
+    tmp_path: Path, prefect_server
+) -> None:
     from flows.pipeline import ABANDONED
 
-    sources = [{"id": "mistral", "kind": "feed", "format": "feed",
-                "path": str(DATA / "sources" / "feeds" / "feed_mistral.xml")}]
+    sources = [
+        {
+            "id": "mistral",
+            "kind": "feed",
+            "format": "feed",
+            "path": str(DATA / "sources" / "feeds" / "feed_mistral.xml"),
+        }
+    ]
     cfg = write_config(tmp_path, sources=sources)
     (tmp_path / "out").write_text("a file where the briefs' folder should be")
     db = tmp_path / "brief.duckdb"
     with duckdb.connect(str(db)) as con:  # a run whose process died long ago
-        from flows.store import migrate
+        from flows.store.db import migrate
 
         migrate(con)
-        con.execute("INSERT INTO runs (run_id, edition_date, config_path, started_at, status) "
-                    "VALUES ('dead', DATE '2025-08-07', 'x', TIMESTAMPTZ '2025-08-07 06:00Z', "
-                    "'running')")
+        con.execute(
+            "INSERT INTO runs (run_id, edition_date, config_path, started_at, status) "
+            "VALUES ('dead', DATE '2025-08-07', 'x', TIMESTAMPTZ '2025-08-07 06:00Z', "
+            "'running')"
+        )
     with pytest.raises(Exception, match="out"):
         daily_brief(edition_date=DAY, config_path=str(cfg))
     with duckdb.connect(str(db), read_only=True) as con:
-        runs = dict((r[0], r[1:]) for r in con.execute(
-            "SELECT run_id, status, error, finished_at IS NOT NULL FROM runs").fetchall())
+        runs = dict(
+            (r[0], r[1:])
+            for r in con.execute(
+                "SELECT run_id, status, error, finished_at IS NOT NULL FROM runs"
+            ).fetchall()
+        )
         entries = con.execute("SELECT count(*) FROM entries").fetchall()[0][0]
     assert runs.pop("dead") == ("failed", ABANDONED, True)
     ((status, error, finished),) = runs.values()

@@ -1,5 +1,5 @@
-"""flows.fetch against a real misbehaving server on 127.0.0.1: one test per fault, each checking
-the reason a run summary would show."""
+"""flows.sources.fetch against a real misbehaving server on 127.0.0.1: one test per fault, each
+checking the reason a run summary would show."""
 
 from __future__ import annotations
 
@@ -16,8 +16,16 @@ import feedparser
 import httpx
 import pytest
 
-from flows import fetch
-from flows.fetch import USER_AGENT, Fetched, FetchError, Limits, Validators, fetch_path, fetch_url
+from flows.sources import fetch
+from flows.sources.fetch import (
+    USER_AGENT,
+    Fetched,
+    FetchError,
+    Limits,
+    Validators,
+    fetch_path,
+    fetch_url,
+)
 from tests.faultserver import (  # noqa: F401 (the fixture is used by name)
     FEED,
     OK_ETAG,
@@ -27,8 +35,15 @@ from tests.faultserver import (  # noqa: F401 (the fixture is used by name)
 )
 
 LOOPBACK = ("127.0.0.1",)  # the fault server is a house server: allowed by name
-FAST = Limits(connect_timeout_s=1.0, read_timeout_s=0.5, total_timeout_s=1.5, max_bytes=100_000,
-              retries=2, max_retry_wait_s=5.0, allow_private_hosts=LOOPBACK)
+FAST = Limits(
+    connect_timeout_s=1.0,
+    read_timeout_s=0.5,
+    total_timeout_s=1.5,
+    max_bytes=100_000,
+    retries=2,
+    max_retry_wait_s=5.0,
+    allow_private_hosts=LOOPBACK,
+)
 FEED_B = FEED.replace(b"Example-2 released", b"Example-3 released")
 
 
@@ -45,11 +60,12 @@ def _test_resolver(host: str, port: object, *args: object, **kwargs: object) -> 
     other host only as a numeric address (AI_NUMERICHOST never sends a query)."""
     answer = NAMES.get(host)
     if answer is None:
-        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
-                                  flags=socket.AI_NUMERICHOST)
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
     addresses = answer() if callable(answer) else answer
-    return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "",
-             (a, port)) for a in addresses]
+    return [
+        (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
+        for a in addresses
+    ]
 
 
 @pytest.fixture(autouse=True)
@@ -175,7 +191,8 @@ def test_redirect_loop_stops_after_max_redirects(fault_server: FaultServer) -> N
 
 def test_redirect_to_another_scheme_is_refused(fault_server: FaultServer) -> None:
     assert fails(fault_server.url("/redirect-ftp")) == (
-        "redirect to an unsupported URL: ftp://127.0.0.1/feed.xml")
+        "redirect to an unsupported URL: ftp://127.0.0.1/feed.xml"
+    )
 
 
 # --- addresses: only public ones, unless allowed; checked before any connection --------------
@@ -186,17 +203,28 @@ NEVER = "(never allowed)"
 NOT_ALLOWED = "(not in [fetch] allow_private_hosts)"
 
 
-@pytest.mark.parametrize(("location", "reason"), [
-    (METADATA, f"refused: 169.254.169.254 is a cloud metadata address {NEVER}"),
-    ("http://10.0.0.1/", f"refused: 10.0.0.1 is a private address {NOT_ALLOWED}"),
-    ("http://[fd00:ec2::254]/latest/", f"refused: fd00:ec2::254 is a cloud metadata address "
-                                       f"{NEVER}"),
-    ("http://[::ffff:a9fe:a9fe]/", f"refused: ::ffff:a9fe:a9fe is a cloud metadata address "
-                                   f"{NEVER}"),
-])
+@pytest.mark.parametrize(
+    ("location", "reason"),
+    [
+        (METADATA, f"refused: 169.254.169.254 is a cloud metadata address {NEVER}"),
+        ("http://10.0.0.1/", f"refused: 10.0.0.1 is a private address {NOT_ALLOWED}"),
+        (
+            "http://[fd00:ec2::254]/latest/",
+            f"refused: fd00:ec2::254 is a cloud metadata address {NEVER}",
+        ),
+        (
+            "http://[::ffff:a9fe:a9fe]/",
+            f"refused: ::ffff:a9fe:a9fe is a cloud metadata address {NEVER}",
+        ),
+    ],
+)
 def test_redirect_to_a_private_address_is_refused_before_connecting(
-        fault_server: FaultServer, connections: list[str], waits: list[float], location: str,
-        reason: str) -> None:
+    fault_server: FaultServer,
+    connections: list[str],
+    waits: list[float],
+    location: str,
+    reason: str,
+) -> None:
     fault_server.state["location"] = location
     start = fault_server.url("/redirect-to")
     assert fails(start) == f"{reason} (redirect from {start})"
@@ -205,75 +233,106 @@ def test_redirect_to_a_private_address_is_refused_before_connecting(
 
 
 def test_redirect_to_a_name_resolving_to_a_private_address_is_refused(
-        fault_server: FaultServer, connections: list[str], no_dns: dict) -> None:
+    fault_server: FaultServer, connections: list[str], no_dns: dict
+) -> None:
     no_dns["feeds.example.test"] = ["93.184.216.34", "10.0.0.5"]  # one bad address is enough
     fault_server.state["location"] = "http://feeds.example.test/feed.xml"
     start = fault_server.url("/redirect-to")
-    assert fails(start) == ("refused: feeds.example.test resolves to a private address "
-                            f"10.0.0.5 {NOT_ALLOWED} (redirect from {start})")
+    assert fails(start) == (
+        "refused: feeds.example.test resolves to a private address "
+        f"10.0.0.5 {NOT_ALLOWED} (redirect from {start})"
+    )
     assert connections == ["127.0.0.1"]
 
 
-@pytest.mark.parametrize(("url", "reason"), [
-    (METADATA, f"refused: 169.254.169.254 is a cloud metadata address {NEVER}"),
-    ("http://[::ffff:169.254.169.254]/", "refused: ::ffff:169.254.169.254 is a cloud metadata "
-                                         f"address {NEVER}"),
-    ("http://0.0.0.0:8080/", f"refused: 0.0.0.0 is an unspecified address {NOT_ALLOWED}"),
-    ("http://[::]/", f"refused: :: is an unspecified address {NOT_ALLOWED}"),
-    ("http://10.0.0.5/feed.xml", f"refused: 10.0.0.5 is a private address {NOT_ALLOWED}"),
-    ("http://[::ffff:10.0.0.5]/", f"refused: ::ffff:10.0.0.5 is a private address {NOT_ALLOWED}"),
-    ("http://192.168.1.1/", f"refused: 192.168.1.1 is a private address {NOT_ALLOWED}"),
-    ("http://100.64.0.1/", f"refused: 100.64.0.1 is a shared (CGNAT) address {NOT_ALLOWED}"),
-    ("http://[fe80::1]/", f"refused: fe80::1 is a link-local address {NOT_ALLOWED}"),
-    ("http://224.0.0.1/", f"refused: 224.0.0.1 is a multicast address {NOT_ALLOWED}"),
-    ("http://240.0.0.1/", f"refused: 240.0.0.1 is a reserved address {NOT_ALLOWED}"),
-    ("http://[2002:a00:1::]/", f"refused: 2002:a00:1:: is a private address {NOT_ALLOWED}"),
-    ("http://[::1]/", f"refused: ::1 is a loopback address {NOT_ALLOWED}"),
-    ("http://2130706433/", "refused: 2130706433 resolves to a loopback address 127.0.0.1 "
-                           f"{NOT_ALLOWED}"),
-])
-def test_a_private_url_is_refused_before_connecting(connections: list[str], url: str,
-                                                    reason: str) -> None:
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        (METADATA, f"refused: 169.254.169.254 is a cloud metadata address {NEVER}"),
+        (
+            "http://[::ffff:169.254.169.254]/",
+            f"refused: ::ffff:169.254.169.254 is a cloud metadata address {NEVER}",
+        ),
+        ("http://0.0.0.0:8080/", f"refused: 0.0.0.0 is an unspecified address {NOT_ALLOWED}"),
+        ("http://[::]/", f"refused: :: is an unspecified address {NOT_ALLOWED}"),
+        ("http://10.0.0.5/feed.xml", f"refused: 10.0.0.5 is a private address {NOT_ALLOWED}"),
+        (
+            "http://[::ffff:10.0.0.5]/",
+            f"refused: ::ffff:10.0.0.5 is a private address {NOT_ALLOWED}",
+        ),
+        ("http://192.168.1.1/", f"refused: 192.168.1.1 is a private address {NOT_ALLOWED}"),
+        ("http://100.64.0.1/", f"refused: 100.64.0.1 is a shared (CGNAT) address {NOT_ALLOWED}"),
+        ("http://[fe80::1]/", f"refused: fe80::1 is a link-local address {NOT_ALLOWED}"),
+        ("http://224.0.0.1/", f"refused: 224.0.0.1 is a multicast address {NOT_ALLOWED}"),
+        ("http://240.0.0.1/", f"refused: 240.0.0.1 is a reserved address {NOT_ALLOWED}"),
+        ("http://[2002:a00:1::]/", f"refused: 2002:a00:1:: is a private address {NOT_ALLOWED}"),
+        ("http://[::1]/", f"refused: ::1 is a loopback address {NOT_ALLOWED}"),
+        (
+            "http://2130706433/",
+            f"refused: 2130706433 resolves to a loopback address 127.0.0.1 {NOT_ALLOWED}",
+        ),
+    ],
+)
+def test_a_private_url_is_refused_before_connecting(
+    connections: list[str], url: str, reason: str
+) -> None:
     assert fails(url, Limits(retries=0)) == reason
     assert connections == []
 
 
-def test_loopback_needs_the_allow_option(fault_server: FaultServer,
-                                         connections: list[str]) -> None:
+def test_loopback_needs_the_allow_option(fault_server: FaultServer, connections: list[str]) -> None:
     reason = fails(fault_server.url("/ok.xml"), Limits(retries=0))
     assert reason == f"refused: 127.0.0.1 is a loopback address {NOT_ALLOWED}"
     assert connections == [] and fault_server.count("/ok.xml") == 0
 
 
-@pytest.mark.parametrize("allow", [("169.254.169.254",), ("169.254.0.0/16",), ("0.0.0.0/0",),
-                                   ("::/0", "0.0.0.0/0"), ("metadata.google.internal",)])
-def test_cloud_metadata_is_refused_whatever_is_allowed(connections: list[str], no_dns: dict,
-                                                       allow: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "allow",
+    [
+        ("169.254.169.254",),
+        ("169.254.0.0/16",),
+        ("0.0.0.0/0",),
+        ("::/0", "0.0.0.0/0"),
+        ("metadata.google.internal",),
+    ],
+)
+def test_cloud_metadata_is_refused_whatever_is_allowed(
+    connections: list[str], no_dns: dict, allow: tuple[str, ...]
+) -> None:
     no_dns["metadata.google.internal"] = ["169.254.169.254"]
     limits = Limits(retries=0, allow_private_hosts=allow)
     assert fails(METADATA, limits).startswith("refused: 169.254.169.254 is a cloud metadata")
     assert fails("http://metadata.google.internal/computeMetadata/v1/", limits) == (
         "refused: metadata.google.internal resolves to a cloud metadata address "
-        f"169.254.169.254 {NEVER}")
+        f"169.254.169.254 {NEVER}"
+    )
     assert connections == []
 
 
-@pytest.mark.parametrize("allow", [("127.0.0.1",), ("127.0.0.0/8",), ("house.test",),
-                                   ("HOUSE.test.",)])
-def test_a_house_server_is_allowed_by_name_or_range(fault_server: FaultServer,
-                                                    connections: list[str], no_dns: dict,
-                                                    allow: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "allow", [("127.0.0.1",), ("127.0.0.0/8",), ("house.test",), ("HOUSE.test.",)]
+)
+def test_a_house_server_is_allowed_by_name_or_range(
+    fault_server: FaultServer, connections: list[str], no_dns: dict, allow: tuple[str, ...]
+) -> None:
     no_dns["house.test"] = ["127.0.0.1"]
     port = fault_server.url("").rsplit(":", 1)[1]
-    got = fetch_url(f"http://house.test:{port}/redirect", limits=Limits(
-        connect_timeout_s=1.0, read_timeout_s=0.5, total_timeout_s=1.5, allow_private_hosts=allow))
+    got = fetch_url(
+        f"http://house.test:{port}/redirect",
+        limits=Limits(
+            connect_timeout_s=1.0,
+            read_timeout_s=0.5,
+            total_timeout_s=1.5,
+            allow_private_hosts=allow,
+        ),
+    )
     assert got.body == FEED and got.final_url == f"http://house.test:{port}/ok.xml"
     assert connections == ["127.0.0.1", "127.0.0.1"]  # to the checked address, not the name
 
 
-def test_the_connection_goes_to_the_address_that_was_checked(fault_server: FaultServer,
-                                                              connections: list[str],
-                                                              no_dns: dict) -> None:
+def test_the_connection_goes_to_the_address_that_was_checked(
+    fault_server: FaultServer, connections: list[str], no_dns: dict
+) -> None:
     """DNS rebinding: a name that resolves to an allowed address for the check and to another
     one right after cannot move the connection: it is opened to the checked address."""
     answers = iter([["127.0.0.1"]])
@@ -291,15 +350,17 @@ def test_the_connection_goes_to_the_address_that_was_checked(fault_server: Fault
     assert connections == ["127.0.0.1"]
 
 
-def test_a_rebinding_name_is_checked_again_on_every_hop(fault_server: FaultServer,
-                                                        connections: list[str],
-                                                        no_dns: dict) -> None:
+def test_a_rebinding_name_is_checked_again_on_every_hop(
+    fault_server: FaultServer, connections: list[str], no_dns: dict
+) -> None:
     answers = iter([["127.0.0.1"]])
     no_dns["rebind.test"] = lambda: next(answers, ["169.254.169.254"])
     port = fault_server.url("").rsplit(":", 1)[1]
     start = f"http://rebind.test:{port}/redirect"
-    assert fails(start) == ("refused: rebind.test resolves to a cloud metadata address "
-                            f"169.254.169.254 {NEVER} (redirect from {start})")
+    assert fails(start) == (
+        "refused: rebind.test resolves to a cloud metadata address "
+        f"169.254.169.254 {NEVER} (redirect from {start})"
+    )
     assert connections == ["127.0.0.1"]
 
 
@@ -312,18 +373,21 @@ def test_a_callers_client_is_checked_too() -> None:
 
     with httpx.Client(transport=httpx.MockTransport(handler)) as client:
         assert fails("http://10.0.0.1/feed.xml", client=client) == (
-            f"refused: 10.0.0.1 is a private address {NOT_ALLOWED}")
+            f"refused: 10.0.0.1 is a private address {NOT_ALLOWED}"
+        )
         assert sent == []
         allowed = Limits(retries=0, allow_private_hosts=("10.0.0.0/8",))
         assert fails("http://10.0.0.1/feed.xml", allowed, client=client) == (
             f"refused: 169.254.169.254 is a cloud metadata address {NEVER} "
-            "(redirect from http://10.0.0.1/feed.xml)")
+            "(redirect from http://10.0.0.1/feed.xml)"
+        )
         assert [str(r.url) for r in sent] == ["http://10.0.0.1/feed.xml"]
 
 
 def test_an_unresolvable_name_is_retried_then_reported(waits: list[float]) -> None:
     assert fails("http://nowhere.test/feed.xml") == (
-        "cannot resolve host nowhere.test (after 2 retries)")
+        "cannot resolve host nowhere.test (after 2 retries)"
+    )
     assert waits == [1.0, 2.0]
 
 
@@ -347,8 +411,7 @@ def test_500_is_not_retried(fault_server: FaultServer, waits: list[float]) -> No
     assert waits == []
 
 
-def test_429_waits_retry_after_then_succeeds(fault_server: FaultServer,
-                                             waits: list[float]) -> None:
+def test_429_waits_retry_after_then_succeeds(fault_server: FaultServer, waits: list[float]) -> None:
     fault_server.state["succeed_on"] = 3
     got = fetch_url(fault_server.url("/429"), limits=FAST)
     assert got.body == FEED
@@ -356,8 +419,9 @@ def test_429_waits_retry_after_then_succeeds(fault_server: FaultServer,
     assert [h.status for h in fault_server.seen("/429")] == [429, 429, 200]
 
 
-def test_429_still_rate_limited_after_retries(fault_server: FaultServer,
-                                              waits: list[float]) -> None:
+def test_429_still_rate_limited_after_retries(
+    fault_server: FaultServer, waits: list[float]
+) -> None:
     reason = fails(fault_server.url("/429"))
     assert reason == "HTTP 429: still rate limited after 2 retries (Retry-After 1)"
     assert waits == [1.0, 1.0]
@@ -373,8 +437,9 @@ def test_429_really_sleeps_retry_after(fault_server: FaultServer) -> None:
 
 
 def test_retry_after_as_an_http_date(fault_server: FaultServer, waits: list[float]) -> None:
-    fault_server.state.update(succeed_on=2,
-                              retry_after=email.utils.formatdate(time.time() + 3, usegmt=True))
+    fault_server.state.update(
+        succeed_on=2, retry_after=email.utils.formatdate(time.time() + 3, usegmt=True)
+    )
     fetch_url(fault_server.url("/429"), limits=FAST)
     (wait,) = waits
     assert 1.0 < wait <= 3.0
@@ -382,15 +447,19 @@ def test_retry_after_as_an_http_date(fault_server: FaultServer, waits: list[floa
 
 def test_retry_after_is_capped(fault_server: FaultServer, waits: list[float]) -> None:
     fault_server.state["retry_after"] = "3600"
-    limits = Limits(read_timeout_s=0.5, total_timeout_s=1.5, retries=1, max_retry_wait_s=0.25,
-                    allow_private_hosts=LOOPBACK)
+    limits = Limits(
+        read_timeout_s=0.5,
+        total_timeout_s=1.5,
+        retries=1,
+        max_retry_wait_s=0.25,
+        allow_private_hosts=LOOPBACK,
+    )
     reason = fails(fault_server.url("/429"), limits)
     assert reason == "HTTP 429: still rate limited after 1 retry (Retry-After 3600)"
     assert waits == [0.25]
 
 
-def test_503_without_retry_after_backs_off(fault_server: FaultServer,
-                                           waits: list[float]) -> None:
+def test_503_without_retry_after_backs_off(fault_server: FaultServer, waits: list[float]) -> None:
     url = fault_server.url("/503")
     assert fails(url) == f"HTTP 503 Service Unavailable from {url}: still failing after 2 retries"
     assert waits == [1.0, 2.0]
@@ -400,8 +469,9 @@ def test_connection_refused_is_retried(waits: list[float]) -> None:
     with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    limits = Limits(connect_timeout_s=1.0, total_timeout_s=1.5, retries=1,
-                    allow_private_hosts=LOOPBACK)
+    limits = Limits(
+        connect_timeout_s=1.0, total_timeout_s=1.5, retries=1, allow_private_hosts=LOOPBACK
+    )
     reason = fails(f"http://127.0.0.1:{port}/feed.xml", limits)
     assert reason == f"connection refused by 127.0.0.1:{port} (after 1 retry)"
     assert waits == [1.0]
@@ -417,8 +487,7 @@ def test_no_headers_within_the_read_timeout(fault_server: FaultServer) -> None:
 
 
 @pytest.mark.parametrize("path", ["/drip", "/slow-headers"])
-def test_dripping_server_is_cut_by_the_total_timeout(fault_server: FaultServer,
-                                                     path: str) -> None:
+def test_dripping_server_is_cut_by_the_total_timeout(fault_server: FaultServer, path: str) -> None:
     started = time.monotonic()
     assert fails(fault_server.url(path)) == "timed out after 1.5 s (total)"
     assert 1.5 <= time.monotonic() - started < 3.0  # the server would drip for 30 s
@@ -432,15 +501,18 @@ def test_truncated_body(fault_server: FaultServer) -> None:
 
 
 def test_big_body_refused_from_content_length(fault_server: FaultServer) -> None:
-    limits = Limits(read_timeout_s=0.5, total_timeout_s=1.5, max_bytes=10_000,
-                    allow_private_hosts=LOOPBACK)
+    limits = Limits(
+        read_timeout_s=0.5, total_timeout_s=1.5, max_bytes=10_000, allow_private_hosts=LOOPBACK
+    )
     assert fails(fault_server.url("/big"), limits) == (
-        "body over the 10,000 byte limit (Content-Length 100,000)")
+        "body over the 10,000 byte limit (Content-Length 100,000)"
+    )
 
 
 def test_big_chunked_body_cut_while_streaming(fault_server: FaultServer) -> None:
-    limits = Limits(read_timeout_s=0.5, total_timeout_s=1.5, max_bytes=10_000,
-                    allow_private_hosts=LOOPBACK)
+    limits = Limits(
+        read_timeout_s=0.5, total_timeout_s=1.5, max_bytes=10_000, allow_private_hosts=LOOPBACK
+    )
     assert fails(fault_server.url("/big-chunked"), limits) == "body over the 10,000 byte limit"
 
 
@@ -457,10 +529,12 @@ def test_deflate_is_decoded(fault_server: FaultServer, raw: bool) -> None:
 
 
 def test_gzip_bomb_is_cut_at_the_limit(fault_server: FaultServer) -> None:
-    limits = Limits(read_timeout_s=0.5, total_timeout_s=1.5, max_bytes=1_000_000,
-                    allow_private_hosts=LOOPBACK)
+    limits = Limits(
+        read_timeout_s=0.5, total_timeout_s=1.5, max_bytes=1_000_000, allow_private_hosts=LOOPBACK
+    )
     assert fails(fault_server.url("/gzipbomb"), limits) == (
-        "body over the 1,000,000 byte limit (after gzip decoding)")
+        "body over the 1,000,000 byte limit (after gzip decoding)"
+    )
 
 
 def test_random_bytes_are_returned_as_they_are(fault_server: FaultServer) -> None:
@@ -474,14 +548,16 @@ def test_random_bytes_are_returned_as_they_are(fault_server: FaultServer) -> Non
 # --- content type ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("path", "expect", "reason"), [
-    ("/html", "feed", "wrong content type: text/html (expected a feed)"),
-    ("/image.png", "feed", "wrong content type: image/png (expected a feed)"),
-    ("/ok.xml", "csv", "wrong content type: application/rss+xml (expected CSV)"),
-    ("/html", "json", "wrong content type: text/html (expected JSON)"),
-])
-def test_wrong_content_type(fault_server: FaultServer, path: str, expect: str,
-                            reason: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "expect", "reason"),
+    [
+        ("/html", "feed", "wrong content type: text/html (expected a feed)"),
+        ("/image.png", "feed", "wrong content type: image/png (expected a feed)"),
+        ("/ok.xml", "csv", "wrong content type: application/rss+xml (expected CSV)"),
+        ("/html", "json", "wrong content type: text/html (expected JSON)"),
+    ],
+)
+def test_wrong_content_type(fault_server: FaultServer, path: str, expect: str, reason: str) -> None:
     assert fails(fault_server.url(path), expect=expect) == reason
 
 
@@ -493,18 +569,22 @@ def test_content_type_accepted(fault_server: FaultServer, path: str, expect: str
 # --- arguments and clients -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("url", "reason"), [
-    ("ftp://127.0.0.1/feed.xml", "not an http(s) URL: 'ftp://127.0.0.1/feed.xml'"),
-    ("no scheme at all", "not an http(s) URL: 'no scheme at all'"),
-    ("http://", "not an http(s) URL: 'http://'"),
-])
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("ftp://127.0.0.1/feed.xml", "not an http(s) URL: 'ftp://127.0.0.1/feed.xml'"),
+        ("no scheme at all", "not an http(s) URL: 'no scheme at all'"),
+        ("http://", "not an http(s) URL: 'http://'"),
+    ],
+)
 def test_bad_urls(url: str, reason: str) -> None:
     assert fails(url) == reason
 
 
 def test_unknown_expected_kind() -> None:
     assert fails("http://127.0.0.1:1/", expect="pdf") == (
-        "unknown expected kind 'pdf' (known: csv, feed, json, yaml)")
+        "unknown expected kind 'pdf' (known: csv, feed, json, yaml)"
+    )
 
 
 def test_callers_client_is_used_and_left_open(fault_server: FaultServer) -> None:
@@ -529,16 +609,18 @@ def test_unexpected_errors_become_fetch_errors() -> None:
 
     with httpx.Client(transport=httpx.MockTransport(broken)) as client:
         reason = fails("http://127.0.0.1/feed.xml", client=client)
-    assert reason == ("unexpected error fetching http://127.0.0.1/feed.xml: "
-                      "RuntimeError: transport bug")
+    assert reason == (
+        "unexpected error fetching http://127.0.0.1/feed.xml: RuntimeError: transport bug"
+    )
 
 
 def test_304_to_an_unconditional_request_is_an_error() -> None:
     transport = httpx.MockTransport(lambda request: httpx.Response(304))
     with httpx.Client(transport=transport) as client:
         reason = fails("http://127.0.0.1/feed.xml", client=client)
-    assert reason == ("HTTP 304 Not Modified from http://127.0.0.1/feed.xml to a request "
-                      "that was not conditional")
+    assert reason == (
+        "HTTP 304 Not Modified from http://127.0.0.1/feed.xml to a request that was not conditional"
+    )
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -549,8 +631,15 @@ def test_file_fetched_then_not_modified_then_changed(tmp_path: Path) -> None:
     path.write_bytes(FEED)
     os.utime(path, (1754470800, 1754470800))  # 2025-08-06 09:00:00 UTC
     first = fetch_path(path)
-    assert first == Fetched("fetched", FEED, Validators(None, OK_LAST_MODIFIED, sha256(FEED)),
-                            None, None, None, first.elapsed_s)
+    assert first == Fetched(
+        "fetched",
+        FEED,
+        Validators(None, OK_LAST_MODIFIED, sha256(FEED)),
+        None,
+        None,
+        None,
+        first.elapsed_s,
+    )
     second = fetch_path(path, first.validators)
     assert (second.status, second.body) == ("not_modified", b"")
     path.write_bytes(FEED_B)

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from flows import render
-from flows.content import Edition
-from flows.safety import clean_text, md_escape, safe_url
+from flows.brief import render
+from flows.brief.content import Edition
+from flows.brief.safety import clean_text, md_escape, safe_url
 from signals.text import INVISIBLE
 from tests.test_render import make_edition
 
@@ -26,9 +26,9 @@ PAYLOADS = [
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",
     "<svg/onload=alert(1)>",
-    "\"><script>alert(1)</script>",
+    '"><script>alert(1)</script>',
     "'><img src=x onerror=alert(1)>",
-    "<a href=\"javascript:alert(1)\">x</a>",
+    '<a href="javascript:alert(1)">x</a>',
     "[click](javascript:alert(1))",
     "![x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
     "<https://evil.example/>",
@@ -46,13 +46,24 @@ PAYLOADS = [
     "<iframe src=https://evil.example></iframe>",
     "\\<script>alert(1)\\</script>",
 ]
-URLS = ["javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "data:text/html,x",
-        "vbscript:x", "//evil.example/x", "/etc/passwd", "file:///etc/passwd",
-        "https://ok.example/a_(b)*c[d]", "https://ok.example/\u202e", "http://ok.example/<x>"]
+URLS = [
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    " javascript:alert(1)",
+    "data:text/html,x",
+    "vbscript:x",
+    "//evil.example/x",
+    "/etc/passwd",
+    "file:///etc/passwd",
+    "https://ok.example/a_(b)*c[d]",
+    "https://ok.example/\u202e",
+    "http://ok.example/<x>",
+]
 hostile = st.one_of(
     st.sampled_from(PAYLOADS),
-    st.text(alphabet=st.sampled_from(list("<>&\"'`*_[]()!#|~\\$/:;= \u200b\u202e\x00ax")),
-            max_size=30),
+    st.text(
+        alphabet=st.sampled_from(list("<>&\"'`*_[]()!#|~\\$/:;= \u200b\u202e\x00ax")), max_size=30
+    ),
     st.lists(st.sampled_from(PAYLOADS), min_size=2, max_size=3).map("".join),
 )
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -87,9 +98,29 @@ class Tags(HTMLParser):
         self.tags.append((tag, dict(attrs)))
 
 
-HTML_TAGS = {"html", "head", "meta", "title", "style", "body", "div", "table", "tbody", "tr", "td",
-             "th",
-             "p", "h1", "h2", "span", "a", "strong", "img", "em", "br"}
+HTML_TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "div",
+    "table",
+    "tbody",
+    "tr",
+    "td",
+    "th",
+    "p",
+    "h1",
+    "h2",
+    "span",
+    "a",
+    "strong",
+    "img",
+    "em",
+    "br",
+}
 MD_TAGS = {"h2", "h3", "p", "ul", "li", "strong", "em", "a", "img", "hr", "blockquote", "br"}
 
 
@@ -124,8 +155,12 @@ def hostile_edition(draw) -> Edition:
 
 
 # no shrinking: a failing example is reported as drawn (shrinking a whole edition takes minutes)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow],
-          phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
 @given(st.data())
 def test_generated_hostile_strings_never_reach_a_reader(data) -> None:
     edition = hostile_edition(data.draw)
@@ -138,8 +173,9 @@ def test_generated_hostile_strings_never_reach_a_reader(data) -> None:
 
 def test_every_payload_in_every_field_at_once() -> None:
     payloads = iter(PAYLOADS * 200)
-    edition = hostile_edition(lambda strategy: next(payloads)
-                              if strategy is hostile else "javascript:alert(1)")
+    edition = hostile_edition(
+        lambda strategy: next(payloads) if strategy is hostile else "javascript:alert(1)"
+    )
     out = render.render_edition(edition)
     assert_safe_html(out["html"], HTML_TAGS)
     assert_safe_html(rendered_markdown(out["md"]), MD_TAGS)
@@ -166,14 +202,28 @@ def dialogs_in_chromium(pages: dict[str, str], folder: Path) -> list[str]:
 
     dialogs: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         try:
             page = browser.new_page()
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.route("**/*", lambda route: route.abort()
-                       if not route.request.url.startswith("file:") else route.continue_())
+            page.route(
+                "**/*",
+                lambda route: (
+                    route.abort()
+                    if not route.request.url.startswith("file:")
+                    else route.continue_()
+                ),
+            )
             for name, html in pages.items():
                 path = folder / name
                 path.write_text(html, encoding="utf-8")
@@ -190,14 +240,18 @@ def dialogs_in_chromium(pages: dict[str, str], folder: Path) -> list[str]:
     return dialogs
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
-                    "(.ci/run installs it)")
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
+)
 def test_no_script_runs_in_a_real_browser(tmp_path: Path) -> None:
     payloads = iter(PAYLOADS * 200)
-    edition = hostile_edition(lambda strategy: next(payloads)
-                              if strategy is hostile else "javascript:alert(1)")
+    edition = hostile_edition(
+        lambda strategy: next(payloads) if strategy is hostile else "javascript:alert(1)"
+    )
     edition = edition.model_copy(update={"edition_date": date(2026, 6, 11)})
     out = render.render_edition(edition)
-    pages = {"brief.html": out["html"],
-             "markdown.html": f"<html><body>{rendered_markdown(out['md'])}</body></html>"}
+    pages = {
+        "brief.html": out["html"],
+        "markdown.html": f"<html><body>{rendered_markdown(out['md'])}</body></html>",
+    }
     assert dialogs_in_chromium(pages, tmp_path) == []

@@ -56,42 +56,82 @@ def outputs(tmp_path_factory) -> dict[str, str]:
         f"<item><title>Deep</title><guid>deep-1</guid><description><![CDATA[{nested}]]>"
         "</description></item><item><title>Fine</title><guid>deep-2</guid>"
         "<link>https://deep.example/fine</link><description>fine</description></item>"
-        "</channel></rss>").encode()
+        "</channel></rss>"
+    ).encode()
     try:
         (tmp_path / "prices.csv").write_text(PRICES, encoding="utf-8")
         (tmp_path / "scores.csv").write_text(SCORES, encoding="utf-8")
         sources = [
-            {"id": "evil-feed", "kind": "feed", "format": "feed",
-             "url": server.url("/hostile.xml")},
-            {"id": "evil-reason", "kind": "feed", "format": "feed",
-             "url": server.url("/hostile-reason")},
-            {"id": "evil-type", "kind": "feed", "format": "feed",
-             "url": server.url("/hostile-type")},
+            {
+                "id": "evil-feed",
+                "kind": "feed",
+                "format": "feed",
+                "url": server.url("/hostile.xml"),
+            },
+            {
+                "id": "evil-reason",
+                "kind": "feed",
+                "format": "feed",
+                "url": server.url("/hostile-reason"),
+            },
+            {
+                "id": "evil-type",
+                "kind": "feed",
+                "format": "feed",
+                "url": server.url("/hostile-type"),
+            },
             {"id": "not-a-feed", "kind": "feed", "format": "feed", "url": server.url("/html")},
-            {"id": "deep-feed", "kind": "feed", "format": "feed",
-             "url": server.url("/changing.xml")},
-            {"id": "house-prices", "kind": "prices", "format": "canonical",
-             "path": str(tmp_path / "prices.csv"), "as_of": "2025-08-07"},
-            {"id": "house-scores", "kind": "scores", "format": "canonical",
-             "path": str(tmp_path / "scores.csv"), "as_of": "2025-08-07"},
+            {
+                "id": "deep-feed",
+                "kind": "feed",
+                "format": "feed",
+                "url": server.url("/changing.xml"),
+            },
+            {
+                "id": "house-prices",
+                "kind": "prices",
+                "format": "canonical",
+                "path": str(tmp_path / "prices.csv"),
+                "as_of": "2025-08-07",
+            },
+            {
+                "id": "house-scores",
+                "kind": "scores",
+                "format": "canonical",
+                "path": str(tmp_path / "scores.csv"),
+                "as_of": "2025-08-07",
+            },
         ]
-        cfg = write_config(tmp_path, sources=sources,
-                           fetch={"allow_private_hosts": ["127.0.0.1"], "retries": 0})
+        cfg = write_config(
+            tmp_path, sources=sources, fetch={"allow_private_hosts": ["127.0.0.1"], "retries": 0}
+        )
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
         env["PREFECT_HOME"] = str(tmp_path / "prefect")
         brief = Path(sys.executable).with_name("brief")
-        proc = subprocess.run([str(brief), "run", "--date", "2025-08-08", "--config", str(cfg)],
-                              capture_output=True, text=True, env=env, timeout=600)
+        proc = subprocess.run(
+            [str(brief), "run", "--date", "2025-08-08", "--config", str(cfg)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+        )
     finally:
         server.close()
     folder = tmp_path / "out" / "2025-08-08"
     with duckdb.connect(str(tmp_path / "brief.duckdb"), read_only=True) as con:
         deep = con.execute("SELECT reason FROM rejects WHERE source_id = 'deep-feed'").fetchall()
         kept = con.execute("SELECT title FROM entries WHERE source_id = 'deep-feed'").fetchall()
-    return {"rc": str(proc.returncode), "stdout": proc.stdout, "stderr": proc.stderr,
-            "deep_rejects": "\n".join(r[0] for r in deep), "deep_kept": repr(kept),
-            **{kind: (folder / f"brief.{kind}").read_text(encoding="utf-8")
-               for kind in ("html", "md", "txt")}}
+    return {
+        "rc": str(proc.returncode),
+        "stdout": proc.stdout,
+        "stderr": proc.stderr,
+        "deep_rejects": "\n".join(r[0] for r in deep),
+        "deep_kept": repr(kept),
+        **{
+            kind: (folder / f"brief.{kind}").read_text(encoding="utf-8")
+            for kind in ("html", "md", "txt")
+        },
+    }
 
 
 def test_the_run_finishes_without_a_traceback(outputs: dict[str, str]) -> None:
@@ -120,12 +160,16 @@ def test_no_markup_from_sources_in_any_output(outputs: dict[str, str]) -> None:
     for kind in ("html", "md", "txt"):
         assert not INVISIBLE.search(outputs[kind]), kind
     assert "javascript:" not in outputs["md"].lower().replace("\\", "") or all(
-        "](javascript:" not in line.lower() for line in outputs["md"].splitlines())
+        "](javascript:" not in line.lower() for line in outputs["md"].splitlines()
+    )
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
-                    "(.ci/run installs it)")
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
+)
 def test_no_dialog_fires_in_chromium(outputs: dict[str, str], tmp_path: Path) -> None:
-    pages = {"brief.html": outputs["html"],
-             "markdown.html": f"<html><body>{rendered_markdown(outputs['md'])}</body></html>"}
+    pages = {
+        "brief.html": outputs["html"],
+        "markdown.html": f"<html><body>{rendered_markdown(outputs['md'])}</body></html>",
+    }
     assert dialogs_in_chromium(pages, tmp_path) == []

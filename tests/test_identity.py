@@ -54,8 +54,17 @@ def test_split_effort_forms() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["sonnet", "r1", "mpt-7b", "claude-unknown-9", "gpt-99-ultra", "my-gpt-4o-finetune",
-     "gemini/gemini-2.0-pro-exp-02-05", "", "   "],
+    [
+        "sonnet",
+        "r1",
+        "mpt-7b",
+        "claude-unknown-9",
+        "gpt-99-ultra",
+        "my-gpt-4o-finetune",
+        "gemini/gemini-2.0-pro-exp-02-05",
+        "",
+        "   ",
+    ],
 )
 def test_unknown_names_do_not_resolve(name: str) -> None:
     assert resolve(name) is None
@@ -78,8 +87,12 @@ def test_price_model_strips_only_an_effort() -> None:
 
 def test_resolved_ids_are_genai_prices_models() -> None:
     providers = {p.id: {m.id for m in p.models} for p in get_snapshot().providers}
-    for name in ("claude-3-5-sonnet-20241022", "gpt-5-2025-08-07_high", "openrouter/x-ai/grok-4",
-                 "gemini-2.5-pro-preview-06-05"):
+    for name in (
+        "claude-3-5-sonnet-20241022",
+        "gpt-5-2025-08-07_high",
+        "openrouter/x-ai/grok-4",
+        "gemini-2.5-pro-preview-06-05",
+    ):
         resolved = resolve(name)
         assert resolved is not None and resolved.provider is not None
         assert price_model(resolved.model) in providers[resolved.provider]
@@ -113,8 +126,12 @@ def test_snapshots_and_display_names_of_a_model_resolve_to_it(name: str, model: 
 @pytest.mark.parametrize(
     "name",
     # each is covered by a broad prefix rule of genai-prices (priced alike) but is another model
-    ["deepseek-r1-distill-llama-70b", "deepseek/deepseek-r1-distill-qwen-32b", "gemma-3-4b-it",
-     "claude-3-5-sonnet-custom-finetune"],
+    [
+        "deepseek-r1-distill-llama-70b",
+        "deepseek/deepseek-r1-distill-qwen-32b",
+        "gemma-3-4b-it",
+        "claude-3-5-sonnet-custom-finetune",
+    ],
 )
 def test_other_models_under_a_broad_price_rule_stay_unresolved(name: str) -> None:
     assert resolve(name) is None

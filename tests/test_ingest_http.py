@@ -11,15 +11,21 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import fetch
 from flows.config import Source
-from flows.fetch import Limits
-from flows.ingest import ingest_source
+from flows.sources import fetch
+from flows.sources.fetch import Limits
+from flows.store.load import ingest_source
 from tests.faultserver import FEED, FaultServer, fault_server_fixture  # noqa: F401
 
-LIMITS = Limits(connect_timeout_s=1.0, read_timeout_s=0.5, total_timeout_s=1.5,
-                max_bytes=50_000, retries=1, max_retry_wait_s=0.01,
-                allow_private_hosts=("127.0.0.1",))  # the fault server, as a house server
+LIMITS = Limits(
+    connect_timeout_s=1.0,
+    read_timeout_s=0.5,
+    total_timeout_s=1.5,
+    max_bytes=50_000,
+    retries=1,
+    max_retry_wait_s=0.01,
+    allow_private_hosts=("127.0.0.1",),
+)  # the fault server, as a house server
 NOW = datetime(2025, 8, 8, 6, 0, tzinfo=UTC)
 
 FAULTS = {
@@ -54,9 +60,9 @@ def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def no_dns(monkeypatch: pytest.MonkeyPatch) -> None:
     """Numeric hosts only: no test sends a DNS query."""
+
     def numeric(host: str, port: object, *args: object, **kwargs: object) -> list:
-        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
-                                  flags=socket.AI_NUMERICHOST)
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
 
     monkeypatch.setattr(fetch, "_getaddrinfo", numeric)
 
@@ -77,8 +83,9 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return opened
 
 
-def test_each_fault_is_recorded_and_the_rest_goes_in(tmp_path: Path,
-                                                    fault_server: FaultServer) -> None:
+def test_each_fault_is_recorded_and_the_rest_goes_in(
+    tmp_path: Path, fault_server: FaultServer
+) -> None:
     db = tmp_path / "brief.duckdb"
     good = ingest_source(db, _source(fault_server, "/ok.xml"), "run-1", NOW, LIMITS)
     assert good.ok and good.rows_new >= 1
@@ -95,8 +102,9 @@ def test_each_fault_is_recorded_and_the_rest_goes_in(tmp_path: Path,
     assert failed == 0
 
 
-def test_conditional_get_adds_nothing_the_second_time(tmp_path: Path,
-                                                      fault_server: FaultServer) -> None:
+def test_conditional_get_adds_nothing_the_second_time(
+    tmp_path: Path, fault_server: FaultServer
+) -> None:
     db = tmp_path / "brief.duckdb"
     src = _source(fault_server, "/ok.xml")
     first = ingest_source(db, src, "run-1", NOW, LIMITS)
@@ -109,21 +117,25 @@ def test_conditional_get_adds_nothing_the_second_time(tmp_path: Path,
     assert _count(db, "SELECT count(*) FROM entries") == rows
 
 
-def test_a_changing_feed_keeps_history_and_survives_a_failure(tmp_path: Path,
-                                                             fault_server: FaultServer) -> None:
+def test_a_changing_feed_keeps_history_and_survives_a_failure(
+    tmp_path: Path, fault_server: FaultServer
+) -> None:
     db = tmp_path / "brief.duckdb"
     src = _source(fault_server, "/changing.xml")
     fault_server.state["changing"] = FEED
     first = ingest_source(db, src, "run-1", NOW, LIMITS)
     again = ingest_source(db, src, "run-2", NOW, LIMITS)
     assert again.fetch_status == "not_modified"  # same bytes: no validators, same hash
-    edited = FEED.replace(b"Example-2 is available in the API.",
-                          b"Example-2 is available in the API at half the price.")
+    edited = FEED.replace(
+        b"Example-2 is available in the API.",
+        b"Example-2 is available in the API at half the price.",
+    )
     fault_server.state["changing"] = edited
     third = ingest_source(db, src, "run-3", NOW, LIMITS)
     assert third.rows_updated == 1 and third.rows_new == 0
-    versions = _count(db, "SELECT count(*) FROM entries WHERE entry_id = "
-                          "'https://example.invalid/news/example-2'")
+    versions = _count(
+        db, "SELECT count(*) FROM entries WHERE entry_id = 'https://example.invalid/news/example-2'"
+    )
     assert versions == 2  # the edited entry is a new version; the old one is kept
     current = _count(db, "SELECT count(*) FROM entries_current")
     assert current == first.rows_read
@@ -137,19 +149,24 @@ def test_a_dead_worker_does_not_lose_the_source(tmp_path: Path) -> None:
     from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
 
-    from flows.ingest import collect
+    from flows.sources.ingest import collect
     from tests.conftest import DATA
 
-    src = Source(id="mistral", kind="feed", format="feed",
-                 path=DATA / "sources" / "feeds" / "feed_mistral.xml")
+    src = Source(
+        id="mistral",
+        kind="feed",
+        format="feed",
+        path=DATA / "sources" / "feeds" / "feed_mistral.xml",
+    )
     dead: Future = Future()
     dead.set_exception(BrokenProcessPool("a worker was killed"))
     prepared = collect(dead, tmp_path / "brief.duckdb", src, LIMITS)
     assert prepared.error is None and prepared.tables["entries"].num_rows > 0
 
 
-def test_a_value_that_returns_is_the_current_version_again(tmp_path: Path,
-                                                           fault_server: FaultServer) -> None:
+def test_a_value_that_returns_is_the_current_version_again(
+    tmp_path: Path, fault_server: FaultServer
+) -> None:
     db = tmp_path / "brief.duckdb"
     src = _source(fault_server, "/changing.xml")
     edited = FEED.replace(b"Example-2 is available in the API.", b"Example-2 is withdrawn.")
@@ -160,21 +177,26 @@ def test_a_value_that_returns_is_the_current_version_again(tmp_path: Path,
     with duckdb.connect(str(db), read_only=True) as con:
         summary = con.execute(
             "SELECT summary FROM entries_current WHERE entry_id = "
-            "'https://example.invalid/news/example-2'").fetchall()[0][0]
-        versions = con.execute("SELECT count(*) FROM entries WHERE entry_id = "
-                               "'https://example.invalid/news/example-2'").fetchall()[0][0]
+            "'https://example.invalid/news/example-2'"
+        ).fetchall()[0][0]
+        versions = con.execute(
+            "SELECT count(*) FROM entries WHERE entry_id = 'https://example.invalid/news/example-2'"
+        ).fetchall()[0][0]
     assert summary == "Example-2 is available in the API." and versions == 3
 
 
-RELATIVE = (b'<?xml version="1.0"?><rss version="2.0" '
-            b'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Lab</title>'
-            b"<item><title>Model X</title><guid>x</guid><link>/news/model-x</link>"
-            b'<content:encoded><![CDATA[<p>See <a href="../pricing">pricing</a>.</p>]]>'
-            b"</content:encoded></item></channel></rss>")
+RELATIVE = (
+    b'<?xml version="1.0"?><rss version="2.0" '
+    b'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Lab</title>'
+    b"<item><title>Model X</title><guid>x</guid><link>/news/model-x</link>"
+    b'<content:encoded><![CDATA[<p>See <a href="../pricing">pricing</a>.</p>]]>'
+    b"</content:encoded></item></channel></rss>"
+)
 
 
 def test_relative_links_are_made_absolute_against_the_feed_address(
-        tmp_path: Path, fault_server: FaultServer) -> None:
+    tmp_path: Path, fault_server: FaultServer
+) -> None:
     fault_server.state["changing"] = RELATIVE
     db = tmp_path / "brief.duckdb"
     assert ingest_source(db, _source(fault_server, "/changing.xml"), "run-1", NOW, LIMITS).ok
@@ -184,14 +206,19 @@ def test_relative_links_are_made_absolute_against_the_feed_address(
     assert f'href="{fault_server.url("/pricing")}"' in html
 
 
-@pytest.mark.parametrize(("location", "reason"), [
-    ("http://169.254.169.254/latest/meta-data/",
-     "refused: 169.254.169.254 is a cloud metadata address (never allowed)"),
-    ("http://10.0.0.1/", "refused: 10.0.0.1 is a private address"),
-])
+@pytest.mark.parametrize(
+    ("location", "reason"),
+    [
+        (
+            "http://169.254.169.254/latest/meta-data/",
+            "refused: 169.254.169.254 is a cloud metadata address (never allowed)",
+        ),
+        ("http://10.0.0.1/", "refused: 10.0.0.1 is a private address"),
+    ],
+)
 def test_a_redirect_to_a_private_address_fails_the_source(
-        tmp_path: Path, fault_server: FaultServer, connections: list[str], location: str,
-        reason: str) -> None:
+    tmp_path: Path, fault_server: FaultServer, connections: list[str], location: str, reason: str
+) -> None:
     fault_server.state["location"] = location
     db = tmp_path / "brief.duckdb"
     result = ingest_source(db, _source(fault_server, "/redirect-to"), "run-1", NOW, LIMITS)
@@ -201,10 +228,12 @@ def test_a_redirect_to_a_private_address_fails_the_source(
     assert _count(db, "SELECT count(*) FROM source_runs WHERE NOT ok") == 1
 
 
-def test_a_metadata_url_fails_the_source_without_a_connection(tmp_path: Path,
-                                                              connections: list[str]) -> None:
-    src = Source(id="meta", kind="feed", format="feed",
-                 url="http://169.254.169.254/latest/meta-data/")
+def test_a_metadata_url_fails_the_source_without_a_connection(
+    tmp_path: Path, connections: list[str]
+) -> None:
+    src = Source(
+        id="meta", kind="feed", format="feed", url="http://169.254.169.254/latest/meta-data/"
+    )
     result = ingest_source(tmp_path / "brief.duckdb", src, "run-1", NOW, LIMITS)
     assert not result.ok and result.fetch_status == "failed"
     assert result.reason == "refused: 169.254.169.254 is a cloud metadata address (never allowed)"
@@ -212,7 +241,8 @@ def test_a_metadata_url_fails_the_source_without_a_connection(tmp_path: Path,
 
 
 def test_a_reply_that_is_not_a_feed_fails_the_source_and_keeps_no_bytes(
-        tmp_path: Path, fault_server: FaultServer) -> None:
+    tmp_path: Path, fault_server: FaultServer
+) -> None:
     db = tmp_path / "brief.duckdb"
     result = ingest_source(db, _source(fault_server, "/random"), "run-1", NOW, LIMITS)
     assert not result.ok and "no RSS or Atom feed found" in result.reason

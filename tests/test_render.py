@@ -18,9 +18,9 @@ import jinja2
 import matplotlib
 import pytest
 
-from flows import render
-from flows.chart import draw_chart, frontier
-from flows.content import (
+from flows.brief import render
+from flows.brief.chart import draw_chart, frontier
+from flows.brief.content import (
     Chart,
     ChartPoint,
     Edition,
@@ -457,8 +457,9 @@ def test_macros_escape_what_they_print_in_html_and_markdown() -> None:
     # the shared phrases are compiled in each environment: escaped wherever markup is made
     assert render.make_env("html").autoescape is True and render.make_env("md").autoescape is True
     assert render.make_env("txt").autoescape is False
-    pending = PendingRelease(model="x", model_label="<svg/onload=alert(1)>", claims=[],
-                             missing=["[aliases] <b>"])
+    pending = PendingRelease(
+        model="x", model_label="<svg/onload=alert(1)>", claims=[], missing=["[aliases] <b>"]
+    )
     source = '{% import "brief/_phrases.j2" as p %}{{ p.pending(r) }}'
     html = render.make_env("html").from_string(source).render(r=pending)
     assert "<svg" not in html and "&lt;svg/onload=alert(1)&gt;" in html
@@ -576,14 +577,21 @@ def test_frontier_is_lowest_cost_for_at_least_that_score() -> None:
 def test_chart_labels_of_close_points_do_not_overlap() -> None:
     from matplotlib.text import Text
 
-    from flows.chart import STYLE, _figure
+    from flows.brief.chart import STYLE, _figure
 
     chart = make_edition().chart
-    chart.points = [ChartPoint(model_label=f"Claude Opus 4.1 ({effort})", score=73 + i * 0.4,
-                               cost_per_success=0.045 + i * 0.001, role="candidate")
-                    for i, effort in enumerate(("16k think", "27k", "none"))]
-    chart.points.append(ChartPoint(model_label="Incumbent", score=60, cost_per_success=0.01,
-                                   role="incumbent"))
+    chart.points = [
+        ChartPoint(
+            model_label=f"Claude Opus 4.1 ({effort})",
+            score=73 + i * 0.4,
+            cost_per_success=0.045 + i * 0.001,
+            role="candidate",
+        )
+        for i, effort in enumerate(("16k think", "27k", "none"))
+    ]
+    chart.points.append(
+        ChartPoint(model_label="Incumbent", score=60, cost_per_success=0.01, role="incumbent")
+    )
     with matplotlib.rc_context(STYLE):
         fig = _figure(chart)
         fig.canvas.draw()
@@ -591,7 +599,7 @@ def test_chart_labels_of_close_points_do_not_overlap() -> None:
         boxes = [Text.get_window_extent(t, renderer) for t in fig.axes[0].texts]  # no lines
     assert len(boxes) == 4
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             assert not a.overlaps(b), (a, b)
 
 

@@ -22,17 +22,30 @@ from tests.faultserver import FaultServer, fault_server_fixture  # noqa: F401
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_stops_the_run_and_is_recorded(tmp_path: Path, fault_server: FaultServer,
-                                                 signum: signal.Signals) -> None:
-    cfg = write_config(tmp_path, sources=[{"id": "slow", "kind": "feed", "format": "feed",
-                                           "url": fault_server.url("/drip")}],
-                       fetch={"allow_private_hosts": ["127.0.0.1"], "total_timeout_s": 60.0,
-                              "read_timeout_s": 60.0})
+def test_a_signal_stops_the_run_and_is_recorded(
+    tmp_path: Path, fault_server: FaultServer, signum: signal.Signals
+) -> None:
+    cfg = write_config(
+        tmp_path,
+        sources=[
+            {"id": "slow", "kind": "feed", "format": "feed", "url": fault_server.url("/drip")}
+        ],
+        fetch={
+            "allow_private_hosts": ["127.0.0.1"],
+            "total_timeout_s": 60.0,
+            "read_timeout_s": 60.0,
+        },
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     env["PREFECT_HOME"] = str(tmp_path / "prefect")
     brief = Path(sys.executable).with_name("brief")
-    proc = subprocess.Popen([str(brief), "run", "--date", "2025-08-08", "--config", str(cfg)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [str(brief), "run", "--date", "2025-08-08", "--config", str(cfg)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         deadline = time.monotonic() + 180
         while fault_server.count("/drip") == 0:

@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime
 import pytest
 
 from flows.config import load_config
-from flows.facts import load_facts, measured_workloads
-from flows.ingest import ingest_sources
 from flows.pipeline import compute_edition
-from flows.store import open_store
+from flows.store.db import open_store
+from flows.store.facts import load_facts, measured_workloads
+from flows.store.load import ingest_sources
 from signals.compare import estimate_side
 from signals.daily import day_signals
 from signals.facts import UNDATED
@@ -28,8 +28,9 @@ def world(tmp_path_factory):
     """(config, results, facts): every bundled source in one store."""
     folder = tmp_path_factory.mktemp("truth")
     cfg = load_config(write_config(folder))
-    results = ingest_sources(cfg.database, cfg.sources, "truth",
-                             datetime(2026, 12, 1, tzinfo=UTC), aliases=cfg.aliases)
+    results = ingest_sources(
+        cfg.database, cfg.sources, "truth", datetime(2026, 12, 1, tzinfo=UTC), aliases=cfg.aliases
+    )
     assert all(r.ok for r in results), [(r.source_id, r.reason) for r in results if not r.ok]
     with open_store(cfg.database, read_only=True) as con:
         cfg = cfg.model_copy(update={"workloads": measured_workloads(con, cfg)})
@@ -46,9 +47,16 @@ def signals_on(world, day: date, lookback: int = 7):
     cfg, _, facts = world
     from datetime import timedelta
 
-    return day_signals(facts, cfg.workloads, day, day - timedelta(days=lookback),
-                       cfg.capability_words(), cfg.noise_floors(), lineage=cfg.lineage,
-                       min_age_days=cfg.edition.incumbent_min_age_days)
+    return day_signals(
+        facts,
+        cfg.workloads,
+        day,
+        day - timedelta(days=lookback),
+        cfg.capability_words(),
+        cfg.noise_floors(),
+        lineage=cfg.lineage,
+        min_age_days=cfg.edition.incumbent_min_age_days,
+    )
 
 
 # --- prices as known on the day ---------------------------------------------------------------
@@ -97,7 +105,8 @@ def test_nothing_is_priced_before_any_list_knew_it(world) -> None:
     for model in ("gpt-5", "o3", "claude-opus-4-1", "gemini-2.0-flash", "gpt-oss-120b"):
         quote = facts.price_on(model, date(2025, 8, 8))
         assert quote is None or all(
-            f.source_id != "genai-prices" or f.effective_from != UNDATED for f in quote.facts)
+            f.source_id != "genai-prices" or f.effective_from != UNDATED for f in quote.facts
+        )
 
 
 def test_a_thinking_run_is_priced_at_its_thinking_rate(world) -> None:
@@ -142,12 +151,17 @@ def test_thinking_runs_cost_more_per_attempt_than_their_base_model(world) -> Non
     cfg, _, facts = world
     day = date(2025, 8, 8)
     wl = cfg.workloads["research_qa"]
-    cost = {m: estimate_side(wl, facts.side(m, day, wl)).cost_per_attempt
-            for m in ("claude-opus-4-1", "claude-opus-4-1:16k", "claude-opus-4-1:27k")}
+    cost = {
+        m: estimate_side(wl, facts.side(m, day, wl)).cost_per_attempt
+        for m in ("claude-opus-4-1", "claude-opus-4-1:16k", "claude-opus-4-1:27k")
+    }
     assert cost["claude-opus-4-1"] < cost["claude-opus-4-1:16k"] <= cost["claude-opus-4-1:27k"]
     basis = {m: facts.tokens(m, wl, day).basis for m in cost}
-    assert basis == {"claude-opus-4-1": "default", "claude-opus-4-1:16k": "assumed",
-                     "claude-opus-4-1:27k": "assumed"}
+    assert basis == {
+        "claude-opus-4-1": "default",
+        "claude-opus-4-1:16k": "assumed",
+        "claude-opus-4-1:27k": "assumed",
+    }
 
 
 def test_tokens_are_measured_from_aider_runs(world) -> None:
@@ -181,8 +195,10 @@ def test_gpt5_launch_is_judged_against_its_predecessor_and_the_incumbent(world) 
     ed = edition(world, date(2025, 8, 8))
     gpt5 = [i for i in ed.items if i.model == "gpt-5"]
     assert gpt5, [i.model for i in ed.items]
-    roles = {(ln.comparison["baseline_role"], ln.comparison["baseline"].split(":")[0])
-             for ln in gpt5[0].lines}
+    roles = {
+        (ln.comparison["baseline_role"], ln.comparison["baseline"].split(":")[0])
+        for ln in gpt5[0].lines
+    }
     assert ("predecessor", "o3") in roles
     assert any(role == "incumbent" for role, _ in roles)
 
@@ -253,15 +269,16 @@ def test_a_quiet_day_says_so(world) -> None:
     # that any reference workload could compare.
     ed = edition(world, date(2024, 12, 1))
     assert ed.items == []
-    from flows.render import render_edition
+    from flows.brief.render import render_edition
 
     assert "No comparable news today" in render_edition(ed)["md"]
 
 
 def test_the_edition_warns_when_its_date_is_past_the_newest_data(world) -> None:
     ed = edition(world, date(2027, 6, 1))
-    assert any("newest score in the store was published on 30 October 2025" in w
-               for w in ed.warnings)
+    assert any(
+        "newest score in the store was published on 30 October 2025" in w for w in ed.warnings
+    )
 
 
 def test_costs_rows_say_what_the_cost_rests_on(world) -> None:
@@ -270,15 +287,31 @@ def test_costs_rows_say_what_the_cost_rests_on(world) -> None:
 
     from flows.cli import app
 
-    result = CliRunner().invoke(app, ["costs", "--workload", "research_qa", "--date",
-                                      "2025-08-08", "--config", str(cfg.path), "--json"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "costs",
+            "--workload",
+            "research_qa",
+            "--date",
+            "2025-08-08",
+            "--config",
+            str(cfg.path),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     import json
 
     rows = {r["model"]: r for r in json.loads(result.output)["models"]}
     for r in rows.values():
-        assert {"tokens_basis", "output_tokens", "reasoning_tokens", "prices",
-                "price_known_from"} <= set(r)
+        assert {
+            "tokens_basis",
+            "output_tokens",
+            "reasoning_tokens",
+            "prices",
+            "price_known_from",
+        } <= set(r)
         assert date.fromisoformat(r["price_known_from"]) <= date(2025, 8, 8)
     attempts = {m: rows[m]["cost_per_attempt"] for m in rows if m.startswith("claude-opus-4-1")}
     assert len(set(attempts.values())) == len(attempts) >= 2
@@ -296,7 +329,7 @@ def test_price_lists_that_disagree_are_listed(world) -> None:
     # DeepSeek cut V3's output price to $0.42 per 1M tokens in September 2025 (LiteLLM 1.110.2
     # lists it); the genai-prices history read here still holds the earlier day-weighted $0.92.
     cfg, _, facts = world
-    from flows.edition import price_checks
+    from flows.brief.edition import price_checks
 
     checks = price_checks(cfg, facts, ["deepseek-chat", "gpt-5"], date(2026, 10, 1))
     found = {(c.model, c.field): c for c in checks}
@@ -311,11 +344,18 @@ def test_a_restated_price_changes_no_earlier_day(tmp_path) -> None:
     # (signal-model section 6), and the day after the second read sees the restatement.
     sheet = tmp_path / "prices.csv"
     header = "model,provider,effective_from,input,output\n"
-    for snapshot, row in (("2025-03-01", "acme-1,acme,1970-01-01,1,2\n"),
-                          ("2025-04-01", "acme-1,acme,1970-01-01,3,4\n")):
+    for snapshot, row in (
+        ("2025-03-01", "acme-1,acme,1970-01-01,1,2\n"),
+        ("2025-04-01", "acme-1,acme,1970-01-01,3,4\n"),
+    ):
         sheet.write_text(header + row)
-        src = {"id": "list", "kind": "prices", "format": "canonical", "path": str(sheet),
-               "as_of": date.fromisoformat(snapshot)}
+        src = {
+            "id": "list",
+            "kind": "prices",
+            "format": "canonical",
+            "path": str(sheet),
+            "as_of": date.fromisoformat(snapshot),
+        }
         cfg = load_config(write_config(tmp_path, sources=[src]))
         now = datetime.fromisoformat(snapshot + "T06:00:00+00:00")
         assert all(r.ok for r in ingest_sources(cfg.database, cfg.sources, snapshot, now))

@@ -10,11 +10,13 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from flows.adapters import canonical
-from flows.validate import Checked, check, rows_to_text_table
+from flows.sources.adapters import canonical
+from flows.store.validate import Checked, check, rows_to_text_table
 
-HEADER = ("model,provider,effective_from,input,cached_input,cache_write,output,reasoning,request,"
-          "tier_threshold_tokens,input_above,output_above\n")
+HEADER = (
+    "model,provider,effective_from,input,cached_input,cache_write,output,reasoning,request,"
+    "tier_threshold_tokens,input_above,output_above\n"
+)
 
 
 def _read(tmp_path: Path, body: str, kind: str = "prices", header: str = HEADER) -> Checked:
@@ -59,8 +61,10 @@ def test_bad_rows_are_rejected_with_reason(tmp_path: Path, line: str, reason: st
 
 
 def test_malformed_line_is_rejected_and_the_rest_read(tmp_path: Path) -> None:
-    checked = _read(tmp_path, "a,acme,2025-01-02,1,,,2,,,,,\nb,acme,2025-01-02,1,2\n"
-                              "c,acme,2025-01-03,1,,,2,,,,,\n")
+    checked = _read(
+        tmp_path,
+        "a,acme,2025-01-02,1,,,2,,,,,\nb,acme,2025-01-02,1,2\nc,acme,2025-01-03,1,,,2,,,,,\n",
+    )
     assert [r["model"] for r in checked.good.to_pylist()] == ["a", "c"]
     (rej,) = checked.rejects
     assert "line" in rej["reason"] and "b,acme" in rej["raw"]
@@ -68,8 +72,11 @@ def test_malformed_line_is_rejected_and_the_rest_read(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("size", [canonical.CELL_LIMIT + 1, 200_000])  # ours; the csv module's
 def test_an_oversized_cell_is_rejected_and_the_rest_read(tmp_path: Path, size: int) -> None:
-    checked = _read(tmp_path, f"a,acme,2025-01-02,1,,,2,,,,,\nb,acme,2025-01-02,1,,,2,,,,,"
-                              f"{'9' * size}\nc,acme,2025-01-03,1,,,2,,,,,\n")
+    checked = _read(
+        tmp_path,
+        f"a,acme,2025-01-02,1,,,2,,,,,\nb,acme,2025-01-02,1,,,2,,,,,"
+        f"{'9' * size}\nc,acme,2025-01-03,1,,,2,,,,,\n",
+    )
     assert [r["model"] for r in checked.good.to_pylist()] == ["a", "c"]
     (rej,) = checked.rejects
     assert rej["reason"].startswith("line 3: ") and "characters" in rej["reason"]
@@ -91,8 +98,10 @@ def test_score_rules() -> None:
     checked = check(duckdb.connect(), "scores", rows_to_text_table("scores", rows))
     assert [r["value"] for r in checked.good.to_pylist()] == [55.0, 1300.0]
     reasons = [r["reason"] for r in checked.rejects]
-    assert reasons == ["value: a percent score must lie in 0-100",
-                       "scale: must be 'percent' or 'rating'"]
+    assert reasons == [
+        "value: a percent score must lie in 0-100",
+        "scale: must be 'percent' or 'rating'",
+    ]
 
 
 def test_a_score_without_scale_is_a_percent() -> None:
@@ -102,8 +111,16 @@ def test_a_score_without_scale_is_a_percent() -> None:
 
 
 def test_run_cost_rules() -> None:
-    rows = [{"model": "m", "benchmark": "b", "as_of": "2025-01-01", "total_cost_usd": 3,
-             "tasks": 10, "solved": 12}]
+    rows = [
+        {
+            "model": "m",
+            "benchmark": "b",
+            "as_of": "2025-01-01",
+            "total_cost_usd": 3,
+            "tasks": 10,
+            "solved": 12,
+        }
+    ]
     checked = check(duckdb.connect(), "run_costs", rows_to_text_table("run_costs", rows))
     assert checked.good.num_rows == 0
     assert checked.rejects[0]["reason"] == "solved: more than the tasks run"
@@ -111,36 +128,70 @@ def test_run_cost_rules() -> None:
 
 # -- whatever a source sends, a row that passes validation fits its table ---------------------
 
-HOSTILE = [None, "", " ", "0", "-1", "-0.0", "1.5", "55", "100", "101", "10001", "1e-9", "1e400",
-           "nan", "NaN", "inf", "-inf", "2147483648", "9223372036854775808", "abc", "true",
-           "2025-01-01", "2025-02-30", "0001-01-01", "9999-12-31", "-0044-03-15", "infinity",
-           "2025-01-01T10:00:00+02:00",
-           "percent", "rating", "x" * 5000, "’quoted’ \x00 nul"]
+HOSTILE = [
+    None,
+    "",
+    " ",
+    "0",
+    "-1",
+    "-0.0",
+    "1.5",
+    "55",
+    "100",
+    "101",
+    "10001",
+    "1e-9",
+    "1e400",
+    "nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "2147483648",
+    "9223372036854775808",
+    "abc",
+    "true",
+    "2025-01-01",
+    "2025-02-30",
+    "0001-01-01",
+    "9999-12-31",
+    "-0044-03-15",
+    "infinity",
+    "2025-01-01T10:00:00+02:00",
+    "percent",
+    "rating",
+    "x" * 5000,
+    "’quoted’ \x00 nul",
+]
 
 
 @pytest.fixture(scope="module")
 def fact_store(tmp_path_factory):
-    from flows.store import open_store
+    from flows.store.db import open_store
 
     with open_store(tmp_path_factory.mktemp("fuzz") / "s.duckdb") as con:
         yield con
 
 
-@pytest.mark.parametrize("kind", ["prices", "scores", "run_costs", "profiles", "entries",
-                                  "trace_summaries"])
+@pytest.mark.parametrize(
+    "kind", ["prices", "scores", "run_costs", "profiles", "entries", "trace_summaries"]
+)
 def test_rows_that_pass_validation_always_fit_their_table(kind: str, fact_store) -> None:
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from flows.ingest import insert_facts
-    from flows.validate import SPECS
+    from flows.store.load import insert_facts
+    from flows.store.schema import SPECS
 
     names = [f.name for f in SPECS[kind]]
     row = st.fixed_dictionaries({n: st.sampled_from(HOSTILE) for n in names})
     run = iter(range(10**6))
 
-    @settings(max_examples=60, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=60,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
     @given(rows=st.lists(row, min_size=1, max_size=8))
     def check_and_insert(rows: list[dict]) -> None:
         table = rows_to_text_table(kind, rows)
@@ -152,8 +203,13 @@ def test_rows_that_pass_validation_always_fit_their_table(kind: str, fact_store)
                 assert not (isinstance(value, float) and not math.isfinite(value)), (f.name, value)
         fact_store.execute("BEGIN TRANSACTION")
         try:
-            insert_facts(fact_store, kind, checked.good, f"fuzz-{next(run)}",
-                         datetime(2025, 1, 1, tzinfo=UTC))
+            insert_facts(
+                fact_store,
+                kind,
+                checked.good,
+                f"fuzz-{next(run)}",
+                datetime(2025, 1, 1, tzinfo=UTC),
+            )
         finally:
             fact_store.execute("ROLLBACK")
 
@@ -161,29 +217,61 @@ def test_rows_that_pass_validation_always_fit_their_table(kind: str, fact_store)
 
 
 VALID = {
-    "prices": {"model": "m", "provider": "p", "effective_from": "2025-01-01", "input": "1",
-               "output": "2"},
-    "scores": {"model": "m", "benchmark": "b", "as_of": "2025-01-01", "value": "50",
-               "scale": "rating"},
-    "run_costs": {"model": "m", "benchmark": "b", "as_of": "2025-01-01", "total_cost_usd": "3",
-                  "tasks": "10", "solved": "5"},
+    "prices": {
+        "model": "m",
+        "provider": "p",
+        "effective_from": "2025-01-01",
+        "input": "1",
+        "output": "2",
+    },
+    "scores": {
+        "model": "m",
+        "benchmark": "b",
+        "as_of": "2025-01-01",
+        "value": "50",
+        "scale": "rating",
+    },
+    "run_costs": {
+        "model": "m",
+        "benchmark": "b",
+        "as_of": "2025-01-01",
+        "total_cost_usd": "3",
+        "tasks": "10",
+        "solved": "5",
+    },
     "profiles": {"model": "m"},
-    "trace_summaries": {"workload": "w", "requests": "10", "span_s": "60",
-                        "prompt_tokens_mean": "100", "prompt_tokens_p95": "200",
-                        "output_tokens_mean": "10", "output_tokens_p95": "20",
-                        "requests_per_day": "1000"},
+    "trace_summaries": {
+        "workload": "w",
+        "requests": "10",
+        "span_s": "60",
+        "prompt_tokens_mean": "100",
+        "prompt_tokens_p95": "200",
+        "output_tokens_mean": "10",
+        "output_tokens_p95": "20",
+        "requests_per_day": "1000",
+    },
 }
 
 
-@pytest.mark.parametrize(("kind", "field", "value"), [
-    (kind, f.name, value)
-    for kind in VALID
-    for f in __import__("flows.validate", fromlist=["SPECS"]).SPECS[kind]
-    if f.type in ("DOUBLE", "BIGINT", "INTEGER")
-    for value in ("nan", "inf", "-inf", "1e400", *(("2147483648",) if f.type == "INTEGER" else ()))
-])
-def test_numbers_that_are_not_finite_or_do_not_fit_are_rejected(kind: str, field: str,
-                                                                 value: str, fact_store) -> None:
+@pytest.mark.parametrize(
+    ("kind", "field", "value"),
+    [
+        (kind, f.name, value)
+        for kind in VALID
+        for f in __import__("flows.store.validate", fromlist=["SPECS"]).SPECS[kind]
+        if f.type in ("DOUBLE", "BIGINT", "INTEGER")
+        for value in (
+            "nan",
+            "inf",
+            "-inf",
+            "1e400",
+            *(("2147483648",) if f.type == "INTEGER" else ()),
+        )
+    ],
+)
+def test_numbers_that_are_not_finite_or_do_not_fit_are_rejected(
+    kind: str, field: str, value: str, fact_store
+) -> None:
     checked = check(fact_store, kind, rows_to_text_table(kind, [{**VALID[kind], field: value}]))
     assert checked.good.num_rows == 0, checked.good.to_pylist()
     assert field in checked.rejects[0]["reason"]

@@ -394,8 +394,9 @@ def _minute(text: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
-def day_weighted(base: Prices, windows: list[dict[str, Any]], skips: Skips,
-                 where: tuple[str, str]) -> Prices:
+def day_weighted(
+    base: Prices, windows: list[dict[str, Any]], skips: Skips, where: tuple[str, str]
+) -> Prices:
     """`base` with each price averaged over the 24 hours of a day (UTC), the windows' prices
     during their hours: DeepSeek lists its off-peak price as the default and its standard
     price as a window, so neither alone is what a day's traffic pays."""
@@ -413,8 +414,9 @@ def day_weighted(base: Prices, windows: list[dict[str, Any]], skips: Skips,
         if value is None:
             blended[name] = None
             continue
-        total = sum((value if w is None or getattr(w, name) is None else getattr(w, name))
-                    for w in covering)
+        total = sum(
+            (value if w is None or getattr(w, name) is None else getattr(w, name)) for w in covering
+        )
         blended[name] = (total / 1440).quantize(Decimal("0.000000001")).normalize()
     return base._replace(**blended)
 
@@ -441,14 +443,16 @@ def genai_model_entries(provider: str, model: dict[str, Any], skips: Skips) -> I
         for c in candidates
         if isinstance(c.get("constraint"), dict) and "start_date" in c["constraint"]
     )
-    windows = [c for c in candidates
-               if {"start_time", "end_time"} <= set(c.get("constraint") or {})]
+    windows = [
+        c for c in candidates if {"start_time", "end_time"} <= set(c.get("constraint") or {})
+    ]
     for cand in candidates:
         constraint = cand.get("constraint") or {}
         if constraint and set(constraint) != {"start_date"}:
             if {"start_time", "end_time"} & set(constraint):
-                skips.add("time-of-day price: averaged over the day into the price before it",
-                          *where)
+                skips.add(
+                    "time-of-day price: averaged over the day into the price before it", *where
+                )
             else:
                 skips.add(f"price variant (constraint {sorted(constraint)})", *where)
             continue

@@ -1,0 +1,287 @@
+"""Render one Edition as email HTML (CSS inlined), Markdown and plain text.
+
+The three outputs come from one content model and one set of phrases
+(``templates/brief/_phrases.j2``), so they say the same things; only the layout differs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import textwrap
+from collections.abc import Mapping
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import css_inline
+import jinja2
+from markupsafe import Markup
+
+from flows.brief.content import Edition
+from flows.brief.numbers import money, pct, points, ratio, score, seconds, tokens
+from flows.brief.safety import clean_all, md_escape, md_url, safe_url
+from signals import vocabulary
+from signals.vocabulary import BUYER_BEHAVIOURS, COST_DRIVERS, FACTORS, STRENGTHS, VERDICTS
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+# the vocabulary's words (signals/vocabulary.py), under the names the templates know
+VERDICT_WORDS, STRENGTH_WORDS, DRIVER_WORDS = VERDICTS, STRENGTHS, COST_DRIVERS
+BEHAVIOUR_WORDS, FACTOR_WORDS = BUYER_BEHAVIOURS, FACTORS
+
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+# --- number and word filters -------------------------------------------------------------
+
+
+def long_date(value: date) -> str:
+    """The long date, whatever the locale: Thursday 11 June 2026."""
+    return f"{_DAYS[value.weekday()]} {value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def short_date(value: date, today: date | None = None) -> str:
+    """The short date, 10 June, with the year when it differs from ``today``'s."""
+    text = f"{value.day} {_MONTHS[value.month - 1]}"
+    return text if today is not None and value.year == today.year else f"{text} {value.year}"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """A count with its noun: 1 signal, 3 signals."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def _keeps_markup(fn):
+    """A text filter that keeps escaped markup escaped: given Markup (a block already escaped by
+    autoescape), it returns Markup, so the result is not escaped twice."""
+
+    def wrapped(text, *args, **kwargs):
+        out = fn(text, *args, **kwargs)
+        return Markup(out) if isinstance(text, Markup) else out
+
+    wrapped.__doc__, wrapped.__name__ = fn.__doc__, fn.__name__
+    return wrapped
+
+
+@_keeps_markup
+def squash(text: str) -> str:
+    """Collapse runs of whitespace (template indentation, newlines) to single spaces."""
+    return " ".join(str(text).split())
+
+
+@_keeps_markup
+def upfirst(text: str) -> str:
+    """Upper-case the first character only ("p95 latency" -> "P95 latency")."""
+    return text[:1].upper() + text[1:]
+
+
+@_keeps_markup
+def wrap(text: str, width: int = 78, first: str = "", rest: str = "") -> str:
+    """Wrap a paragraph for plain text; ``first`` prefixes line one, ``rest`` the others."""
+    return textwrap.fill(
+        squash(text),
+        width=width,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def _words(table: Mapping[str, str]):
+    def lookup(name: str | None) -> str:
+        return table.get(name or "", (name or "n/a").replace("_", " "))
+
+    return lookup
+
+
+def largest_factor(attribution: Mapping[str, float] | None) -> tuple[str, float] | None:
+    """The attribution factor with the largest absolute contribution, in reader's words."""
+    if not attribution:
+        return None
+    name = max(attribution, key=lambda key: (abs(attribution[key] or 0.0), key))
+    return FACTOR_WORDS.get(name, name), attribution[name] or 0.0
+
+
+def change_ratio(candidate: float | None, baseline: float | None) -> float | None:
+    """candidate / baseline, or None when either side is missing or the baseline is zero."""
+    if candidate is None or not baseline:
+        return None
+    return candidate / baseline
+
+
+FILTERS = {
+    "money": money,
+    "pct": pct,
+    "ratio": ratio,
+    "tokens": tokens,
+    "points": points,
+    "score": score,
+    "seconds": seconds,
+    "date": long_date,
+    "short_date": short_date,
+    "plural": plural,
+    "squash": squash,
+    "upfirst": upfirst,
+    "wrap": wrap,
+    "verdict_words": _words(VERDICT_WORDS),
+    "strength_words": _words(STRENGTH_WORDS),
+    "driver_words": _words(DRIVER_WORDS),
+    "behaviour_words": _words(BEHAVIOUR_WORDS),
+}
+
+
+# --- environments and rendering -----------------------------------------------------------
+#
+# Two environments, each compiling every template, macros included, under one rule:
+# - "markup" (HTML and Markdown): autoescape on everywhere, so every value a template or macro
+#   prints is HTML-escaped and a macro's result is safe markup; for Markdown, `finalize` also
+#   backslash-escapes Markdown syntax in every value it did not write (flows/safety.py).
+# - "text": no escaping (a .txt file is not interpreted); strings are cleaned of invisible and
+#   control characters before any rendering, like everywhere else.
+
+
+def _env(autoescape: bool, finalize=None) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=autoescape,
+        finalize=finalize,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(FILTERS)
+    env.filters["md_url"] = md_url
+    env.filters["web"] = safe_url
+    env.globals.update(
+        largest_factor=largest_factor, change_ratio=change_ratio, vocab=vocabulary
+    )  # verdicts and behaviours by name: vocab.UNLOCKS
+    from flows.brief.names import model_label
+
+    env.filters["model_label"] = model_label
+    return env
+
+
+@cache
+def make_env(kind: str = "html") -> jinja2.Environment:
+    """The Jinja environment for one output kind ("html", "md" or "txt"). One per process and
+    kind: templates are compiled once (and again when their file changes)."""
+    if kind == "html":
+        return _env(autoescape=True)
+    if kind == "md":
+        return _env(autoescape=True, finalize=md_escape)
+    if kind == "txt":
+        return _env(autoescape=False)
+    raise ValueError(f"unknown output kind {kind!r}")
+
+
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def _tidy(text: str) -> str:
+    """Strip trailing spaces, keep at most one blank line in a row, end with one newline."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n") + "\n"
+
+
+def _quotes(markdown: str) -> str:
+    """Quotes as written: HTML escaping spelled them as entities, which Markdown does not need
+    (no tag can open once `<` is escaped) and which editors would read in the raw file."""
+    return markdown.replace("&#39;", "'").replace("&#34;", '"')
+
+
+def safe_edition(edition: Edition) -> Edition:
+    """The edition with every string cleaned of invisible and control characters and every
+    link that is not an http(s) address dropped (flows/safety.py decides)."""
+    return Edition.model_validate(clean_all(edition.model_dump(mode="json")))
+
+
+def render_edition(edition: Edition) -> dict[str, str]:
+    """Render an edition as {"html", "md", "txt"}; the HTML has its CSS inlined."""
+    context: dict[str, Any] = {"edition": safe_edition(edition)}
+    html = make_env("html").get_template("brief/brief.html.j2").render(context)
+    inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+    return {
+        "html": _tidy(inliner.inline(html)),
+        "md": _tidy(_quotes(make_env("md").get_template("brief/brief.md.j2").render(context))),
+        "txt": _tidy(make_env("txt").get_template("brief/brief.txt.j2").render(context)),
+    }
+
+
+def _draw_chart(chart: Any, path: Path) -> None:
+    from flows.brief.chart import draw_chart
+
+    draw_chart(chart, path)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write `text` next to `path` first, then rename it into place: a reader (or a full disk)
+    never meets a half-written file, and the old file stays until the new one is whole."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def check_output_folder(out_dir: Path) -> None:
+    """Raise OSError, before any work, when the briefs' folder cannot be made or written."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    probe = out_dir / ".write-check"
+    probe.write_bytes(b"")
+    probe.unlink()
+
+
+def write_edition(edition: Edition, out_dir: Path) -> dict[str, Path]:
+    """Write brief.html, brief.md, brief.txt (and chart.png when the chart has points), each
+    to a temporary file renamed into place.
+
+    Works on a copy: the caller's edition is left unchanged. Returns the written paths by kind
+    ("html", "md", "txt", and "chart" when drawn).
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    edition = edition.model_copy(deep=True)
+    paths: dict[str, Path] = {}
+    drawing = None
+    if edition.chart is not None and edition.chart.points:
+        from flows.sources.workers import submit
+
+        paths["chart"] = out_dir / "chart.png"
+        drawn = out_dir / ".chart.png.tmp.png"
+        # drawn in a worker that has matplotlib loaded already (this process never imports it),
+        # while the templates render here; renamed into place once whole
+        drawing = submit(_draw_chart, edition.chart, drawn)
+        edition.chart.image = paths["chart"].name
+    try:
+        for kind, text in render_edition(edition).items():
+            path = out_dir / f"brief.{kind}"
+            _write_atomically(path, text)
+            paths[kind] = path
+        if drawing is not None:
+            drawing.result()
+            os.replace(drawn, paths["chart"])
+    finally:
+        if drawing is not None:
+            drawing.cancel()
+            Path(drawn).unlink(missing_ok=True)
+    return {kind: paths[kind] for kind in ("html", "md", "txt", "chart") if kind in paths}

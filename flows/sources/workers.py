@@ -1,0 +1,108 @@
+"""Worker processes for CPU-bound steps (parsing sources, drawing the chart), on all cores.
+
+Workers are forked from a server process that has already imported the parsing and charting
+code, and one pool of them (a worker per core) serves the whole process: once forked, a worker
+takes the next task in well under a millisecond. `start_workers()` starts that server and forks
+the workers in the background (the CLI calls it before Prefect starts), so their start-up
+overlaps other work. A pool whose worker died is replaced on the next submit. Workers only run
+functions of this package: they never import the calling script (multiprocessing would
+otherwise re-import it in every worker, a second or more when it imports Prefect), so scripts
+need no `if __name__ == "__main__":` guard for them either.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from importlib.machinery import ModuleSpec
+from multiprocessing import forkserver
+from typing import Any
+
+PRELOAD = ["flows.sources.ingest", "flows.brief.chart"]
+_lock = threading.Lock()
+_main_lock = threading.RLock()
+_pool: WorkerPool | None = None
+
+
+def _context() -> multiprocessing.context.ForkServerContext:
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    return ctx
+
+
+@contextmanager
+def _main_not_reimported() -> Iterator[None]:
+    """While workers start, name the main module "__main__" so they skip re-importing it."""
+    with _main_lock:  # one thread at a time: another may be starting workers too
+        main = sys.modules["__main__"]
+        saved = getattr(main, "__spec__", None)
+        if saved is None:
+            main.__spec__ = ModuleSpec("__main__", None)
+        try:
+            yield
+        finally:
+            if saved is None:
+                main.__spec__ = None
+
+
+class WorkerPool(ProcessPoolExecutor):
+    """A process pool whose workers come from the preloaded server."""
+
+    def __init__(self, workers: int) -> None:
+        super().__init__(max_workers=workers, mp_context=_context())
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        with _main_not_reimported():  # workers start on submit
+            return super().submit(fn, *args, **kwargs)
+
+
+def cores() -> int:
+    """The cores this process may use."""
+    return (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )
+
+
+def _shared(replace: WorkerPool | None = None) -> WorkerPool:
+    global _pool
+    with _lock:
+        if _pool is None or _pool is replace:
+            if _pool is not None:
+                _pool.shutdown(wait=False, cancel_futures=True)
+            _pool = WorkerPool(cores())
+        return _pool
+
+
+def submit(fn: Callable[..., Any], /, *args: Any) -> Future:
+    """Run `fn(*args)` on a worker of the process's pool; its result arrives as a future."""
+    pool = _shared()
+    try:
+        return pool.submit(fn, *args)
+    except BrokenProcessPool:  # a worker died earlier: start a fresh pool
+        return _shared(replace=pool).submit(fn, *args)
+
+
+def start_workers() -> None:
+    """Start the server that forks workers (its imports take about a second) and fork one
+    worker per core, without waiting for either."""
+    _context()
+    with _main_not_reimported():
+        forkserver.ensure_running()
+    threading.Thread(target=fork_workers, name="start-workers", daemon=True).start()
+
+
+def fork_workers() -> list[int]:
+    """Fork one worker per core (if not yet running) and wait until each answers; returns
+    their process ids."""
+    return sorted({future.result() for future in [submit(os.getpid) for _ in range(cores())]})
+
+
+def run_in_worker(fn: Callable[..., Any], *args: Any) -> Any:
+    """Call `fn(*args)` in a worker process and return its result (exceptions propagate)."""
+    return submit(fn, *args).result()
