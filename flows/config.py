@@ -68,7 +68,7 @@ class Source(BaseModel):
 
     @model_validator(mode="after")
     def _fits_format(self) -> Source:
-        """The kind and options the format declares (flows/adapters)."""
+        """The kind and options the format declares (flows/sources/adapters)."""
         fmt = _formats()[self.format]
         if self.kind not in fmt.kinds:
             raise ValueError(

@@ -14,7 +14,7 @@ leaderboard's model name, a server's reason phrase. The rules:
 - `rich_text`: text printed by the command line is escaped for rich's markup.
 
 HTML escaping itself is Jinja's autoescape, on for every template that makes HTML or Markdown
-(`flows/render.py`).
+(`flows/brief/render.py`).
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ configuration uses, the kinds of source each can be, how a URL of it is fetched,
 the options a source may set. The registry and the configuration's checks are built from these.
 Rows carry raw values (strings or numbers): the loader's validator casts and checks them.
 An adapter only rejects an item it cannot map at all, and says why. A change that makes an
-adapter read the same bytes differently goes with a new ``READER_VERSION`` (``flows/ingest.py``):
-stores then read every source again once, instead of skipping the unchanged ones.
+adapter read the same bytes differently goes with a new ``READER_VERSION``
+(``flows/sources/ingest.py``): stores then read every source again once, instead of skipping the
+unchanged ones.
 """
 
 from __future__ import annotations
