@@ -75,7 +75,7 @@ def test_sample_edition_matches_its_golden_file(sample_run) -> None:
 
     _, first, *_ = sample_run
     md = Path(first.outputs["md"]).read_text()
-    golden = Path(__file__).parent / "golden" / "sample-2025-08-08.md"
+    golden = Path(__file__).resolve().parents[1] / "golden" / "sample-2025-08-08.md"
     if os.environ.get("UPDATE_GOLDEN") == "1":
         golden.write_text(md)
     assert md == golden.read_text(), "regenerate with UPDATE_GOLDEN=1 and review the diff"

@@ -17,7 +17,7 @@ import pytest
 from signals.text import INVISIBLE
 from tests.conftest import write_config
 from tests.faultserver import FaultServer, fault_server_fixture  # noqa: F401
-from tests.test_hostile import (
+from tests.flows.brief.test_hostile import (
     CHROMIUM,
     HTML_TAGS,
     MD_TAGS,

@@ -14,7 +14,7 @@ import pytest
 from signals.benchmarks import benchmark_scale, benchmark_slug, normalise_benchmark
 from signals.extract import ContextClaim, Facts, ScoreClaim, extract, extract_html
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NOTES = REPO / "data" / "sources" / "release_notes"
 TEST_NOTES = REPO / "tests" / "data" / "release_notes"
 FILES = {
@@ -607,7 +607,7 @@ def test_benchmark_scales() -> None:
 
 
 def test_project_benchmark_names_are_produced() -> None:
-    capabilities = Path(__file__).resolve().parents[1] / "data" / "capabilities.toml"
+    capabilities = Path(__file__).resolve().parents[2] / "data" / "capabilities.toml"
     import tomllib
 
     names = tomllib.loads(capabilities.read_text(encoding="utf-8"))["benchmarks"]

@@ -25,7 +25,7 @@ from signals.compare import (
 )
 from signals.costmodel import Price, Profile, Workload, estimate, estimate_with_p
 from signals.routing import cascade, cascade_cost
-from tests.test_costmodel import METRIC_KEYS  # the section-5 metric names, listed once
+from tests.signals.test_costmodel import METRIC_KEYS  # the section-5 metric names, listed once
 
 DAY = date(2025, 6, 1)
 # Reference workload: 2000 prompt + 500 output tokens, one attempt, 1000 requests/day.

@@ -31,7 +31,7 @@ from flows.brief.content import (
     WorkloadLine,
 )
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[2] / "golden"
 TODAY = date(2026, 6, 11)
 
 

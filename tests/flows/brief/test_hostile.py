@@ -20,7 +20,7 @@ from flows.brief import render
 from flows.brief.content import Edition
 from flows.brief.safety import clean_text, md_escape, safe_url
 from signals.text import INVISIBLE
-from tests.test_render import make_edition
+from tests.flows.brief.test_render import make_edition
 
 PAYLOADS = [
     "<script>alert(1)</script>",

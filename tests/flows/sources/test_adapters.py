@@ -19,7 +19,7 @@ from flows.sources.adapters import FORMATS, aider, epoch, feeds, genai_prices
 from flows.sources.adapters.base import Parsed
 from tests.conftest import REAL, check_contract, file_ids, one_named, real_files
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 SOURCES = REPO / "data" / "sources"
 AIDER_URL = "https://aider.chat/docs/leaderboards/"
 

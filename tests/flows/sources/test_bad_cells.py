@@ -18,7 +18,7 @@ from flows.sources.adapters.canonical import CELL_LIMIT, csv_records
 from flows.sources.ingest import prepare
 from flows.store.load import SourceResult, ingest_source
 
-LIVEBENCH = Path(__file__).resolve().parents[1] / "data/sources/benchmarks/live_bench_external.csv"
+LIVEBENCH = Path(__file__).resolve().parents[3] / "data/sources/benchmarks/live_bench_external.csv"
 NOW = datetime(2025, 11, 1, tzinfo=UTC)
 
 
