@@ -66,15 +66,15 @@ def _days_sql(shape: Shape, year: int) -> str:
     )
 
 
-def _alive(shape: Shape, year: int) -> str:
+def _alive(shape: Shape, year: int, times: str = "range(1) one(k)") -> str:
+    """Every (model, day) of `year` the model is alive, crossed with `times` (hosts, evals)."""
     return (
-        f"FROM ({_models_sql(shape)}) m, ({_days_sql(shape, year)}) d "
+        f"FROM {times}, ({_models_sql(shape)}) m, ({_days_sql(shape, year)}) d "
         "WHERE d.day >= m.released AND d.day < m.retired"
     )
 
 
 def prices_sql(shape: Shape, year: int) -> str:
-    alive = _alive(shape, year)
     return f"""
         SELECT model, 'synth-host-' || h AS provider, day AS effective_from,
                CASE WHEN day + 1 = retired THEN retired END AS effective_to,
@@ -83,7 +83,7 @@ def prices_sql(shape: Shape, year: int) -> str:
                      * (1 + h / 10), 4) AS input,
                round(base * 4 * pow(0.8, floor(datediff('day', released, day) / 365))
                      * (1 + h / 10), 4) AS output
-        {alive.replace("FROM (", f"FROM range({shape.hosts}) hh(h), (", 1)}
+        {_alive(shape, year, f"range({shape.hosts}) hh(h)")}
         ORDER BY model, provider, effective_from"""
 
 
@@ -98,12 +98,12 @@ def scores_sql(shape: Shape, year: int, benchmarks: list[str]) -> str:
           UNION ALL
           SELECT model, 'synth-eval-' || e, day,
                  round(10 + hash(i, e) % 7000 / 100 + hash(i, e, day) % 100 / 100, 2),
-                 'percent' {alive.replace("FROM (", f"FROM range({shape.daily_evals}) ee(e), (", 1)}
+                 'percent' {_alive(shape, year, f"range({shape.daily_evals}) ee(e)")}
           UNION ALL
           SELECT model, {listed}[1 + CAST((hash(i, k) % {n}) AS INTEGER)], day,
                  round(least(95, 15 + hash(i, k, 'grade') % 5000 / 100
                        + 2 * floor(datediff('day', released, day) / 365)), 2), 'percent'
-          {alive.replace("FROM (", "FROM range(2) kk(k), (", 1)}
+          {_alive(shape, year, "range(2) kk(k)")}
             AND datediff('day', released, day) IN (3, 368)
         )
         ORDER BY model, benchmark, as_of"""

@@ -40,7 +40,6 @@ RATING = "rating"
 SCALES = (PERCENT, RATING)
 
 FACTORS = tuple(vocabulary.FACTORS)
-DRIVER_NAMES = vocabulary.FACTOR_DRIVERS
 DEFAULT_NOISE_FLOOR = 1.0
 COST_BAND = 0.05  # cost_ratio significant when |ratio - 1| >= 5%
 CAPACITY_BAND = 0.10  # capacity read moves when decode tokens/day change by more than 10%
@@ -234,7 +233,7 @@ def cost_driver(candidate: Metrics, baseline: Metrics, attribution: Mapping[str,
     if candidate.fits_latency != baseline.fits_latency:
         return "latency"
     top = max(FACTORS, key=lambda f: abs(attribution[f]))  # max keeps the first of equals
-    return DRIVER_NAMES[top]
+    return vocabulary.FACTOR_DRIVERS[top]
 
 
 def ratio(candidate: float, baseline: float) -> float:

@@ -257,6 +257,29 @@ def day_signals(
     by_item: dict[tuple[str, str], list[Comparison]] = defaultdict(list)
     pending: dict[str, Pending] = {}
 
+    def record(
+        item: tuple[str, str],
+        wl: Workload,
+        cand: Side,
+        base: Side,
+        role: str,
+        cheaper: bool = False,
+    ) -> None:
+        """Compare and keep the comparison, under its item."""
+        c = compare(
+            wl,
+            cand,
+            base,
+            day,
+            capabilities,
+            noise_floors,
+            claims_cheaper=cheaper,
+            baseline_role=role,
+            strict=True,
+        )
+        comparisons.append(c)
+        by_item[item].append(c)
+
     def judge(model: str, kind: str) -> None:
         missing: set[str] = set()
         judged = False
@@ -277,40 +300,17 @@ def day_signals(
                 base = facts.side(inc, day, wl)
                 if base is None:
                     continue
-                c = compare(
-                    wl,
-                    cand,
-                    base,
-                    day,
-                    capabilities,
-                    noise_floors,
-                    claims_cheaper=bool(claims_cheaper.get(model)),
-                    baseline_role="incumbent",
-                    strict=True,
-                )
-                comparisons.append(c)
-                by_item[(kind, price_model(model))].append(c)
+                item, cheaper = (kind, price_model(model)), bool(claims_cheaper.get(model))
+                record(item, wl, cand, base, "incumbent", cheaper)
                 pred = _predecessor(facts, lineage, model, wl, cand, day)
                 if pred is not None:
-                    p = compare(
-                        wl,
-                        cand,
-                        pred,
-                        day,
-                        capabilities,
-                        noise_floors,
-                        claims_cheaper=bool(claims_cheaper.get(model)),
-                        baseline_role="predecessor",
-                        strict=True,
-                    )
-                    comparisons.append(p)
-                    by_item[(kind, price_model(model))].append(p)
+                    record(item, wl, cand, pred, "predecessor", cheaper)
                 break
         if not any(c.comparable for c in by_item.get((kind, price_model(model)), ())):
             scores = facts.scores_on(model, day)
             if not judged:
                 wanted = {b for wl in wls for b in wl.benchmarks}
-                percent = {b for b, f in scores.items() if f.score.scale == "percent"}
+                percent = {b for b, f in scores.items() if f.score.scale == PERCENT}
                 if not percent & wanted:
                     missing.add(
                         "only arena ratings, which rank models but are not success rates"
@@ -334,18 +334,7 @@ def day_signals(
                 old = facts.side(model, day, wl, price_day=window_start)
                 if new is None or old is None or estimate_side(wl, new) is None:
                     continue
-                c = compare(
-                    wl,
-                    new,
-                    old,
-                    day,
-                    capabilities,
-                    noise_floors,
-                    baseline_role="previous_price",
-                    strict=True,
-                )
-                comparisons.append(c)
-                by_item[(REPRICING, base)].append(c)
+                record((REPRICING, base), wl, new, old, "previous_price")
 
     items = _items(by_item)
     # a model with an item is no longer pending under another of its variants

@@ -196,15 +196,9 @@ class FactSet:
     # the newest score's day.
     first_days: tuple[dict[str, date], dict[str, date]] | None = None
     newest_score: date | None = None
-    _medians: dict[tuple[str, date], float | None] = field(default_factory=dict, repr=False)
-    _first: dict[str, date | None] = field(default_factory=dict, repr=False)  # first_known
     # answers worked out once: a day's estimates, incumbents, comparisons and chart ask the
-    # same questions (cleared whenever a fact is added)
+    # same questions (forgotten whenever a fact is added)
     _memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
-
-    def _changed(self) -> None:
-        for memo in (self._medians, self._first, self._memo):
-            memo.clear()
 
     def _once(self, key: tuple[Any, ...], work: Callable[[], T]) -> T:
         if key not in self._memo:
@@ -218,11 +212,13 @@ class FactSet:
             RunCostFact: self.run_costs,
         }
         target[type(fact)][fact.model].append(fact)
-        self._changed()
+        if self._memo:
+            self._memo.clear()
 
     def add_claim(self, fact: PriceFact | ScoreFact) -> None:
         """A fact read from release text: used only where no table has the number."""
-        self._changed()
+        if self._memo:
+            self._memo.clear()
         if isinstance(fact, ScoreFact):
             self.scores.setdefault(fact.model, [])  # a claimed score makes the model judgeable
         self.claims[type(fact)][fact.model].append(fact)
@@ -325,9 +321,7 @@ class FactSet:
 
     def first_known(self, model: str) -> date | None:
         """The first day any table knew a score or price of `model` (its release, for us)."""
-        if model not in self._first:
-            self._first[model] = self._first_uncached(model)
-        return self._first[model]
+        return self._once(("first", model), lambda: self._first_uncached(model))
 
     def _first_uncached(self, model: str) -> date | None:
         if self.first_days is not None:
@@ -385,10 +379,7 @@ class FactSet:
         return latest_as_of(runs, day, lambda f: f.as_of)
 
     def _median_completion(self, benchmark: str, day: date) -> float | None:
-        key = (benchmark, day)
-        if key not in self._medians:
-            self._medians[key] = self._median_uncached(benchmark, day)
-        return self._medians[key]
+        return self._once(("median", benchmark, day), lambda: self._median_uncached(benchmark, day))
 
     def _median_uncached(self, benchmark: str, day: date) -> float | None:
         """The median completion tokens per task of the runs by models that do not reason:

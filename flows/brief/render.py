@@ -27,9 +27,6 @@ from signals.vocabulary import BUYER_BEHAVIOURS, COST_DRIVERS, FACTORS, STRENGTH
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
-# the vocabulary's words (signals/vocabulary.py), under the names the templates know
-VERDICT_WORDS, STRENGTH_WORDS, DRIVER_WORDS = VERDICTS, STRENGTHS, COST_DRIVERS
-BEHAVIOUR_WORDS, FACTOR_WORDS = BUYER_BEHAVIOURS, FACTORS
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = (
@@ -116,7 +113,7 @@ def largest_factor(attribution: Mapping[str, float] | None) -> tuple[str, float]
     if not attribution:
         return None
     name = max(attribution, key=lambda key: (abs(attribution[key] or 0.0), key))
-    return FACTOR_WORDS.get(name, name), attribution[name] or 0.0
+    return FACTORS.get(name, name), attribution[name] or 0.0
 
 
 def change_ratio(candidate: float | None, baseline: float | None) -> float | None:
@@ -140,10 +137,10 @@ FILTERS = {
     "squash": squash,
     "upfirst": upfirst,
     "wrap": wrap,
-    "verdict_words": _words(VERDICT_WORDS),
-    "strength_words": _words(STRENGTH_WORDS),
-    "driver_words": _words(DRIVER_WORDS),
-    "behaviour_words": _words(BEHAVIOUR_WORDS),
+    "verdict_words": _words(VERDICTS),
+    "strength_words": _words(STRENGTHS),
+    "driver_words": _words(COST_DRIVERS),
+    "behaviour_words": _words(BUYER_BEHAVIOURS),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -562,31 +562,37 @@ def comment_statements(con: duckdb.DuckDBPyConnection) -> list[str]:
     return out
 
 
-def _comment_step(con: duckdb.DuckDBPyConnection) -> str:
-    """The name under which the current comments are recorded as applied."""
-    digest = hashlib.sha256("\n".join(comment_statements(con)).encode()).hexdigest()
+def _comment_step(applied: Iterable[str]) -> str:
+    """The name under which the declared comments are recorded as applied to a store with the
+    `applied` migrations: it changes when the declaration or the store's migrations do. Worked
+    out from the declaration alone, so the check on every opening reads no catalogue."""
+    declared = [
+        repr((t.name, t.comment, [(c.name, c.comment) for c in t.columns])) for t in TABLES.values()
+    ]
+    declared += [repr(item) for item in VIEWS.items()]
+    migrations = sorted(name for name in applied if not name.startswith("comments "))
+    digest = hashlib.sha256("\n".join([*declared, *migrations]).encode()).hexdigest()
     return f"comments {digest[:16]}"
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply pending migrations in order, all in one transaction (a store is upgraded wholly or
-    not at all); return the names applied."""
+    not at all); return the names applied. The declared comments (flows/store/schema.py) are
+    applied again whenever they or the store's migrations change."""
     run(
         con,
         "CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ)",
     )
     done = {row[0] for row in con.execute("SELECT name FROM _migrations").fetchall()}
     pending = [(name, sql) for name, sql in MIGRATIONS if name not in done]
-    # the declared comments (flows/store/schema.py), applied again when they or the store's
-    # objects change
-    if not pending and _comment_step(con) in done:
+    step = _comment_step([*done, *(name for name, _ in pending)])
+    if not pending and step in done:
         return []
     run(con, "BEGIN TRANSACTION")
     try:
         for name, sql in pending:
             run(con, sql)
             run(con, "INSERT INTO _migrations VALUES (?, now())", [name])
-        step = _comment_step(con)
         if step not in done:
             for statement in comment_statements(con):
                 run(con, statement)

@@ -16,6 +16,7 @@ from flows.brief.names import display_name
 from flows.brief.safety import safe_url
 from flows.config import Config
 from flows.store.db import insert_rows, run
+from flows.store.schema import TABLES
 from signals.compare import Comparison, Score, success_benchmark
 from signals.costmodel import Price, Profile, Workload
 from signals.facts import (
@@ -429,6 +430,14 @@ def last_edition_before(con: duckdb.DuckDBPyConnection, day: date) -> date | Non
     return row[0][0]
 
 
+# the metric columns of `estimates`, as the store declares them (flows/store/schema.py)
+ESTIMATE_METRICS = tuple(
+    c.name
+    for c in TABLES["estimates"].columns
+    if c.name not in ("as_of", "model", "workload", "benchmark", "score", "run_id")
+)
+
+
 def save_estimates(
     con: duckdb.DuckDBPyConnection, sig: DaySignals, facts: FactSet, workloads: dict, run_id: str
 ) -> int:
@@ -447,26 +456,7 @@ def save_estimates(
                     "workload": wl_name,
                     "benchmark": bench,
                     "score": side.scores[bench].value if side and bench else None,
-                    **{
-                        k: d.get(k)
-                        for k in (
-                            "p",
-                            "cost_per_attempt",
-                            "p_ok",
-                            "expected_attempts",
-                            "cost_per_request",
-                            "cost_per_success",
-                            "daily_bill",
-                            "prefill_tokens_per_day",
-                            "decode_tokens_per_day",
-                            "latency_p95_s",
-                            "fits_latency",
-                            "fits_context",
-                            "net_value_per_request",
-                            "viable",
-                            "observed_cost_per_solved",
-                        )
-                    },
+                    **{k: d.get(k) for k in ESTIMATE_METRICS},
                     "run_id": run_id,
                 }
             )

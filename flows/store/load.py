@@ -335,10 +335,10 @@ class _Load:
     good: dict[str, pa.Table] = field(default_factory=dict)  # kind -> validated rows
     rejects: list[dict] = field(default_factory=list)
     claims: list[dict] = field(default_factory=list)
+    by_id: dict[str, SourceResult] = field(init=False)
 
-    @property
-    def by_id(self) -> dict[str, SourceResult]:
-        return {r.source_id: r for r in self.results}
+    def __post_init__(self) -> None:
+        self.by_id = {r.source_id: r for r in self.results}
 
 
 def store_sources(
