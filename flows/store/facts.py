@@ -85,6 +85,7 @@ def load_facts(
     cfg: Config | None = None,
     days: Sequence[date] | None = None,
     models: Collection[str] | None = None,
+    benchmarks: Collection[str] | None = None,
 ) -> FactSet:
     """The stored prices, scores, run costs and profiles (ordered, so results are stable).
 
@@ -100,7 +101,8 @@ def load_facts(
 
     With `models`, only their prices (under their price model's names) and scores are read, for
     a question about those models alone (run costs are all read: tokens are measured against
-    the median run)."""
+    the median run). With `benchmarks`, only scores on those are read (a workload graded by
+    them alone, with no observed success share, needs no other)."""
     facts = FactSet(judgement=judgement(cfg) if cfg else Judgement())
     roles = {s.id: s.role for s in cfg.sources} if cfg else {}
     cross = sorted(k for k, v in roles.items() if v == CROSS_CHECK)
@@ -113,6 +115,9 @@ def load_facts(
         }
         prices_t = "(SELECT * FROM prices WHERE list_contains($priced, model))"
         scores_t = "(SELECT * FROM scores WHERE list_contains($models, model))"
+    if benchmarks is not None:
+        params["benchmarks"] = sorted(benchmarks)
+        scores_t = f"(SELECT * FROM {scores_t} WHERE list_contains($benchmarks, benchmark))"
     if days is None:
         prices = _rows(
             con, f"SELECT {PRICE_COLUMNS} FROM {prices_t} ORDER BY {PRICE_ORDER}", params

@@ -355,3 +355,20 @@ def test_the_analysts_macros_select_what_a_run_uses(bundled, day) -> None:
         if not f.claimed
     }
     assert set(scores) == table_scores and len(scores) == len(table_scores) > 10
+
+
+def test_a_workloads_costs_need_only_its_benchmarks_scores(bundled) -> None:
+    """`brief costs` reads only the scores of the workload's benchmarks: the same estimates."""
+    from signals.daily import estimates_on
+
+    day = date(2025, 8, 8)
+    with open_store(bundled.database, read_only=True) as con:
+        cfg = bundled.model_copy(update={"workloads": measured_workloads(con, bundled)})
+        for wl in cfg.workloads.values():
+            if wl.observed_success is not None:
+                continue
+            whole = load_facts(con, cfg, [day])
+            only = load_facts(con, cfg, [day], benchmarks=wl.benchmarks)
+            assert {f.benchmark for fs in only.scores.values() for f in fs} <= set(wl.benchmarks)
+            got = estimates_on(only, [wl], day)[wl.name]
+            assert got == estimates_on(whole, [wl], day)[wl.name] and got
