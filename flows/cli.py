@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import difflib
-import json
 import re
 import signal
-import sys
-from contextlib import contextmanager
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from flows.environment import configure
@@ -21,7 +16,22 @@ from flows.environment import configure
 configure()  # before anything imports Prefect
 
 from flows.brief.safety import rich_text  # noqa: E402
-from flows.config import Config, ConfigError, load_config  # noqa: E402
+from flows.config import Config, ConfigError  # noqa: E402
+from flows.terminal import (  # noqa: E402
+    EXIT_RUN_FAILED,
+    EXIT_SOURCES_FAILED,
+    ConfigOpt,
+    DateOpt,
+    JsonOpt,
+    RefetchOpt,
+    config_or_exit,
+    fail,
+    out,
+    parse_day,
+    print_json,
+    read_store,
+    store_or_exit,
+)
 
 app = typer.Typer(
     help="The Morning Brief signal pipeline: model releases read as compute-market signals.",
@@ -29,102 +39,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
-
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", "-c", help="Run configuration (default: data/brief.toml).", dir_okay=False
-    ),
-]
-DateOpt = Annotated[
-    str | None,
-    typer.Option("--date", "-d", help="Edition date, YYYY-MM-DD (default: today, UTC)."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-RefetchOpt = Annotated[
-    bool,
-    typer.Option(
-        "--refetch", help="Read every source in full, even those unchanged since the last run."
-    ),
-]
-
-EXIT_RUN_FAILED = 1
-EXIT_USAGE = 2
-EXIT_SOURCES_FAILED = 3
-
-
-def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {rich_text(message)}", highlight=False)
-    return typer.Exit(code)
-
-
-def print_json(data: object) -> None:
-    """JSON for programs: plain, indented, dates as ISO text (rich's colouring costs seconds on
-    a few hundred models and is no use in a pipe)."""
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
-
-
-def parse_day(value: str | None) -> date:
-    if value is None:
-        return datetime.now(UTC).date()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise fail(f"unknown date {value!r}: expected YYYY-MM-DD") from None
-
-
-def config_or_exit(path: Path | None) -> Config:
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        raise fail(str(exc)) from None
-
-
-def store_or_exit(cfg: Config) -> None:
-    """Fail early, without a traceback, when the store cannot be opened for writing (another
-    process holds it, even read-only, after the usual wait for it; a damaged file; a full
-    disk), or the briefs' folder cannot be written: before any work is done."""
-    import duckdb
-
-    from flows.brief.render import check_output_folder
-    from flows.store.db import open_store, store_problem
-
-    try:
-        with open_store(cfg.database):
-            pass
-    except (duckdb.Error, OSError) as exc:
-        why = store_problem(exc, cfg.database) or f"{type(exc).__name__}: {exc}"
-        raise fail(f"the store cannot be opened for writing: {why}", EXIT_RUN_FAILED) from None
-    try:
-        check_output_folder(cfg.output)
-    except OSError as exc:
-        raise fail(
-            f"the briefs' folder {cfg.output} cannot be written ({exc.strerror or exc}): "
-            "fix `output` in the configuration or the folder's permissions",
-            EXIT_RUN_FAILED,
-        ) from None
-
-
-@contextmanager
-def read_store(cfg: Config):
-    """The store opened read-only for a one-shot command, with a plain message (exit 1) when
-    it is held by a run, damaged or missing (exit 2)."""
-    import duckdb
-
-    from flows.store.db import open_store, store_problem
-
-    try:
-        with open_store(cfg.database, read_only=True) as con:
-            yield con
-    except FileNotFoundError as exc:
-        raise fail(str(exc)) from None
-    except (duckdb.Error, OSError) as exc:
-        why = store_problem(exc, cfg.database)
-        if why is None:
-            raise
-        raise fail(why, EXIT_RUN_FAILED) from None
 
 
 def stop_on_signals() -> None:
@@ -241,12 +155,27 @@ def run(
             out.print(f"Warning: {warning}", markup=False, highlight=False, soft_wrap=True)
         out.print(
             f"{summary.items} signal items, {summary.pending} release(s) without a bill "
-            f"({summary.signals} comparisons stored; edition is {summary.edition_status}).",
+            f"({summary.signals} comparisons stored; edition is {summary.edition_status}, "
+            f"revision {summary.revision}).",
             soft_wrap=True,
         )
-        out.print("Brief written to:", highlight=False)
-        for path in summary.outputs.values():
-            out.print(f"  {path}", markup=False, highlight=False, soft_wrap=True)
+        if summary.kept_revision is not None:
+            out.print(
+                f"An editor's revision {summary.kept_revision} is kept, with its files; this "
+                f"run's draft is revision {summary.revision}"
+                + (", the same text." if not summary.changes else ". What it would change:"),
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+            for line in summary.changes[:80]:
+                out.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+            if len(summary.changes) > 80:
+                out.print(f"  ... {len(summary.changes) - 80} more lines (brief review)")
+        else:
+            out.print("Brief written to:", highlight=False)
+            for path in summary.outputs.values():
+                out.print(f"  {path}", markup=False, highlight=False, soft_wrap=True)
     if summary.failed:
         raise typer.Exit(EXIT_SOURCES_FAILED)
 
@@ -457,37 +386,6 @@ def costs(
 
 
 @app.command()
-def show(
-    date_: Annotated[str, typer.Argument(help="Edition date, YYYY-MM-DD.")],
-    config: ConfigOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Show the stored edition of a date: its items, pending releases and sources.
-
-    `--json` prints the edition shape of the signal model (section 8).
-
-    Example: brief show 2025-08-08 --json
-    """
-    from flows.brief.content import Edition
-
-    cfg = config_or_exit(config)
-    day = parse_day(date_)
-    with read_store(cfg) as con:
-        rows = con.execute(
-            "SELECT content, status, markdown FROM editions WHERE edition_date = ?", [day]
-        ).fetchall()
-    if not rows:
-        raise fail(
-            f"no edition for {day.isoformat()}: make it with `brief run --date {day.isoformat()}`"
-        )
-    edition = Edition.model_validate_json(rows[0][0]).model_copy(update={"status": rows[0][1]})
-    if as_json:
-        print_json(edition.to_json())
-    else:
-        out.print(rows[0][2], markup=False, highlight=False)
-
-
-@app.command()
 def names(
     config: ConfigOpt = None,
     show_all: Annotated[
@@ -564,6 +462,19 @@ def _closest(model: str, known: list[str]) -> str | None:
     same = [k for k in known if _NUMBERS.findall(k) == numbers]
     close = difflib.get_close_matches(model, same, n=1, cutoff=0.6)
     return close[0] if close else None
+
+
+from flows.review import commands as _review  # noqa: E402
+
+for _command in (
+    _review.show,
+    _review.drafts,
+    _review.approve,
+    _review.reject,
+    _review.publish,
+    _review.review,
+):
+    app.command()(_command)
 
 
 def main() -> None:

@@ -111,6 +111,21 @@ class EditionSettings(BaseModel):
     method_url: str | None = Field(default=None, pattern=r"^https?://")
 
 
+class EmailSettings(BaseModel):
+    """Who the published brief's e-mail is from and to, and how a test send leaves."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sender: str = Field(default="Morning Brief <brief@localhost>", min_length=3)
+    recipients: list[str] = Field(default_factory=list)
+    # a test send goes to these; without an SMTP host it is written to out/<date>/test-sends/
+    test_recipients: list[str] = Field(default_factory=list)
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    # Gmail clips a message whose HTML passes about 102 KB: warn from this size
+    clip_warning_bytes: int = Field(default=90_000, ge=1_000)
+
+
 class Defaults(BaseModel):
     """Figures assumed where no source measures them; every use is marked `assumed`."""
 
@@ -232,6 +247,10 @@ class Config(BaseModel):
     path: Path
     database: Path
     output: Path
+    # the editorial store (states, revisions, audit trail): SQLite, beside the database
+    review_database: Path
+    # a folder whose templates replace the bundled ones by name (brief/brief.html.j2, ...)
+    templates: Path | None = None
     # folders outside the configuration's own that its paths may name (resolved)
     allow_paths: list[Path] = Field(default_factory=list)
     workloads_file: Path
@@ -239,6 +258,7 @@ class Config(BaseModel):
     aliases_file: Path
     edition: EditionSettings
     fetch: FetchSettings
+    email: EmailSettings = Field(default_factory=EmailSettings)
     defaults: Defaults = Field(default_factory=Defaults)
     lineage: dict[str, str] = Field(default_factory=dict)  # model id -> its predecessor's id
     sources: list[Source]
@@ -415,7 +435,9 @@ _PATH_KEYS = {
     "lineage": "lineage.toml",
     "output": "../out",
 }
-_TABLE_KEYS = ("edition", "fetch", "defaults")
+# path keys without a fixed default: `review_database` sits beside `database`; no `templates`
+_OPTIONAL_PATH_KEYS = ("review_database", "templates")
+_TABLE_KEYS = ("edition", "fetch", "defaults", "email")
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -442,12 +464,12 @@ def _allowed_folders(value: object, base: Path, cfg_path: Path) -> list[Path]:
 def _parse_config(cfg_path: Path) -> Config:
     raw = _read_toml(cfg_path)
     base = cfg_path.parent
-    known = {*_PATH_KEYS, *_TABLE_KEYS, "sources", "allow_paths"}
+    known = {*_PATH_KEYS, *_OPTIONAL_PATH_KEYS, *_TABLE_KEYS, "sources", "allow_paths"}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"{cfg_path}: unknown keys {sorted(unknown)} (known: {sorted(known)})")
     where = str(cfg_path)
-    for key in _PATH_KEYS:
+    for key in (*_PATH_KEYS, *_OPTIONAL_PATH_KEYS):
         if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
             raise ConfigError(
                 f"{cfg_path}: `{key}` must be a path (a non-empty string), not {_what(raw[key])}"
@@ -490,6 +512,7 @@ def _parse_config(cfg_path: Path) -> Config:
             raise _explain(exc, where, named) from None
     edition = _validate(EditionSettings, raw.get("edition", {}), where, "edition")
     fetch = _validate(FetchSettings, raw.get("fetch", {}), where, "fetch")
+    email = _validate(EmailSettings, raw.get("email", {}), where, "email")
     defaults = _validate(Defaults, raw.get("defaults", {}), where, "defaults")
     ids = [s.id for s in sources]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
@@ -522,10 +545,20 @@ def _parse_config(cfg_path: Path) -> Config:
         resolve("lineage"), required="lineage" in raw, named_by=f"`lineage` in {cfg_path}"
     )
 
+    database = resolve("database")
+    templates = confined("`templates`", raw["templates"]) if "templates" in raw else None
+    if templates is not None and not templates.is_dir():
+        raise ConfigError(f"{cfg_path}: `templates` = {str(raw['templates'])!r} is not a folder")
     return Config(
         path=cfg_path,
-        database=resolve("database"),
+        database=database,
         output=resolve("output"),
+        review_database=(
+            confined("`review_database`", raw["review_database"])
+            if "review_database" in raw
+            else database.with_name("review.sqlite")
+        ),
+        templates=templates,
         allow_paths=allowed[1:],
         workloads_file=workloads_file,
         capabilities_file=capabilities_file,
@@ -533,6 +566,7 @@ def _parse_config(cfg_path: Path) -> Config:
         aliases=aliases,
         edition=edition,
         fetch=fetch,
+        email=email,
         defaults=defaults,
         lineage=lineage,
         sources=sources,

@@ -18,6 +18,7 @@ from prefect.utilities.annotations import quote
 from flows.brief.content import Edition
 from flows.config import Config, load_config
 from flows.pipeline import (
+    DraftOutcome,
     RunSummary,
     compute_edition,
     fail_run,
@@ -93,7 +94,7 @@ def signals_task(
 
 
 @task(name="render-brief", cache_policy=NO_CACHE)
-def render_task(config_path: str, edition: dict, run_id: str, now: datetime) -> tuple[dict, str]:
+def render_task(config_path: str, edition: dict, run_id: str, now: datetime) -> DraftOutcome:
     """Write out/<date>/brief.html, .md, .txt and store the draft in DuckDB."""
     return publish_draft(load_config(config_path), Edition.model_validate(edition), run_id, now)
 
@@ -117,7 +118,10 @@ def daily_brief(
         summary.items, summary.pending = len(edition["items"]), len(edition["pending"])
         summary.price_checks = [price_check_line(c) for c in edition["price_checks"]]
         summary.warnings = list(edition["warnings"])
-        summary.outputs, summary.edition_status = render_task(str(cfg.path), edition, run_id, now)
+        draft = render_task(str(cfg.path), edition, run_id, now)
+        summary.outputs, summary.edition_status = draft.outputs, draft.state
+        summary.revision, summary.kept_revision = draft.revision, draft.kept
+        summary.changes = draft.changes
         finish_run(cfg, summary, datetime.now(UTC))
     create_markdown_artifact(
         key="morning-brief-run",

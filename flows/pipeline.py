@@ -10,7 +10,7 @@ import duckdb
 
 from flows.brief.content import Edition, SourceStatus
 from flows.brief.edition import build_edition
-from flows.brief.render import write_edition
+from flows.brief.render import render_edition, write_edition
 from flows.config import Config
 from flows.store.db import insert_rows, open_store, run
 from flows.store.facts import (
@@ -39,6 +39,9 @@ class RunSummary:
     estimates: int = 0
     outputs: dict[str, str] = field(default_factory=dict)
     edition_status: str = "draft"
+    revision: int = 0  # the machine revision this run added
+    kept_revision: int | None = None  # the editor's revision kept current instead
+    changes: list[str] = field(default_factory=list)  # its diff against the kept revision
     price_checks: list[str] = field(default_factory=list)  # price lists that disagree
     warnings: list[str] = field(default_factory=list)
 
@@ -164,17 +167,27 @@ def compute_edition(
     return edition, n_est, n_sig, len(sig.comparisons)
 
 
-def publish_draft(cfg: Config, edition: Edition, run_id: str, now: datetime) -> tuple[dict, str]:
-    """Write the brief's files and store the draft; an edition an editor approved is kept."""
-    out_dir = cfg.output / edition.edition_date.isoformat()
-    paths = write_edition(edition, out_dir)
-    texts = {fmt: paths[fmt].read_text(encoding="utf-8") for fmt in ("html", "md", "txt")}
+def publish_draft(cfg: Config, edition: Edition, run_id: str, now: datetime) -> DraftOutcome:
+    """Add the run's draft to the edition's revisions; write the brief's files only when it
+    became the current revision (an edition an editor changed, approved or published keeps
+    its revision and its files untouched, and the diff against it is reported)."""
+    from flows.review import edits, state
+
+    outcome = state.record_machine(cfg.review_database, edition, run_id)
+    edition = edition.model_copy(update={"revision": outcome.revision})
+    changes: list[str] = []
+    paths: dict[str, str] = {}
+    if outcome.current:
+        out_dir = cfg.output / edition.edition_date.isoformat()
+        written = write_edition(edition, out_dir, cfg.templates)
+        paths = {k: str(v) for k, v in written.items()}
+        texts = {k: written[k].read_text(encoding="utf-8") for k in ("html", "md", "txt")}
+    else:
+        assert outcome.reference is not None
+        kept = state.get_revision(cfg.review_database, edition.edition_date, outcome.reference)
+        changes = edits.diff_lines(kept.edition(), edition, cfg.templates)
+        texts = render_edition(edition, cfg.templates)
     with open_store(cfg.database) as con:
-        rows = con.execute(
-            "SELECT status FROM editions WHERE edition_date = ?", [edition.edition_date]
-        ).fetchall()
-        if rows and rows[0][0] != "draft":
-            return {k: str(v) for k, v in paths.items()}, rows[0][0]
         run(con, "DELETE FROM editions WHERE edition_date = ?", [edition.edition_date])
         insert_rows(
             con,
@@ -182,7 +195,6 @@ def publish_draft(cfg: Config, edition: Edition, run_id: str, now: datetime) -> 
             [
                 {
                     "edition_date": edition.edition_date,
-                    "status": "draft",
                     "content": edition.model_dump_json(),
                     "html": texts["html"],
                     "markdown": texts["md"],
@@ -192,7 +204,19 @@ def publish_draft(cfg: Config, edition: Edition, run_id: str, now: datetime) -> 
                 }
             ],
         )
-    return {k: str(v) for k, v in paths.items()}, "draft"
+    return DraftOutcome(paths, outcome.state, outcome.revision, outcome.reference, changes)
+
+
+@dataclass
+class DraftOutcome:
+    """Where a run's draft went: its files (none when an editor's revision was kept), the
+    edition's state, the machine revision, and the kept revision with the diff against it."""
+
+    outputs: dict[str, str]
+    state: str
+    revision: int
+    kept: int | None = None
+    changes: list[str] = field(default_factory=list)
 
 
 def finish_run(cfg: Config, summary: RunSummary, now: datetime) -> None:
@@ -254,5 +278,14 @@ def summary_markdown(summary: RunSummary) -> str:
         lines += ["", "Price lists disagreeing by more than the tolerance:"]
         lines += [f"- {line}" for line in summary.price_checks]
     lines += [f"- Warning: {w}" for w in summary.warnings]
-    lines += ["", "Files: " + ", ".join(summary.outputs.values())]
+    if summary.kept_revision is not None:
+        lines += [
+            "",
+            f"The edition is {summary.edition_status}: revision {summary.kept_revision} and its "
+            f"files are kept; this run's draft is revision {summary.revision}.",
+        ]
+        if summary.changes:
+            lines += ["", "```diff", *summary.changes, "```"]
+    else:
+        lines += ["", "Files: " + ", ".join(summary.outputs.values())]
     return "\n".join(lines)

@@ -64,6 +64,8 @@ class SignalItem(BaseModel):
     buyer_behaviour: str = "hold"
     lines: list[WorkloadLine]
     sources: list[Link] = Field(default_factory=list)
+    included: bool = True  # an editor may leave an item out; it stays in the revision
+    text: str | None = None  # an editor's paragraph under the headline (the facts stay)
 
 
 class PendingRelease(BaseModel):
@@ -135,14 +137,21 @@ class Edition(BaseModel):
     method_url: str | None = None  # an http(s) address, else no link
     warnings: list[str] = Field(default_factory=list)  # e.g. the date is past the newest data
     price_checks: list[PriceCheck] = Field(default_factory=list)
+    lead: str | None = None  # an editor's opening paragraph
 
     @field_validator("method_url")
     @classmethod
     def _method_web_only(cls, value: str | None) -> str | None:
         return safe_url(value)
 
+    def shown_items(self) -> list[SignalItem]:
+        """The items a reader gets: those included, in rank order, numbered from 1."""
+        kept = sorted((i for i in self.items if i.included), key=lambda i: i.rank)
+        return [i.model_copy(update={"rank": n}) for n, i in enumerate(kept, 1)]
+
     def to_json(self) -> dict:
-        """The edition as `brief show DATE --json` prints it (signal-model section 8)."""
+        """The edition as `brief show DATE --json` prints it (signal-model section 8): the
+        items a reader gets, with an editor's lead and texts where given."""
         return {
             "edition_date": self.edition_date.isoformat(),
             "status": self.status,
@@ -151,11 +160,13 @@ class Edition(BaseModel):
                 "from": self.window_from.isoformat() if self.window_from else None,
                 "to": self.edition_date.isoformat(),
             },
+            "lead": self.lead,
             "items": [
                 {
                     "kind": i.kind,
                     "model": i.model,
                     "headline": i.headline,
+                    "text": i.text,
                     "verdict": i.verdict,
                     "strength": i.strength,
                     "buyer_behaviour": i.buyer_behaviour,
@@ -169,7 +180,7 @@ class Edition(BaseModel):
                         for s in i.sources
                     ],
                 }
-                for i in sorted(self.items, key=lambda i: i.rank)
+                for i in self.shown_items()
             ],
             "pending": [{"model": p.model, "missing": p.missing} for p in self.pending],
             "sources": [

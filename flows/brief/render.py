@@ -17,6 +17,7 @@ from typing import Any
 
 import css_inline
 import jinja2
+import markupsafe
 from markupsafe import Markup
 
 from flows.brief.content import Edition
@@ -101,6 +102,21 @@ def wrap(text: str, width: int = 78, first: str = "", rest: str = "") -> str:
     )
 
 
+def paragraphs(text: str) -> list[str]:
+    """An editor's text as paragraphs: split at blank lines, each one line of single spaces."""
+    return [" ".join(block.split()) for block in re.split(r"\n\s*\n", str(text)) if block.strip()]
+
+
+_BLOCK_START = re.compile(r"^(\d*)([-+>=.)])")
+
+
+def md_paragraph(text: str) -> Markup:
+    """One paragraph of plain text for Markdown: HTML-escaped, Markdown syntax escaped, and a
+    leading list, quote or heading marker escaped so the paragraph stays a paragraph."""
+    escaped = md_escape(str(markupsafe.escape(text)))
+    return Markup(_BLOCK_START.sub(r"\1\\\2", escaped))
+
+
 def _words(table: Mapping[str, str]):
     def lookup(name: str | None) -> str:
         return table.get(name or "", (name or "n/a").replace("_", " "))
@@ -137,6 +153,7 @@ FILTERS = {
     "squash": squash,
     "upfirst": upfirst,
     "wrap": wrap,
+    "paragraphs": paragraphs,
     "verdict_words": _words(VERDICTS),
     "strength_words": _words(STRENGTHS),
     "driver_words": _words(COST_DRIVERS),
@@ -154,9 +171,10 @@ FILTERS = {
 #   control characters before any rendering, like everywhere else.
 
 
-def _env(autoescape: bool, finalize=None) -> jinja2.Environment:
+def _env(autoescape: bool, finalize=None, overrides: Path | None = None) -> jinja2.Environment:
+    folders = [TEMPLATES] if overrides is None else [overrides, TEMPLATES]
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=jinja2.FileSystemLoader(folders),
         autoescape=autoescape,
         finalize=finalize,
         undefined=jinja2.StrictUndefined,
@@ -166,6 +184,7 @@ def _env(autoescape: bool, finalize=None) -> jinja2.Environment:
     )
     env.filters.update(FILTERS)
     env.filters["md_url"] = md_url
+    env.filters["md_paragraph"] = md_paragraph
     env.filters["web"] = safe_url
     env.globals.update(
         largest_factor=largest_factor, change_ratio=change_ratio, vocab=vocabulary
@@ -177,15 +196,16 @@ def _env(autoescape: bool, finalize=None) -> jinja2.Environment:
 
 
 @cache
-def make_env(kind: str = "html") -> jinja2.Environment:
-    """The Jinja environment for one output kind ("html", "md" or "txt"). One per process and
-    kind: templates are compiled once (and again when their file changes)."""
+def make_env(kind: str = "html", overrides: Path | None = None) -> jinja2.Environment:
+    """The Jinja environment for one output kind ("html", "md" or "txt"), reading a template
+    from `overrides` first when that folder has one (editors' own templates). One per process,
+    kind and folder: templates are compiled once (and again when their file changes)."""
     if kind == "html":
-        return _env(autoescape=True)
+        return _env(autoescape=True, overrides=overrides)
     if kind == "md":
-        return _env(autoescape=True, finalize=md_escape)
+        return _env(autoescape=True, finalize=md_escape, overrides=overrides)
     if kind == "txt":
-        return _env(autoescape=False)
+        return _env(autoescape=False, overrides=overrides)
     raise ValueError(f"unknown output kind {kind!r}")
 
 
@@ -205,21 +225,32 @@ def _quotes(markdown: str) -> str:
 
 
 def safe_edition(edition: Edition) -> Edition:
-    """The edition with every string cleaned of invisible and control characters and every
-    link that is not an http(s) address dropped (flows/safety.py decides)."""
-    return Edition.model_validate(clean_all(edition.model_dump(mode="json")))
+    """The edition a reader gets (the items an editor kept, numbered in order), with every
+    string cleaned of invisible and control characters and every link that is not an http(s)
+    address dropped (flows/brief/safety.py decides)."""
+    shown = edition.model_copy(update={"items": edition.shown_items()})
+    return Edition.model_validate(clean_all(shown.model_dump(mode="json")))
 
 
-def render_edition(edition: Edition) -> dict[str, str]:
-    """Render an edition as {"html", "md", "txt"}; the HTML has its CSS inlined."""
+def render_edition(
+    edition: Edition, templates: Path | None = None, kinds: tuple[str, ...] = ("html", "md", "txt")
+) -> dict[str, str]:
+    """Render an edition as {"html", "md", "txt"} (or the `kinds` asked for); the HTML has its
+    CSS inlined. `templates` is a folder whose templates replace the bundled ones by name."""
     context: dict[str, Any] = {"edition": safe_edition(edition)}
-    html = make_env("html").get_template("brief/brief.html.j2").render(context)
-    inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
-    return {
-        "html": _tidy(inliner.inline(html)),
-        "md": _tidy(_quotes(make_env("md").get_template("brief/brief.md.j2").render(context))),
-        "txt": _tidy(make_env("txt").get_template("brief/brief.txt.j2").render(context)),
-    }
+    out: dict[str, str] = {}
+    if "html" in kinds:
+        html = make_env("html", templates).get_template("brief/brief.html.j2").render(context)
+        inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+        out["html"] = _tidy(inliner.inline(html))
+    if "md" in kinds:
+        md = make_env("md", templates).get_template("brief/brief.md.j2").render(context)
+        out["md"] = _tidy(_quotes(md))
+    if "txt" in kinds:
+        out["txt"] = _tidy(
+            make_env("txt", templates).get_template("brief/brief.txt.j2").render(context)
+        )
+    return out
 
 
 def _draw_chart(chart: Any, path: Path) -> None:
@@ -248,7 +279,9 @@ def check_output_folder(out_dir: Path) -> None:
     probe.unlink()
 
 
-def write_edition(edition: Edition, out_dir: Path) -> dict[str, Path]:
+def write_edition(
+    edition: Edition, out_dir: Path, templates: Path | None = None
+) -> dict[str, Path]:
     """Write brief.html, brief.md, brief.txt (and chart.png when the chart has points), each
     to a temporary file renamed into place.
 
@@ -270,7 +303,7 @@ def write_edition(edition: Edition, out_dir: Path) -> dict[str, Path]:
         drawing = submit(_draw_chart, edition.chart, drawn)
         edition.chart.image = paths["chart"].name
     try:
-        for kind, text in render_edition(edition).items():
+        for kind, text in render_edition(edition, templates).items():
             path = out_dir / f"brief.{kind}"
             _write_atomically(path, text)
             paths[kind] = path

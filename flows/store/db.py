@@ -463,6 +463,18 @@ MIGRATIONS += [
 ]
 
 
+MIGRATIONS += [
+    (
+        "0014_editions_machine_drafts",
+        """
+        -- Editors' states and revisions live in the review database (review.sqlite); this
+        -- table keeps each day's latest machine draft, so it no longer carries a state.
+        ALTER TABLE editions DROP COLUMN status;
+        """,
+    ),
+]
+
+
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> None:
     """Execute a statement to completion (DuckDB keeps a pending result open otherwise)."""
     con.execute(sql, params or []).fetchall()

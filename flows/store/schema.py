@@ -459,10 +459,10 @@ TABLES: dict[str, Table] = {
         ),
         _plain(
             "editions",
-            "The brief of each day in every format, with its content",
+            "Each day's latest machine draft in every format, with its content (editors' "
+            "revisions and states are in the review database)",
             ("edition_date",),
             ("edition_date", "DATE", True, "the edition's day"),
-            ("status", "VARCHAR", True, "draft, approved or published"),
             ("content", "JSON", True, "the edition's content model"),
             ("html", "VARCHAR", True, "the HTML brief"),
             ("markdown", "VARCHAR", True, "the Markdown brief"),

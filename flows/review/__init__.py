@@ -1,0 +1,1 @@
+"""The editors' side: the editorial store, edits, publishing and the review app."""
