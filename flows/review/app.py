@@ -11,7 +11,6 @@ from __future__ import annotations
 import hmac
 import secrets
 from datetime import UTC, date, datetime
-from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -57,7 +56,7 @@ ENV = _env()
 
 
 class Guard(BaseHTTPMiddleware):
-    """Sign-in (when a token is set), the CSRF check on every write, and security headers."""
+    """Sign-in (when a token is set) and security headers; the CSRF check is `writes`'."""
 
     def __init__(self, app, token: str | None) -> None:
         super().__init__(app)
@@ -72,24 +71,14 @@ class Guard(BaseHTTPMiddleware):
 
     async def dispatch(self, request: Request, call_next) -> Response:
         csrf_token(request)
-        if request.url.path != "/signin" and not self.signed_in(request):
-            if request.method == "GET":
-                target = quote(request.url.path, safe="/")
-                return RedirectResponse(f"/signin?next={target}", status_code=303)
-            return page(request, "review/message.html.j2", 401, title="Sign in first")
-        if request.method == "POST":
-            form = await request.form()
-            cookie = request.cookies.get(CSRF_COOKIE, "")
-            sent = str(form.get("csrf", ""))
-            if not cookie or not hmac.compare_digest(cookie.encode(), sent.encode()):
-                return page(
-                    request,
-                    "review/message.html.j2",
-                    403,
-                    title="This form has expired",
-                    text="The page was opened in another session. Open it again and resend.",
-                )
-        response = await call_next(request)
+        response: Response
+        if request.url.path == "/signin" or self.signed_in(request):
+            response = await call_next(request)
+        elif request.method == "GET":
+            target = quote(request.url.path, safe="/")
+            response = RedirectResponse(f"/signin?next={target}", status_code=303)
+        else:
+            response = page(request, "review/message.html.j2", 401, title="Sign in first")
         response.headers.setdefault("Content-Security-Policy", APP_CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
@@ -268,7 +257,7 @@ def _changes(form, count: int) -> edits.Changes:
 
 async def save(request: Request) -> Response:
     cfg, day = _cfg(request), _day(request)
-    form = await request.form()
+    form = request.state.form
     based_on = _int(form.get("based_on", ""), "based_on")
     base = state.get_revision(cfg.review_database, day, based_on)
     changes = _changes(form, len(base.edition().items))
@@ -301,7 +290,7 @@ async def save(request: Request) -> Response:
 
 async def restore(request: Request) -> Response:
     cfg, day = _cfg(request), _day(request)
-    form = await request.form()
+    form = request.state.form
     number = state.restore(
         cfg.review_database,
         day,
@@ -314,7 +303,7 @@ async def restore(request: Request) -> Response:
 
 async def approve(request: Request) -> Response:
     cfg, day = _cfg(request), _day(request)
-    form = await request.form()
+    form = request.state.form
     number = state.approve(
         cfg.review_database, day, editor_of(request), _int(form.get("based_on", ""), "based_on")
     )
@@ -323,7 +312,7 @@ async def approve(request: Request) -> Response:
 
 async def reject(request: Request) -> Response:
     cfg, day = _cfg(request), _day(request)
-    form = await request.form()
+    form = request.state.form
     reason = edits.editor_text(str(form.get("reason", "")), 500) or ""
     state.reject(cfg.review_database, day, editor_of(request), reason)
     return back(day, "Rejected.")
@@ -338,7 +327,7 @@ async def publish_page(request: Request) -> Response:
 
 async def test_send(request: Request) -> Response:
     cfg, day = _cfg(request), _day(request)
-    form = await request.form()
+    form = request.state.form
     sent = publish.test_send(
         cfg, day, _int(form.get("revision", ""), "revision"), editor_of(request)
     )
@@ -346,7 +335,7 @@ async def test_send(request: Request) -> Response:
 
 
 async def set_editor(request: Request) -> Response:
-    form = await request.form()
+    form = request.state.form
     name = edits.editor_text(str(form.get("editor", "")), 80) or ""
     target = str(form.get("next", "/"))
     response = RedirectResponse(target if target.startswith("/") else "/", status_code=303)
@@ -359,7 +348,7 @@ async def signin(request: Request) -> Response:
     target = target if target.startswith("/") and not target.startswith("//") else "/"
     if request.method == "GET":
         return page(request, "review/signin.html.j2", title="Sign in", next=target)
-    form = await request.form()
+    form = request.state.form
     token = request.app.state.token
     given = str(form.get("token", ""))
     if token is None or not hmac.compare_digest(given.encode(), token.encode()):
@@ -372,10 +361,23 @@ async def signin(request: Request) -> Response:
 # --- the app -------------------------------------------------------------------------------
 
 
-def _refusals(handler):
-    """A refused action (a published edition, a missing revision, a bad field) as a page."""
+def _refusals(handler, write: bool = False):
+    """A refused action (a published edition, a missing revision, a bad field) as a page; for
+    a write, the form read once and its CSRF token checked against the browser's cookie."""
 
     async def wrapped(request: Request) -> Response:
+        if write:
+            request.state.form = form = await request.form()
+            cookie = request.cookies.get(CSRF_COOKIE, "")
+            sent = str(form.get("csrf", ""))
+            if not cookie or not hmac.compare_digest(cookie.encode(), sent.encode()):
+                return page(
+                    request,
+                    "review/message.html.j2",
+                    403,
+                    title="This form has expired",
+                    text="The page was opened in another session. Open it again and resend.",
+                )
         try:
             return await handler(request)
         except (state.ReviewError, ValueError) as exc:
@@ -389,20 +391,24 @@ def _refusals(handler):
 
 def make_app(cfg: Config, token: str | None = None, default_editor: str = "editor") -> Starlette:
     """The review app over `cfg`'s editorial store."""
-    post = partial(Route, methods=["POST"])
+
+    def post(path: str, handler) -> Route:
+        return Route(path, _refusals(handler, write=True), methods=["POST"])
+
     routes = [
         Route("/", _refusals(editions)),
-        Route("/signin", signin, methods=["GET", "POST"]),
-        post("/editor", _refusals(set_editor)),
+        Route("/signin", signin),
+        post("/signin", signin),
+        post("/editor", set_editor),
         Route("/editions/{day}", _refusals(edition)),
         Route("/editions/{day}/revisions/{revision}/preview", _refusals(preview)),
         Route("/editions/{day}/revisions/{revision}/diff", _refusals(diff)),
-        post("/editions/{day}/save", _refusals(save)),
-        post("/editions/{day}/restore", _refusals(restore)),
-        post("/editions/{day}/approve", _refusals(approve)),
-        post("/editions/{day}/reject", _refusals(reject)),
-        post("/editions/{day}/publish", _refusals(publish_page)),
-        post("/editions/{day}/test-send", _refusals(test_send)),
+        post("/editions/{day}/save", save),
+        post("/editions/{day}/restore", restore),
+        post("/editions/{day}/approve", approve),
+        post("/editions/{day}/reject", reject),
+        post("/editions/{day}/publish", publish_page),
+        post("/editions/{day}/test-send", test_send),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(Guard, token=token)])
     app.state.cfg = cfg

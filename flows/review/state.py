@@ -86,13 +86,14 @@ class ReviewError(Exception):
     """An editorial action that cannot be done as asked (the message says why)."""
 
 
-@dataclass(frozen=True)
 class Conflict(Exception):
     """A save based on a revision that is no longer current."""
 
-    edition_date: date
-    based_on: int
-    current: int
+    def __init__(self, edition_date: date, based_on: int, current: int) -> None:
+        super().__init__(
+            f"{edition_date.isoformat()}: revision {based_on} is not current ({current})"
+        )
+        self.edition_date, self.based_on, self.current = edition_date, based_on, current
 
 
 @dataclass(frozen=True)
