@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 from collections.abc import Iterator
 from datetime import date
 from html.parser import HTMLParser
@@ -17,7 +18,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import tomllib
 import uvicorn
 from typer.testing import CliRunner
 
