@@ -13,19 +13,17 @@ configure()
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
-REAL = REPO.parent / "shared" / "data" / "real"
+REAL = REPO / "tests" / "data" / "real"  # real third-party files, provenance in PROVENANCE.md
 
 
 @pytest.fixture(scope="module")
 def real() -> Path:
-    """The real third-party files shipped beside the project (skipped when absent)."""
-    if not REAL.is_dir():
-        pytest.skip(f"real data folder not found: {REAL}")
+    """The real third-party files copied unchanged into tests/data/real."""
     return REAL
 
 
 def real_files(pattern: str) -> list[Path]:
-    return sorted(REAL.glob(pattern)) if REAL.is_dir() else []
+    return sorted(REAL.glob(pattern))
 
 
 def file_ids(paths: list[Path]) -> list[str]:

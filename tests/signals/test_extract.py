@@ -1,8 +1,8 @@
 """The release-text fact extractor (signals/extract.py) and benchmark names (signals/benchmarks.py).
 
-Most tests read real release notes (the bundled sample sources in data/sources/release_notes,
-and one more copied into tests/data/release_notes) and assert what a careful reader finds in them;
-the rest are small hand-written texts for single rules.
+Most tests read real release notes (tests/data/real/release_notes: four of them are also the
+bundled sample sources in data/sources/release_notes) and assert what a careful reader finds in
+them; the rest are small hand-written texts for single rules.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from signals.benchmarks import benchmark_scale, benchmark_slug, normalise_benchm
 from signals.extract import ContextClaim, Facts, ScoreClaim, extract, extract_html
 
 REPO = Path(__file__).resolve().parents[2]
-NOTES = REPO / "data" / "sources" / "release_notes"
-TEST_NOTES = REPO / "tests" / "data" / "release_notes"
+NOTES = REPO / "tests" / "data" / "real" / "release_notes"
 FILES = {
     "deepseek": "deepseek-ai_DeepSeek-R1_README.md",
     "llama": "meta-llama_llama-models_llama3_1_MODEL_CARD.md",
@@ -27,10 +26,7 @@ FILES = {
 
 
 def _read(key: str) -> str:
-    path = NOTES / FILES[key]
-    if not path.is_file():
-        path = TEST_NOTES / FILES[key]
-    return path.read_text(encoding="utf-8")
+    return (NOTES / FILES[key]).read_text(encoding="utf-8")
 
 
 _CACHE: dict[str, tuple[str, Facts]] = {}
