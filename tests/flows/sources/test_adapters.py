@@ -567,20 +567,49 @@ def test_bundled_benchmarks_parse(bundled: Path, name: str, parse, options: dict
         assert parsed.count("scores") + len(parsed.rejects) == _csv_rows(path)
 
 
-# Built from public price lists' commit histories (data/sources/prices/README.md), not copies.
-DERIVED = {"genai_prices_history.csv", "llm_prices_history.csv"}
+# Files of data/sources that are the project's own, not copies of anyone's data.
+OWN_FILES = {"PROVENANCE.md", "prices/README.md", "prices/build_history.py"}
 
 
-def test_bundled_files_are_unchanged_copies(real: Path) -> None:
-    for path in sorted(SOURCES.glob("*/*")):
-        if path.name in DERIVED:
-            assert path.name in (SOURCES / "prices" / "README.md").read_text()
+def _provenance(table: str) -> dict[str, str | None]:
+    """A provenance table's rows: first column (a path in backticks) -> the path in backticks
+    that starts the second column, or None when it starts with none ("built, not copied")."""
+    rows: dict[str, str | None] = {}
+    for line in table.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        first = re.fullmatch(r"`([^`]+)`", cells[0])
+        if first and len(cells) > 1:
+            second = re.match(r"`([^`]+)`", cells[1])
+            rows[first[1]] = second[1] if second else None
+    return rows
+
+
+def test_bundled_files_are_unchanged_copies(bundled: Path, real: Path) -> None:
+    """Every bundled sample source has a row in data/sources/PROVENANCE.md naming its original
+    among the real files, and is that file byte for byte (or, for the price histories, is
+    built from public commit histories as prices/README.md says)."""
+    sources = bundled / "sources"
+    rows = _provenance((sources / "PROVENANCE.md").read_text())
+    files = {p.relative_to(sources).as_posix() for p in sources.rglob("*") if p.is_file()}
+    assert set(rows) == files - OWN_FILES
+    for name, original in rows.items():
+        if original is None:
+            assert name.startswith("prices/") and name.endswith("_history.csv"), name
+            assert Path(name).name in (sources / "prices" / "README.md").read_text()
             continue
-        if path.suffix in (".xml", ".json", ".yml", ".csv"):
-            originals = list(real.rglob(path.name))
-            assert originals, f"{path.name} has no original in {real}"
-            assert path.read_bytes() == originals[0].read_bytes(), path.name
-            assert path.name in (SOURCES / "PROVENANCE.md").read_text()
+        assert (real / original).is_file(), f"{name}: no original {original} in {real}"
+        assert (sources / name).read_bytes() == (real / original).read_bytes(), name
+
+
+def test_real_files_have_their_provenance(real: Path) -> None:
+    """Every real file lies under a folder or is a file that tests/data/real/PROVENANCE.md
+    names, and every one it names is there."""
+    named = [Path(name.rstrip("/")) for name in _provenance((real / "PROVENANCE.md").read_text())]
+    assert named and all((real / n).exists() for n in named), named
+    for path in real.rglob("*"):
+        if path.is_file() and path.name != "PROVENANCE.md":
+            local = path.relative_to(real)
+            assert any(local == n or n in local.parents for n in named), local
 
 
 def test_bundled_benchmark_names_have_capabilities(bundled: Path) -> None:
