@@ -1,8 +1,21 @@
-"""Shared fixtures: a run configuration in a temp folder, and one Prefect test server."""
+"""Shared fixtures. Test modules get every helper from here, never by importing another test
+module; the helpers themselves live in tests/support/ (see each fixture).
+
+- where things are: `repo_root`, `bundled` (the repository's data/ folder), `real` (the real
+  third-party files of tests/data/real), `real_file` (one test per file matching the pattern of
+  ``@pytest.mark.real_files("benchmarks/epoch_ai/*.csv")``);
+- a run: `make_config` (writes a brief.toml), `config_path`, `prefect_server`;
+- fetching: `fault_server` (one per test), `module_fault_server` (one per module);
+- sources: `check_contract`, `one_named`;
+- the brief: `sample_edition`, `metric_keys`, `comparison_keys`;
+- hostile text: `assert_safe_html`, `rendered_markdown`, `html_tags`, `md_tags`, `chromium`,
+  `dialogs_in_chromium`.
+"""
 
 from __future__ import annotations
 
-import tomllib
+import functools
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -10,106 +23,65 @@ import pytest
 from flows.environment import configure
 
 configure()
+pytest.register_assert_rewrite("tests.support")  # their asserts explain failures too
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO / "data"
-REAL = REPO.parent / "shared" / "data" / "real"
+from tests.support import browser, contracts, editions, safety, shapes  # noqa: E402
+from tests.support.config import write_config  # noqa: E402  (bench/ imports it from here)
+from tests.support.faultserver import FaultServer  # noqa: E402
+from tests.support.paths import DATA, REAL, REPO  # noqa: E402  (bench/ imports DATA from here)
+
+# --- where things are ------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository's folder."""
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def bundled() -> Path:
+    """The repository's data/ folder: run configuration, workloads, bundled sample sources."""
+    return DATA
+
+
+@pytest.fixture(scope="session")
 def real() -> Path:
-    """The real third-party files shipped beside the project (skipped when absent)."""
-    if not REAL.is_dir():
-        pytest.skip(f"real data folder not found: {REAL}")
+    """The real third-party files copied unchanged into tests/data/real (PROVENANCE.md there)."""
     return REAL
 
 
-def real_files(pattern: str) -> list[Path]:
-    return sorted(REAL.glob(pattern)) if REAL.is_dir() else []
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "real_files(*patterns): run the test once per file of tests/data/real matching a glob "
+        "pattern, the path in its `real_file` argument (test ids: the file names)",
+    )
 
 
-def file_ids(paths: list[Path]) -> list[str]:
-    return [p.name for p in paths]
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("real_files")
+    if marker is None:
+        return
+    paths = sorted({p for pattern in marker.args for p in REAL.glob(pattern) if p.is_file()})
+    if not paths:
+        raise ValueError(f"no file of {REAL} matches {marker.args}")
+    metafunc.parametrize("real_file", paths, ids=[p.name for p in paths])
 
 
-def _toml_value(value: object) -> str:
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return repr(value)
+# --- a run -----------------------------------------------------------------------------------
 
 
-def write_config(
-    folder: Path,
-    sources: list[dict] | None = None,
-    *,
-    fetch: dict | None = None,
-    allow_paths: list[str] | None = None,
-    **settings: object,
-) -> Path:
-    """A brief.toml in `folder` using the bundled workloads, capabilities, aliases and, by
-    default, sources (paths made absolute); the database and output stay inside `folder`.
-
-    `allow_paths` lists the bundled data folder and the folder of every source file outside
-    `folder` (paths outside the configuration's folder are refused otherwise), plus any given;
-    `fetch` is the `[fetch]` table (say ``{"allow_private_hosts": ["127.0.0.1"]}`` for a
-    source served on loopback); other keywords go to `[edition]`.
-    """
-    with (DATA / "brief.toml").open("rb") as fh:
-        bundled = tomllib.load(fh)
-    if sources is None:
-        sources = []
-        for src in bundled["sources"]:
-            src = dict(src)
-            if "path" in src:
-                src["path"] = str((DATA / src["path"]).resolve())
-            sources.append(src)
-    inside = [folder.resolve(), DATA.resolve()]
-    allowed = [str(DATA.resolve())]
-    for src in sources:
-        if "path" in src:
-            parent = (folder / str(src["path"])).resolve().parent
-            if not any(parent.is_relative_to(f) for f in inside):
-                inside.append(parent)
-                allowed.append(str(parent))
-    lines = [
-        f"allow_paths = {_toml_value([*allowed, *(allow_paths or [])])}",
-        f"database = {_toml_value(str(folder / 'brief.duckdb'))}",
-        f"workloads = {_toml_value(str(DATA / 'workloads.toml'))}",
-        f"capabilities = {_toml_value(str(DATA / 'capabilities.toml'))}",
-        f"aliases = {_toml_value(str(DATA / 'aliases.toml'))}",
-        f"lineage = {_toml_value(str(DATA / 'lineage.toml'))}",
-        f"output = {_toml_value(str(folder / 'out'))}",
-        "[edition]",
-        *(f"{k} = {_toml_value(v)}" for k, v in {**bundled.get("edition", {}), **settings}.items()),
-    ]
-    if fetch:
-        lines += ["[fetch]", *(f"{k} = {_toml_value(v)}" for k, v in fetch.items())]
-    defaults = dict(bundled.get("defaults", {}))
-    effort = defaults.pop("reasoning_tokens", {})
-    lines += ["[defaults]", *(f"{k} = {_toml_value(v)}" for k, v in defaults.items())]
-    lines += [
-        "[defaults.reasoning_tokens]",
-        *(f"{k} = {_toml_value(v)}" for k, v in effort.items()),
-    ]
-    for src in sources:
-        lines.append("[[sources]]")
-        lines += [f"{k} = {_toml_value(v)}" for k, v in src.items()]
-    path = folder / "brief.toml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+@pytest.fixture(scope="session")
+def make_config() -> Callable[..., Path]:
+    """``make_config(folder, sources=None, *, fetch=None, allow_paths=None, **settings)``: a
+    brief.toml in `folder` on the bundled data (tests/support/config.py says the rest)."""
+    return write_config
 
 
 @pytest.fixture
-def config_path(tmp_path: Path) -> Path:
-    return write_config(tmp_path)
+def config_path(tmp_path: Path, make_config: Callable[..., Path]) -> Path:
+    return make_config(tmp_path)
 
 
 @pytest.fixture(scope="session")
@@ -121,20 +93,106 @@ def prefect_server():
         yield
 
 
-def check_contract(parsed) -> None:
-    """An adapter's output keeps the contract of ``flows/sources/adapters/base.py``."""
-    from flows.sources.adapters import azure_trace
-    from flows.sources.adapters.base import KINDS, Parsed
-
-    assert isinstance(parsed, Parsed)
-    assert set(parsed.rows) <= {*KINDS, azure_trace.KIND}
-    for reject in parsed.rejects:
-        assert set(reject) == {"kind", "reason", "raw"}
-        assert reject["reason"] and isinstance(reject["raw"], str)
+# --- fetching --------------------------------------------------------------------------------
 
 
-def one_named(rows: list[dict], source_name: str) -> dict:
-    """The single row a source wrote under ``source_name``."""
-    matches = [r for r in rows if r["source_name"] == source_name]
-    assert len(matches) == 1, (source_name, matches)
-    return matches[0]
+def _serve() -> Iterator[FaultServer]:
+    server = FaultServer()
+    try:
+        yield server
+    finally:
+        server.close()
+    assert not server.errors, f"fault server handler errors: {server.errors!r}"
+
+
+@pytest.fixture
+def fault_server() -> Iterator[FaultServer]:
+    """A fresh misbehaving HTTP server on 127.0.0.1 for one test (tests/support/faultserver.py
+    lists its routes); fails the test if a handler itself broke."""
+    yield from _serve()
+
+
+@pytest.fixture(scope="module")
+def module_fault_server() -> Iterator[FaultServer]:
+    """The same server, one for a whole module (for module-scoped fixtures)."""
+    yield from _serve()
+
+
+# --- sources ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def check_contract() -> Callable[[object], None]:
+    """``check_contract(parsed)``: an adapter's output keeps the adapters' contract."""
+    return contracts.check_contract
+
+
+@pytest.fixture(scope="session")
+def one_named() -> Callable[[list[dict], str], dict]:
+    """``one_named(rows, source_name)``: the single row a source wrote under that name."""
+    return contracts.one_named
+
+
+# --- the brief -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sample_edition() -> Callable[..., object]:
+    """``sample_edition(model_label="Northwind Mini 3")``: a new copy of the fixed edition the
+    golden files hold (tests/support/editions.py)."""
+    return editions.make_edition
+
+
+@pytest.fixture
+def metric_keys() -> list[str]:
+    """The section-5 metric names of one side, in order (flags and extras follow them)."""
+    return list(shapes.METRIC_KEYS)
+
+
+@pytest.fixture
+def comparison_keys() -> list[str]:
+    """A comparison's section-5 keys in order, then its section-7 ones."""
+    return list(shapes.COMPARISON_KEYS)
+
+
+# --- hostile text ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def assert_safe_html() -> Callable[..., None]:
+    """``assert_safe_html(html, allowed_tags)``: nothing a reader could be attacked with."""
+    return safety.assert_safe_html
+
+
+@pytest.fixture(scope="session")
+def rendered_markdown() -> Callable[[str], str]:
+    """``rendered_markdown(md)``: the HTML a CommonMark viewer makes (no raw HTML allowed)."""
+    return safety.rendered_markdown
+
+
+@pytest.fixture(scope="session")
+def html_tags() -> frozenset[str]:
+    """The tags the HTML brief may hold."""
+    return safety.HTML_TAGS
+
+
+@pytest.fixture(scope="session")
+def md_tags() -> frozenset[str]:
+    """The tags the Markdown brief may render to."""
+    return safety.MD_TAGS
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium executable; the test is skipped when it is not installed."""
+    path = browser.find_chromium()
+    if path is None:
+        pytest.skip(browser.CHROMIUM_MISSING)
+    return path
+
+
+@pytest.fixture(scope="session")
+def dialogs_in_chromium(chromium: str) -> Callable[[dict[str, str], Path], list[str]]:
+    """``dialogs_in_chromium(pages, folder)``: the dialogs scripts opened when each page
+    (name -> HTML, written in `folder`) loads in headless chromium, off the network."""
+    return functools.partial(browser.dialogs_in_chromium, executable=chromium)

@@ -15,17 +15,16 @@ from typer.testing import CliRunner
 from flows.cli import app
 from flows.config import load_config
 from flows.store.load import ingest_source
-from tests.conftest import REPO, write_config
 
 runner = CliRunner()
 DAY = "2025-08-08"
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Path:
+def store(make_config, tmp_path_factory) -> Path:
     """A store holding every bundled source, ingested with the plain functions (no Prefect)."""
     folder = tmp_path_factory.mktemp("cli")
-    cfg_path = write_config(folder)
+    cfg_path = make_config(folder)
     cfg = load_config(cfg_path)
     now = datetime(2025, 8, 8, tzinfo=UTC)
     for src in cfg.sources:
@@ -44,7 +43,9 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
     assert "Example: brief " + command in " ".join(result.output.split())
 
 
-def test_compare_json_has_the_section_5_shape(store: Path) -> None:
+def test_compare_json_has_the_section_5_shape(
+    store: Path, comparison_keys: list[str], metric_keys: list[str]
+) -> None:
     result = invoke(
         "compare",
         "gpt-5:medium",
@@ -60,32 +61,9 @@ def test_compare_json_has_the_section_5_shape(store: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert list(data) == [
-        "as_of",
-        "workload",
-        "candidate",
-        "baseline",
-        "capability",
-        "cost_driver",
-        "buyer_behaviour",
-        "verdict",
-        "strength",
-        "claim_contradicted",
-        "delta_score",
-        "cost_ratio",
-        "reads",
-        "attribution",
-        "candidate_metrics",
-        "baseline_metrics",
-        "comparable",
-        "benchmark",
-        "unknown",
-        "break_even_reasoning_tokens",
-        "break_even_side",
-        "baseline_role",
-        "route",
-    ]
+    assert list(data) == comparison_keys
     cm, bm = data["candidate_metrics"], data["baseline_metrics"]
+    assert list(cm)[: len(metric_keys)] == list(bm)[: len(metric_keys)] == metric_keys
     assert data["as_of"] == DAY and data["candidate"] == "gpt-5:medium"
     assert cm["cost_per_success"] == pytest.approx(cm["cost_per_attempt"] / cm["p"])
     assert data["cost_ratio"] == pytest.approx(cm["cost_per_success"] / bm["cost_per_success"])
@@ -186,12 +164,14 @@ def test_bad_config_exits_2(tmp_path: Path) -> None:
     assert "exactly one of `path` or `url`" in result.output
 
 
-def test_run_on_a_fresh_home_prints_where_the_brief_went(tmp_path: Path) -> None:
+def test_run_on_a_fresh_home_prints_where_the_brief_went(
+    repo_root, make_config, tmp_path: Path
+) -> None:
     """The console script in a new process, empty HOME, no Prefect settings from outside."""
     home = tmp_path / "home"
     home.mkdir()
     (tmp_path / "work").mkdir()
-    cfg = write_config(tmp_path / "work")
+    cfg = make_config(tmp_path / "work")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(HOME=str(home), PREFECT_HOME=str(tmp_path / "prefect"))
     brief = Path(sys.executable).with_name("brief")
@@ -207,15 +187,13 @@ def test_run_on_a_fresh_home_prints_where_the_brief_went(tmp_path: Path) -> None
     assert "Traceback" not in proc.stderr and "Error" not in proc.stderr, proc.stderr
     assert str(tmp_path / "work" / "out" / DAY / "brief.html") in proc.stdout
     assert list(home.iterdir()) == []  # nothing written outside the project and temp folders
-    assert REPO.exists()
+    assert repo_root.exists()
 
 
 def test_run_exits_3_when_a_source_fails_and_still_makes_the_brief(
-    tmp_path: Path, prefect_server
+    bundled, make_config, tmp_path: Path, prefect_server
 ) -> None:
-    from tests.conftest import DATA
-
-    cfg = write_config(
+    cfg = make_config(
         tmp_path,
         sources=[
             {"id": "gone", "kind": "feed", "format": "feed", "path": str(tmp_path / "none.xml")},
@@ -223,7 +201,7 @@ def test_run_exits_3_when_a_source_fails_and_still_makes_the_brief(
                 "id": "mistral",
                 "kind": "feed",
                 "format": "feed",
-                "path": str(DATA / "sources" / "feeds" / "feed_mistral.xml"),
+                "path": str(bundled / "sources" / "feeds" / "feed_mistral.xml"),
             },
         ],
     )
@@ -235,21 +213,16 @@ def test_run_exits_3_when_a_source_fails_and_still_makes_the_brief(
 
 
 def test_run_exits_1_with_the_reason_when_another_process_holds_the_store(
-    tmp_path: Path, prefect_server
+    bundled, make_config, tmp_path: Path, prefect_server
 ) -> None:
-    import subprocess
-    import sys
-
-    from tests.conftest import DATA
-
-    cfg = write_config(
+    cfg = make_config(
         tmp_path,
         sources=[
             {
                 "id": "mistral",
                 "kind": "feed",
                 "format": "feed",
-                "path": str(DATA / "sources" / "feeds" / "feed_mistral.xml"),
+                "path": str(bundled / "sources" / "feeds" / "feed_mistral.xml"),
             }
         ],
     )
@@ -293,8 +266,8 @@ def test_names_lists_the_unresolved_with_a_hint(store: Path) -> None:
     assert "Unresolved model names" in table.output and "aliases.toml" in table.output
 
 
-def test_a_damaged_store_gets_a_plain_message(tmp_path: Path) -> None:
-    cfg = write_config(tmp_path, sources=[])
+def test_a_damaged_store_gets_a_plain_message(make_config, tmp_path: Path) -> None:
+    cfg = make_config(tmp_path, sources=[])
     (tmp_path / "brief.duckdb").write_bytes(b"not a database at all " * 4096)
     for args in (["costs", "--workload", "research_qa"], ["names"], ["show", DAY]):
         result = invoke(*args, "--config", str(cfg))
@@ -303,8 +276,8 @@ def test_a_damaged_store_gets_a_plain_message(tmp_path: Path) -> None:
         assert "not a readable DuckDB file" in text and "Traceback" not in text
 
 
-def test_a_store_held_by_a_run_gets_a_plain_message(tmp_path: Path) -> None:
-    cfg = write_config(tmp_path, sources=[])
+def test_a_store_held_by_a_run_gets_a_plain_message(make_config, tmp_path: Path) -> None:
+    cfg = make_config(tmp_path, sources=[])
     holder = subprocess.Popen(  # a run holding the store
         [
             sys.executable,
@@ -357,11 +330,17 @@ print(result.exit_code, ",".join(heavy) or "-")
     ],
     ids=lambda a: a[0],
 )
-def test_one_shot_commands_import_neither_prefect_nor_matplotlib(store: Path, args) -> None:
+def test_one_shot_commands_import_neither_prefect_nor_matplotlib(
+    repo_root, store: Path, args
+) -> None:
     """A question about the store starts in a second, not in Prefect's start-up time."""
     if args[0] in ("compare", "costs", "names"):
         args = [*args, "--config", str(store)]
     done = subprocess.run(
-        [sys.executable, "-c", LIGHT, *args], capture_output=True, text=True, cwd=REPO, timeout=120
+        [sys.executable, "-c", LIGHT, *args],
+        capture_output=True,
+        text=True,
+        cwd=repo_root,
+        timeout=120,
     )
     assert done.stdout.split()[-2:] == ["0", "-"], done.stdout + done.stderr

@@ -5,6 +5,7 @@ error (exit 2) naming the key and the file, paths stay inside the configuration'
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,48 +13,65 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.config import ConfigError, load_config
-from tests.conftest import DATA, write_config
 
 runner = CliRunner()
-MISTRAL = {
-    "id": "mistral",
-    "kind": "feed",
-    "format": "feed",
-    "path": str(DATA / "sources" / "feeds" / "feed_mistral.xml"),
-}
 
 
-def _config(
-    folder: Path,
-    replace: dict[str, str] | None = None,
-    extra: str = "",
-    sources: list[dict] | None = None,
-) -> Path:
-    """write_config's file with top-level lines replaced (key -> whole new line) or added."""
-    path = write_config(folder, sources=[MISTRAL] if sources is None else sources)
-    lines = path.read_text().splitlines()
-    for key, line in (replace or {}).items():
-        lines = [line if re.match(rf"{key}\s*=", old) else old for old in lines]
-    path.write_text(extra + "\n".join(lines) + "\n")
-    return path
-
-
-def _minimal(folder: Path, extra: str = "", **keys: str) -> Path:
-    """A configuration with the bundled workloads, capabilities, aliases and lineage and no
-    sources; `keys` replace top-level lines (the whole right-hand side, as TOML)."""
-    lines = {
-        "allow_paths": f'["{DATA}"]',
-        "database": f'"{folder / "brief.duckdb"}"',
-        "output": f'"{folder / "out"}"',
-        **{
-            k: f'"{DATA / f"{k}.toml"}"'
-            for k in ("workloads", "capabilities", "aliases", "lineage")
-        },
+@pytest.fixture
+def mistral(bundled: Path) -> dict:
+    """A source: the bundled Mistral feed."""
+    return {
+        "id": "mistral",
+        "kind": "feed",
+        "format": "feed",
+        "path": str(bundled / "sources" / "feeds" / "feed_mistral.xml"),
     }
-    lines.update(keys)
-    path = folder / "brief.toml"
-    path.write_text("".join(f"{k} = {v}\n" for k, v in lines.items()) + extra)
-    return path
+
+
+@pytest.fixture
+def edited_config(make_config, mistral: dict) -> Callable[..., Path]:
+    """``edited_config(folder, replace=None, extra="", sources=None)``: make_config's file
+    (the Mistral feed its source unless `sources` is given) with top-level lines replaced
+    (key -> whole new line) and `extra` text put before them."""
+
+    def write(
+        folder: Path,
+        replace: dict[str, str] | None = None,
+        extra: str = "",
+        sources: list[dict] | None = None,
+    ) -> Path:
+        path = make_config(folder, sources=[mistral] if sources is None else sources)
+        lines = path.read_text().splitlines()
+        for key, line in (replace or {}).items():
+            lines = [line if re.match(rf"{key}\s*=", old) else old for old in lines]
+        path.write_text(extra + "\n".join(lines) + "\n")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def minimal_config(bundled: Path) -> Callable[..., Path]:
+    """``minimal_config(folder, extra="", **keys)``: a configuration with the bundled workloads,
+    capabilities, aliases and lineage and no sources; `keys` replace top-level lines (the
+    whole right-hand side, as TOML) and `extra` follows them."""
+
+    def write(folder: Path, extra: str = "", **keys: str) -> Path:
+        lines = {
+            "allow_paths": f'["{bundled}"]',
+            "database": f'"{folder / "brief.duckdb"}"',
+            "output": f'"{folder / "out"}"',
+            **{
+                k: f'"{bundled / f"{k}.toml"}"'
+                for k in ("workloads", "capabilities", "aliases", "lineage")
+            },
+        }
+        lines.update(keys)
+        path = folder / "brief.toml"
+        path.write_text("".join(f"{k} = {v}\n" for k, v in lines.items()) + extra)
+        return path
+
+    return write
 
 
 def _flat(text: str) -> str:
@@ -85,15 +103,17 @@ def _ingest_fails_with_2(cfg: Path, *expected: str) -> str:
     ],
 )
 def test_a_path_key_of_the_wrong_type_exits_2(
-    tmp_path: Path, key: str, line: str, what: str
+    edited_config, tmp_path: Path, key: str, line: str, what: str
 ) -> None:
-    cfg = _config(tmp_path, {key: line})
+    cfg = edited_config(tmp_path, {key: line})
     _ingest_fails_with_2(cfg, str(cfg), f"`{key}` must be a path (a non-empty string), not {what}")
 
 
-def test_a_workloads_file_whose_workloads_is_not_a_table_exits_2(tmp_path: Path) -> None:
+def test_a_workloads_file_whose_workloads_is_not_a_table_exits_2(
+    edited_config, tmp_path: Path
+) -> None:
     (tmp_path / "workloads.toml").write_text("workloads = 3\n")
-    cfg = _config(tmp_path, {"workloads": 'workloads = "workloads.toml"'})
+    cfg = edited_config(tmp_path, {"workloads": 'workloads = "workloads.toml"'})
     _ingest_fails_with_2(
         cfg,
         str(tmp_path / "workloads.toml"),
@@ -101,8 +121,8 @@ def test_a_workloads_file_whose_workloads_is_not_a_table_exits_2(tmp_path: Path)
     )
 
 
-def test_a_source_path_outside_the_folder_exits_2(tmp_path: Path) -> None:
-    cfg = _minimal(
+def test_a_source_path_outside_the_folder_exits_2(minimal_config, tmp_path: Path) -> None:
+    cfg = minimal_config(
         tmp_path, "[[sources]]\nid = 'pw'\nkind = 'feed'\nformat = 'feed'\npath = '/etc/passwd'\n"
     )
     _ingest_fails_with_2(
@@ -114,9 +134,9 @@ def test_a_source_path_outside_the_folder_exits_2(tmp_path: Path) -> None:
 
 
 def test_a_metadata_url_is_a_failed_source_not_a_configuration_error(
-    tmp_path: Path, prefect_server
+    make_config, mistral, tmp_path: Path, prefect_server
 ) -> None:
-    cfg = write_config(
+    cfg = make_config(
         tmp_path,
         sources=[
             {
@@ -125,7 +145,7 @@ def test_a_metadata_url_is_a_failed_source_not_a_configuration_error(
                 "format": "feed",
                 "url": "http://169.254.169.254/latest/meta-data/",
             },
-            MISTRAL,
+            mistral,
         ],
     )
     load_config(cfg)  # a valid configuration
@@ -156,9 +176,9 @@ def test_a_metadata_url_is_a_failed_source_not_a_configuration_error(
     ],
 )
 def test_a_table_or_list_of_the_wrong_type_names_the_key(
-    tmp_path: Path, extra: str, message: str
+    minimal_config, tmp_path: Path, extra: str, message: str
 ) -> None:
-    cfg = _minimal(tmp_path, extra)
+    cfg = minimal_config(tmp_path, extra)
     with pytest.raises(ConfigError) as info:
         load_config(cfg)
     assert message in str(info.value) and str(cfg) in str(info.value)
@@ -172,16 +192,18 @@ def test_a_table_or_list_of_the_wrong_type_names_the_key(
         ('[""]', "allow_paths[0] must be a folder (a non-empty string), not a string ('')"),
     ],
 )
-def test_allow_paths_must_be_a_list_of_folders(tmp_path: Path, value: str, message: str) -> None:
+def test_allow_paths_must_be_a_list_of_folders(
+    minimal_config, tmp_path: Path, value: str, message: str
+) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
-        load_config(_minimal(tmp_path, allow_paths=value))
+        load_config(minimal_config(tmp_path, allow_paths=value))
 
 
-def test_a_field_of_the_wrong_type_names_its_table(tmp_path: Path) -> None:
-    cfg = _config(tmp_path, {"max_items": 'max_items = "six"'})
+def test_a_field_of_the_wrong_type_names_its_table(mistral, edited_config, tmp_path: Path) -> None:
+    cfg = edited_config(tmp_path, {"max_items": 'max_items = "six"'})
     with pytest.raises(ConfigError, match=r"edition\.max_items: Input should be a valid integer"):
         load_config(cfg)
-    cfg = _config(tmp_path, sources=[{**MISTRAL, "options": 3}])
+    cfg = edited_config(tmp_path, sources=[{**mistral, "options": 3}])
     with pytest.raises(ConfigError, match=r"sources\[0\] \(id 'mistral'\)\.options: "):
         load_config(cfg)
 
@@ -199,10 +221,10 @@ def test_a_field_of_the_wrong_type_names_its_table(tmp_path: Path) -> None:
     ],
 )
 def test_a_bad_workloads_file_names_the_key_and_the_file(
-    tmp_path: Path, text: str, message: str
+    edited_config, tmp_path: Path, text: str, message: str
 ) -> None:
     (tmp_path / "w.toml").write_text(text)
-    cfg = _config(tmp_path, {"workloads": 'workloads = "w.toml"'})
+    cfg = edited_config(tmp_path, {"workloads": 'workloads = "w.toml"'})
     with pytest.raises(ConfigError) as info:
         load_config(cfg)
     assert message in str(info.value) and str(tmp_path / "w.toml") in str(info.value)
@@ -218,9 +240,11 @@ def test_a_bad_workloads_file_names_the_key_and_the_file(
         ("[benchmarks]\ngpqa = 'hard'\n", "[benchmarks.gpqa] must be a table, not a string"),
     ],
 )
-def test_a_bad_capabilities_file_names_the_key(tmp_path: Path, text: str, message: str) -> None:
+def test_a_bad_capabilities_file_names_the_key(
+    edited_config, tmp_path: Path, text: str, message: str
+) -> None:
     (tmp_path / "c.toml").write_text(text)
-    cfg = _config(tmp_path, {"capabilities": 'capabilities = "c.toml"'})
+    cfg = edited_config(tmp_path, {"capabilities": 'capabilities = "c.toml"'})
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_config(cfg)
 
@@ -233,28 +257,30 @@ def test_a_bad_capabilities_file_names_the_key(tmp_path: Path, text: str, messag
     ],
 )
 def test_a_named_file_that_is_no_toml_text_is_a_configuration_error(
-    tmp_path: Path, content: bytes | None, message: str
+    edited_config, tmp_path: Path, content: bytes | None, message: str
 ) -> None:
     target = tmp_path / "w.toml"
     if content is None:
         target.mkdir()
     else:
         target.write_bytes(content)
-    cfg = _config(tmp_path, {"workloads": 'workloads = "w.toml"'})
+    cfg = edited_config(tmp_path, {"workloads": 'workloads = "w.toml"'})
     with pytest.raises(ConfigError) as info:
         load_config(cfg)
     assert message in str(info.value) and f"(named by `workloads` in {cfg})" in str(info.value)
 
 
-def test_allow_private_hosts_must_be_hosts_addresses_or_ranges(tmp_path: Path) -> None:
-    good = _minimal(
+def test_allow_private_hosts_must_be_hosts_addresses_or_ranges(
+    minimal_config, tmp_path: Path
+) -> None:
+    good = minimal_config(
         tmp_path,
         '[fetch]\nallow_private_hosts = ["127.0.0.1", '
         '"house.internal", "10.0.0.0/8", "[::1]", "fd00::/8"]\n',
     )
     assert load_config(good).fetch.allow_private_hosts[1] == "house.internal"
     for bad in ('"10.0.0.0/33"', '"http://house"', '""', "3"):
-        cfg = _minimal(tmp_path, f"[fetch]\nallow_private_hosts = [{bad}]\n")
+        cfg = minimal_config(tmp_path, f"[fetch]\nallow_private_hosts = [{bad}]\n")
         with pytest.raises(ConfigError, match=r"fetch\.allow_private_hosts"):
             load_config(cfg)
 
@@ -274,11 +300,11 @@ def test_allow_private_hosts_must_be_hosts_addresses_or_ranges(tmp_path: Path) -
     ],
 )
 def test_a_path_outside_the_folder_is_refused_naming_the_key(
-    tmp_path: Path, key: str, value: str
+    minimal_config, tmp_path: Path, key: str, value: str
 ) -> None:
     folder = tmp_path / "cfg"
     folder.mkdir()
-    cfg = _minimal(folder, **{key: f'"{value}"'})
+    cfg = minimal_config(folder, **{key: f'"{value}"'})
     with pytest.raises(ConfigError) as info:
         load_config(cfg)
     text = str(info.value)
@@ -286,7 +312,9 @@ def test_a_path_outside_the_folder_is_refused_naming_the_key(
     assert f"outside the configuration's folder {folder}" in text and "allow_paths" in text
 
 
-def test_a_symlink_out_of_the_folder_is_resolved_then_refused(tmp_path: Path) -> None:
+def test_a_symlink_out_of_the_folder_is_resolved_then_refused(
+    bundled, minimal_config, tmp_path: Path
+) -> None:
     folder = tmp_path / "cfg"
     folder.mkdir()
     secret = tmp_path / "secret" / "key.csv"
@@ -295,29 +323,33 @@ def test_a_symlink_out_of_the_folder_is_resolved_then_refused(tmp_path: Path) ->
     (folder / "prices.csv").symlink_to(secret)
     extra = "[[sources]]\nid = 'p'\nkind = 'prices'\nformat = 'canonical'\npath = 'prices.csv'\n"
     with pytest.raises(ConfigError) as info:
-        load_config(_minimal(folder, extra))
+        load_config(minimal_config(folder, extra))
     assert f"sources[0].path (source 'p') = 'prices.csv' resolves to {secret}" in str(info.value)
-    allowed = _minimal(folder, extra, allow_paths=f'["{DATA}", "{secret.parent}"]')
+    allowed = minimal_config(folder, extra, allow_paths=f'["{bundled}", "{secret.parent}"]')
     assert load_config(allowed).sources[0].path == secret
 
 
 def test_allow_paths_relative_to_the_folder_lets_the_bundled_layout_write_beside_it(
+    bundled,
+    minimal_config,
     tmp_path: Path,
 ) -> None:
     folder = tmp_path / "data"
     folder.mkdir()
     with pytest.raises(ConfigError, match="`output` = '../out'"):
-        load_config(_minimal(folder, output='"../out"'))
-    loaded = load_config(_minimal(folder, output='"../out"', allow_paths=f'["..", "{DATA}"]'))
+        load_config(minimal_config(folder, output='"../out"'))
+    loaded = load_config(
+        minimal_config(folder, output='"../out"', allow_paths=f'["..", "{bundled}"]')
+    )
     assert loaded.output == tmp_path / "out"
-    assert loaded.allow_paths == [tmp_path, DATA.resolve()]
+    assert loaded.allow_paths == [tmp_path, bundled.resolve()]
 
 
-def test_paths_inside_the_folder_need_no_allowance(tmp_path: Path) -> None:
+def test_paths_inside_the_folder_need_no_allowance(bundled, edited_config, tmp_path: Path) -> None:
     feed = tmp_path / "feeds" / "f.xml"
     feed.parent.mkdir()
-    feed.write_bytes((DATA / "sources" / "feeds" / "feed_mistral.xml").read_bytes())
-    cfg = _config(
+    feed.write_bytes((bundled / "sources" / "feeds" / "feed_mistral.xml").read_bytes())
+    cfg = edited_config(
         tmp_path,
         {"database": 'database = "store/brief.duckdb"'},
         sources=[{"id": "f", "kind": "feed", "format": "feed", "path": "feeds/f.xml"}],
@@ -350,10 +382,10 @@ def test_paths_inside_the_folder_need_no_allowance(tmp_path: Path) -> None:
     ids=["format", "kind", "option", "feed-option"],
 )
 def test_a_wrong_format_kind_or_option_exits_2_naming_the_key_and_the_allowed(
-    tmp_path: Path, change: dict, key: str, allowed: str
+    mistral, edited_config, tmp_path: Path, change: dict, key: str, allowed: str
 ) -> None:
     """The formats the adapters declare decide what a source may say, before any run."""
-    path = _config(tmp_path, sources=[{**MISTRAL, **change}])
+    path = edited_config(tmp_path, sources=[{**mistral, **change}])
     result = runner.invoke(app, ["run", "--config", str(path)])
     said = " ".join(result.output.split())
     assert result.exit_code == 2, result.output

@@ -10,7 +10,6 @@ import duckdb
 import pytest
 
 from flows.daily import daily_brief
-from tests.conftest import DATA, write_config
 
 DAY = date(2025, 8, 8)  # the day after GPT-5's release: the bundled sample edition
 KEPT_TABLES = (
@@ -33,11 +32,11 @@ def _counts(db: Path) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def sample_run(tmp_path_factory, prefect_server):
+def sample_run(make_config, tmp_path_factory, prefect_server):
     """The sample edition made twice in one folder: (config, first summary, second summary,
     table counts after each run, file bytes after each run)."""
     folder = tmp_path_factory.mktemp("daily")
-    cfg = write_config(folder)
+    cfg = make_config(folder)
     first = daily_brief(edition_date=DAY, config_path=str(cfg))
     counts1 = _counts(folder / "brief.duckdb")
     files1 = {k: Path(v).read_bytes() for k, v in first.outputs.items()}
@@ -68,14 +67,14 @@ def test_brief_has_signals_decision_checks_and_pending(sample_run) -> None:
     assert Path(first.outputs["md"]).parent == folder / "out" / DAY.isoformat()
 
 
-def test_sample_edition_matches_its_golden_file(sample_run) -> None:
+def test_sample_edition_matches_its_golden_file(sample_run, repo_root: Path) -> None:
     """The sample edition as a reader gets it (regenerate with UPDATE_GOLDEN=1, then read the
     diff: it is the brief of 8 August 2025 on the bundled data)."""
     import os
 
     _, first, *_ = sample_run
     md = Path(first.outputs["md"]).read_text()
-    golden = Path(__file__).resolve().parents[1] / "golden" / "sample-2025-08-08.md"
+    golden = repo_root / "tests" / "golden" / "sample-2025-08-08.md"
     if os.environ.get("UPDATE_GOLDEN") == "1":
         golden.write_text(md)
     assert md == golden.read_text(), "regenerate with UPDATE_GOLDEN=1 and review the diff"
@@ -174,7 +173,7 @@ def test_stored_draft_and_signals(sample_run) -> None:
 
 
 def test_failing_and_bad_sources_are_recorded_and_the_rest_goes_on(
-    tmp_path: Path, prefect_server
+    bundled, make_config, tmp_path: Path, prefect_server
 ) -> None:
     bad_csv = tmp_path / "prices.csv"
     bad_csv.write_text(
@@ -195,10 +194,10 @@ def test_failing_and_bad_sources_are_recorded_and_the_rest_goes_on(
             "id": "mistral",
             "kind": "feed",
             "format": "feed",
-            "path": str(DATA / "sources" / "feeds" / "feed_mistral.xml"),
+            "path": str(bundled / "sources" / "feeds" / "feed_mistral.xml"),
         },
     ]
-    cfg = write_config(tmp_path, sources=sources)
+    cfg = make_config(tmp_path, sources=sources)
     summary = daily_brief(edition_date=DAY, config_path=str(cfg))
     by_id = {s.source_id: s for s in summary.sources}
     assert not by_id["gone"].ok and "file not found" in by_id["gone"].reason
@@ -226,7 +225,7 @@ def test_failing_and_bad_sources_are_recorded_and_the_rest_goes_on(
 
 
 def test_a_run_that_breaks_is_recorded_as_failed_with_its_error(
-    tmp_path: Path, prefect_server
+    bundled, make_config, tmp_path: Path, prefect_server
 ) -> None:
     from flows.pipeline import ABANDONED
 
@@ -235,10 +234,10 @@ def test_a_run_that_breaks_is_recorded_as_failed_with_its_error(
             "id": "mistral",
             "kind": "feed",
             "format": "feed",
-            "path": str(DATA / "sources" / "feeds" / "feed_mistral.xml"),
+            "path": str(bundled / "sources" / "feeds" / "feed_mistral.xml"),
         }
     ]
-    cfg = write_config(tmp_path, sources=sources)
+    cfg = make_config(tmp_path, sources=sources)
     (tmp_path / "out").write_text("a file where the briefs' folder should be")
     db = tmp_path / "brief.duckdb"
     with duckdb.connect(str(db)) as con:  # a run whose process died long ago

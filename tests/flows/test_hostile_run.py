@@ -10,21 +10,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
 
 from signals.text import INVISIBLE
-from tests.conftest import write_config
-from tests.faultserver import FaultServer, fault_server_fixture  # noqa: F401
-from tests.flows.brief.test_hostile import (
-    CHROMIUM,
-    HTML_TAGS,
-    MD_TAGS,
-    assert_safe_html,
-    dialogs_in_chromium,
-    rendered_markdown,
-)
+
+if TYPE_CHECKING:
+    from tests.support.faultserver import FaultServer
 
 SVG = "<svg/onload=alert('name')>"
 MATH = "acme-$\\notacommand$-9"
@@ -44,8 +38,10 @@ gpt\u200b-5 [/],gpqa-diamond,2025-08-07,88,percent,vbscript:x,2025-08-07
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory) -> dict[str, str]:
-    server = FaultServer()
+def outputs(make_config, module_fault_server: FaultServer, tmp_path_factory) -> dict[str, str]:
+    """The run's exit code, console output, what the deep feed left in the store, and the
+    three outputs."""
+    server = module_fault_server
     tmp_path = tmp_path_factory.mktemp("hostile")
     # one entry of 200,000 nested <div>s (2.2 MB) beside a normal one: set aside within its
     # budget, the other entry goes in, and the run goes on
@@ -58,65 +54,62 @@ def outputs(tmp_path_factory) -> dict[str, str]:
         "<link>https://deep.example/fine</link><description>fine</description></item>"
         "</channel></rss>"
     ).encode()
-    try:
-        (tmp_path / "prices.csv").write_text(PRICES, encoding="utf-8")
-        (tmp_path / "scores.csv").write_text(SCORES, encoding="utf-8")
-        sources = [
-            {
-                "id": "evil-feed",
-                "kind": "feed",
-                "format": "feed",
-                "url": server.url("/hostile.xml"),
-            },
-            {
-                "id": "evil-reason",
-                "kind": "feed",
-                "format": "feed",
-                "url": server.url("/hostile-reason"),
-            },
-            {
-                "id": "evil-type",
-                "kind": "feed",
-                "format": "feed",
-                "url": server.url("/hostile-type"),
-            },
-            {"id": "not-a-feed", "kind": "feed", "format": "feed", "url": server.url("/html")},
-            {
-                "id": "deep-feed",
-                "kind": "feed",
-                "format": "feed",
-                "url": server.url("/changing.xml"),
-            },
-            {
-                "id": "house-prices",
-                "kind": "prices",
-                "format": "canonical",
-                "path": str(tmp_path / "prices.csv"),
-                "as_of": "2025-08-07",
-            },
-            {
-                "id": "house-scores",
-                "kind": "scores",
-                "format": "canonical",
-                "path": str(tmp_path / "scores.csv"),
-                "as_of": "2025-08-07",
-            },
-        ]
-        cfg = write_config(
-            tmp_path, sources=sources, fetch={"allow_private_hosts": ["127.0.0.1"], "retries": 0}
-        )
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-        env["PREFECT_HOME"] = str(tmp_path / "prefect")
-        brief = Path(sys.executable).with_name("brief")
-        proc = subprocess.run(
-            [str(brief), "run", "--date", "2025-08-08", "--config", str(cfg)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=600,
-        )
-    finally:
-        server.close()
+    (tmp_path / "prices.csv").write_text(PRICES, encoding="utf-8")
+    (tmp_path / "scores.csv").write_text(SCORES, encoding="utf-8")
+    sources = [
+        {
+            "id": "evil-feed",
+            "kind": "feed",
+            "format": "feed",
+            "url": server.url("/hostile.xml"),
+        },
+        {
+            "id": "evil-reason",
+            "kind": "feed",
+            "format": "feed",
+            "url": server.url("/hostile-reason"),
+        },
+        {
+            "id": "evil-type",
+            "kind": "feed",
+            "format": "feed",
+            "url": server.url("/hostile-type"),
+        },
+        {"id": "not-a-feed", "kind": "feed", "format": "feed", "url": server.url("/html")},
+        {
+            "id": "deep-feed",
+            "kind": "feed",
+            "format": "feed",
+            "url": server.url("/changing.xml"),
+        },
+        {
+            "id": "house-prices",
+            "kind": "prices",
+            "format": "canonical",
+            "path": str(tmp_path / "prices.csv"),
+            "as_of": "2025-08-07",
+        },
+        {
+            "id": "house-scores",
+            "kind": "scores",
+            "format": "canonical",
+            "path": str(tmp_path / "scores.csv"),
+            "as_of": "2025-08-07",
+        },
+    ]
+    cfg = make_config(
+        tmp_path, sources=sources, fetch={"allow_private_hosts": ["127.0.0.1"], "retries": 0}
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect")
+    brief = Path(sys.executable).with_name("brief")
+    proc = subprocess.run(
+        [str(brief), "run", "--date", "2025-08-08", "--config", str(cfg)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     folder = tmp_path / "out" / "2025-08-08"
     with duckdb.connect(str(tmp_path / "brief.duckdb"), read_only=True) as con:
         deep = con.execute("SELECT reason FROM rejects WHERE source_id = 'deep-feed'").fetchall()
@@ -154,9 +147,11 @@ def test_the_hostile_names_made_the_brief(outputs: dict[str, str]) -> None:
     assert "not-a-feed" in outputs["txt"]  # a page that is not a feed is a failed source
 
 
-def test_no_markup_from_sources_in_any_output(outputs: dict[str, str]) -> None:
-    assert_safe_html(outputs["html"], HTML_TAGS)
-    assert_safe_html(rendered_markdown(outputs["md"]), MD_TAGS)
+def test_no_markup_from_sources_in_any_output(
+    outputs: dict[str, str], assert_safe_html, rendered_markdown, html_tags, md_tags
+) -> None:
+    assert_safe_html(outputs["html"], html_tags)
+    assert_safe_html(rendered_markdown(outputs["md"]), md_tags)
     for kind in ("html", "md", "txt"):
         assert not INVISIBLE.search(outputs[kind]), kind
     assert "javascript:" not in outputs["md"].lower().replace("\\", "") or all(
@@ -164,10 +159,9 @@ def test_no_markup_from_sources_in_any_output(outputs: dict[str, str]) -> None:
     )
 
 
-@pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
-)
-def test_no_dialog_fires_in_chromium(outputs: dict[str, str], tmp_path: Path) -> None:
+def test_no_dialog_fires_in_chromium(
+    outputs: dict[str, str], tmp_path: Path, rendered_markdown, dialogs_in_chromium
+) -> None:
     pages = {
         "brief.html": outputs["html"],
         "markdown.html": f"<html><body>{rendered_markdown(outputs['md'])}</body></html>",

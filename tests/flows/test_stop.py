@@ -13,19 +13,20 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
 
-from tests.conftest import write_config
-from tests.faultserver import FaultServer, fault_server_fixture  # noqa: F401
+if TYPE_CHECKING:
+    from tests.support.faultserver import FaultServer
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_stops_the_run_and_is_recorded(
-    tmp_path: Path, fault_server: FaultServer, signum: signal.Signals
+    make_config, tmp_path: Path, fault_server: FaultServer, signum: signal.Signals
 ) -> None:
-    cfg = write_config(
+    cfg = make_config(
         tmp_path,
         sources=[
             {"id": "slow", "kind": "feed", "format": "feed", "url": fault_server.url("/drip")}

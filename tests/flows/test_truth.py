@@ -20,14 +20,13 @@ from signals.compare import estimate_side
 from signals.daily import day_signals
 from signals.facts import UNDATED
 from signals.observed import check_runs, share_within_2x
-from tests.conftest import write_config
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(make_config, tmp_path_factory):
     """(config, results, facts): every bundled source in one store."""
     folder = tmp_path_factory.mktemp("truth")
-    cfg = load_config(write_config(folder))
+    cfg = load_config(make_config(folder))
     results = ingest_sources(
         cfg.database, cfg.sources, "truth", datetime(2026, 12, 1, tzinfo=UTC), aliases=cfg.aliases
     )
@@ -338,7 +337,7 @@ def test_price_lists_that_disagree_are_listed(world) -> None:
     assert ("gpt-5", "output") not in found  # lists that agree are not listed
 
 
-def test_a_restated_price_changes_no_earlier_day(tmp_path) -> None:
+def test_a_restated_price_changes_no_earlier_day(make_config, tmp_path) -> None:
     # A price list read as two snapshots, 1 March and 1 April 2025: the second changes a price.
     # An edition made again for a day between the two still prices the model as known then
     # (signal-model section 6), and the day after the second read sees the restatement.
@@ -356,7 +355,7 @@ def test_a_restated_price_changes_no_earlier_day(tmp_path) -> None:
             "path": str(sheet),
             "as_of": date.fromisoformat(snapshot),
         }
-        cfg = load_config(write_config(tmp_path, sources=[src]))
+        cfg = load_config(make_config(tmp_path, sources=[src]))
         now = datetime.fromisoformat(snapshot + "T06:00:00+00:00")
         assert all(r.ok for r in ingest_sources(cfg.database, cfg.sources, snapshot, now))
     with open_store(cfg.database, read_only=True) as con:

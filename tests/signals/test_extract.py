@@ -1,12 +1,13 @@
 """The release-text fact extractor (signals/extract.py) and benchmark names (signals/benchmarks.py).
 
-Most tests read real release notes (the bundled sample sources in data/sources/release_notes,
-and one more copied into tests/data/release_notes) and assert what a careful reader finds in them;
-the rest are small hand-written texts for single rules.
+Most tests read real release notes (tests/data/real/release_notes: four of them are also the
+bundled sample sources in data/sources/release_notes) and assert what a careful reader finds in
+them; the rest are small hand-written texts for single rules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,6 @@ import pytest
 from signals.benchmarks import benchmark_scale, benchmark_slug, normalise_benchmark
 from signals.extract import ContextClaim, Facts, ScoreClaim, extract, extract_html
 
-REPO = Path(__file__).resolve().parents[2]
-NOTES = REPO / "data" / "sources" / "release_notes"
-TEST_NOTES = REPO / "tests" / "data" / "release_notes"
 FILES = {
     "deepseek": "deepseek-ai_DeepSeek-R1_README.md",
     "llama": "meta-llama_llama-models_llama3_1_MODEL_CARD.md",
@@ -26,21 +24,19 @@ FILES = {
 }
 
 
-def _read(key: str) -> str:
-    path = NOTES / FILES[key]
-    if not path.is_file():
-        path = TEST_NOTES / FILES[key]
-    return path.read_text(encoding="utf-8")
+@pytest.fixture(scope="module")
+def notes(real: Path) -> Callable[[str], tuple[str, Facts]]:
+    """``notes(key)``: the text of the release note FILES[key] and the facts extracted from it
+    (once per module)."""
+    cache: dict[str, tuple[str, Facts]] = {}
 
+    def read(key: str) -> tuple[str, Facts]:
+        if key not in cache:
+            text = (real / "release_notes" / FILES[key]).read_text(encoding="utf-8")
+            cache[key] = (text, extract(text))
+        return cache[key]
 
-_CACHE: dict[str, tuple[str, Facts]] = {}
-
-
-def _facts(key: str) -> tuple[str, Facts]:
-    if key not in _CACHE:
-        text = _read(key)
-        _CACHE[key] = (text, extract(text))
-    return _CACHE[key]
+    return read
 
 
 def score(facts: Facts, model: str, benchmark: str) -> ScoreClaim:
@@ -69,8 +65,8 @@ def assert_points_at(text: str, claim: ScoreClaim | ContextClaim, written: str) 
 # Real release notes
 
 
-def test_deepseek_r1_main_table_benchmarks_as_rows() -> None:
-    text, facts = _facts("deepseek")
+def test_deepseek_r1_main_table_benchmarks_as_rows(notes) -> None:
+    text, facts = notes("deepseek")
     gpqa = score(facts, "DeepSeek R1", "gpqa-diamond")
     assert (gpqa.value, gpqa.unit, gpqa.benchmark_as_written) == (
         71.5,
@@ -92,8 +88,8 @@ def test_deepseek_r1_main_table_benchmarks_as_rows() -> None:
     assert not [s for s in facts.scores if "param" in s.benchmark or "architecture" in s.benchmark]
 
 
-def test_deepseek_r1_distilled_table_models_as_rows() -> None:
-    text, facts = _facts("deepseek")
+def test_deepseek_r1_distilled_table_models_as_rows(notes) -> None:
+    text, facts = notes("deepseek")
     aime = score(facts, "DeepSeek-R1-Distill-Qwen-32B", "aime-2024")
     assert (aime.value, aime.unit, aime.benchmark_as_written) == (
         72.6,
@@ -109,8 +105,8 @@ def test_deepseek_r1_distilled_table_models_as_rows() -> None:
     assert score(facts, "QwQ-32B-Preview", "livecodebench").value == 41.9
 
 
-def test_deepseek_r1_context_models_and_no_cost_claim() -> None:
-    text, facts = _facts("deepseek")
+def test_deepseek_r1_context_models_and_no_cost_claim(notes) -> None:
+    text, facts = notes("deepseek")
     # The README states the context length in its model table: 128K for both models.
     assert contexts_of(facts, "DeepSeek-R1") == [128_000]
     assert contexts_of(facts, "DeepSeek-R1-Zero") == [128_000]
@@ -127,8 +123,8 @@ def test_deepseek_r1_context_models_and_no_cost_claim() -> None:
     assert len(facts.scores) == 175
 
 
-def test_llama_3_1_model_card_html_tables() -> None:
-    text, facts = _facts("llama")
+def test_llama_3_1_model_card_html_tables(notes) -> None:
+    text, facts = notes("llama")
     # rowspan'd "Llama 3.1 (text only)" + Params column -> one context claim per size
     for size in ("8B", "70B", "405B"):
         assert contexts_of(facts, f"Llama 3.1 {size}") == [128_000]
@@ -152,8 +148,8 @@ def test_llama_3_1_model_card_html_tables() -> None:
     assert facts.claims_cheaper is False  # "power usage efficiency" is not a cost claim
 
 
-def test_mistral_models_overview() -> None:
-    text, facts = _facts("mistral")
+def test_mistral_models_overview(notes) -> None:
+    text, facts = notes("mistral")
     assert contexts_of(facts, "mistral-medium-2508") == [128_000]
     assert contexts_of(facts, "Mistral Medium 3.1") == [128_000]
     assert contexts_of(facts, "codestral-2508") == [256_000]
@@ -181,8 +177,8 @@ def test_mistral_models_overview() -> None:
     assert "performance/price ratio" in facts.cheaper_evidence.sentence
 
 
-def test_qwen2_5_blog() -> None:
-    text, facts = _facts("qwen")
+def test_qwen2_5_blog(notes) -> None:
+    text, facts = notes("qwen")
     math = score(facts, "Qwen2.5-72B-Instruct", "math")
     assert (math.value, math.unit) == (83.1, "percent")
     assert_points_at(text, math, "83.1")
@@ -207,8 +203,8 @@ def test_qwen2_5_blog() -> None:
     assert "cost-effective" in facts.cheaper_evidence.sentence
 
 
-def test_simple_evals_readme() -> None:
-    text, facts = _facts("simple_evals")
+def test_simple_evals_readme(notes) -> None:
+    text, facts = notes("simple_evals")
     gpqa = score(facts, "o3-high", "gpqa")
     assert (gpqa.value, gpqa.benchmark_as_written) == (83.4, "GPQA")  # footnote [^8] dropped
     assert_points_at(text, gpqa, "83.4")
@@ -606,10 +602,10 @@ def test_benchmark_scales() -> None:
     assert benchmark_scale("nexus") is None
 
 
-def test_project_benchmark_names_are_produced() -> None:
-    capabilities = Path(__file__).resolve().parents[2] / "data" / "capabilities.toml"
+def test_project_benchmark_names_are_produced(bundled: Path) -> None:
     import tomllib
 
+    capabilities = bundled / "capabilities.toml"
     names = tomllib.loads(capabilities.read_text(encoding="utf-8"))["benchmarks"]
     for name, entry in names.items():
         assert normalise_benchmark(name) == name

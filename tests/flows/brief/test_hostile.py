@@ -6,21 +6,16 @@ CommonMark renderer; plain text), and in a real browser (Debian's chromium, thro
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import date
-from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from markdown_it import MarkdownIt
 
 from flows.brief import render
 from flows.brief.content import Edition
 from flows.brief.safety import clean_text, md_escape, safe_url
 from signals.text import INVISIBLE
-from tests.flows.brief.test_render import make_edition
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -87,70 +82,9 @@ def poison(value, draw, key: str = ""):
     return value
 
 
-class Tags(HTMLParser):
-    """Every tag and attribute of a document."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-
-HTML_TAGS = {
-    "html",
-    "head",
-    "meta",
-    "title",
-    "style",
-    "body",
-    "div",
-    "table",
-    "tbody",
-    "tr",
-    "td",
-    "th",
-    "p",
-    "h1",
-    "h2",
-    "span",
-    "a",
-    "strong",
-    "img",
-    "em",
-    "br",
-}
-MD_TAGS = {"h2", "h3", "p", "ul", "li", "strong", "em", "a", "img", "hr", "blockquote", "br"}
-
-
-def assert_safe_html(html: str, allowed: set[str]) -> None:
-    parser = Tags()
-    parser.feed(html)
-    for tag, attrs in parser.tags:
-        assert tag in allowed, (tag, attrs)
-        for name, value in attrs.items():
-            assert not name.startswith("on"), (tag, name, value)
-            if name == "href":
-                assert safe_url(value) == value, value
-            if name == "src":
-                assert value == "chart.png", value
-            # text inside a quoted attribute stays text (the email serializer writes `<` there
-            # unescaped, as HTML allows); no attribute may hold an address to run
-            assert not re.match(r"\s*(javascript|vbscript|data):", value or "", re.I), value
-
-
-def rendered_markdown(md: str) -> str:
-    parser = MarkdownIt("commonmark")  # raw HTML allowed, as most renderers do
-    tokens = parser.parse(md)
-    for token in tokens:
-        for child in [token, *(token.children or [])]:
-            assert child.type not in ("html_inline", "html_block"), child.content
-    return parser.render(md)
-
-
-def hostile_edition(draw) -> Edition:
-    data = make_edition().model_dump(mode="json")
+def hostile_edition(draw, sample_edition) -> Edition:
+    """The sample edition with every string replaced by `draw(strategy)`."""
+    data = sample_edition().model_dump(mode="json")
     return Edition.model_validate(poison(data, draw))
 
 
@@ -161,24 +95,29 @@ def hostile_edition(draw) -> Edition:
     suppress_health_check=[HealthCheck.too_slow],
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
 )
-@given(st.data())
-def test_generated_hostile_strings_never_reach_a_reader(data) -> None:
-    edition = hostile_edition(data.draw)
+@given(data=st.data())
+def test_generated_hostile_strings_never_reach_a_reader(
+    sample_edition, assert_safe_html, rendered_markdown, html_tags, md_tags, data
+) -> None:
+    edition = hostile_edition(data.draw, sample_edition)
     out = render.render_edition(edition)
-    assert_safe_html(out["html"], HTML_TAGS)
-    assert_safe_html(rendered_markdown(out["md"]), MD_TAGS)
+    assert_safe_html(out["html"], html_tags)
+    assert_safe_html(rendered_markdown(out["md"]), md_tags)
     for kind in ("html", "md", "txt"):
         assert not INVISIBLE.search(out[kind]), kind
 
 
-def test_every_payload_in_every_field_at_once() -> None:
+def test_every_payload_in_every_field_at_once(
+    sample_edition, assert_safe_html, rendered_markdown, html_tags, md_tags
+) -> None:
     payloads = iter(PAYLOADS * 200)
     edition = hostile_edition(
-        lambda strategy: next(payloads) if strategy is hostile else "javascript:alert(1)"
+        lambda strategy: next(payloads) if strategy is hostile else "javascript:alert(1)",
+        sample_edition,
     )
     out = render.render_edition(edition)
-    assert_safe_html(out["html"], HTML_TAGS)
-    assert_safe_html(rendered_markdown(out["md"]), MD_TAGS)
+    assert_safe_html(out["html"], html_tags)
+    assert_safe_html(rendered_markdown(out["md"]), md_tags)
     assert "gpt-5" in out["txt"] and "\u200b" not in out["txt"]  # zero-width removed
     assert "[/] [bold]x[/bold] [aliases]" in out["txt"]  # brackets shown as written
 
@@ -192,61 +131,13 @@ def test_safety_rules() -> None:
     assert md_escape("a*b_[c](d)") == r"a\*b\_\[c\](d)"
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def dialogs_in_chromium(pages: dict[str, str], folder: Path) -> list[str]:
-    """Load each page (name -> HTML) from a file in headless chromium, off the network, and
-    return the messages of every dialog a script opened; links must all be web addresses."""
-    from playwright.sync_api import sync_playwright
-
-    dialogs: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        try:
-            page = browser.new_page()
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.route(
-                "**/*",
-                lambda route: (
-                    route.abort()
-                    if not route.request.url.startswith("file:")
-                    else route.continue_()
-                ),
-            )
-            for name, html in pages.items():
-                path = folder / name
-                path.write_text(html, encoding="utf-8")
-                page.goto(path.as_uri())
-                page.wait_for_load_state("load")
-                for link in page.query_selector_all("a"):
-                    href = link.get_attribute("href") or ""
-                    assert safe_url(href) == href, href
-                page.wait_for_timeout(200)
-                found = page.evaluate("document.querySelectorAll('script, iframe, svg').length")
-                assert found == 0, name
-        finally:
-            browser.close()
-    return dialogs
-
-
-@pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
-)
-def test_no_script_runs_in_a_real_browser(tmp_path: Path) -> None:
+def test_no_script_runs_in_a_real_browser(
+    tmp_path: Path, sample_edition, rendered_markdown, dialogs_in_chromium
+) -> None:
     payloads = iter(PAYLOADS * 200)
     edition = hostile_edition(
-        lambda strategy: next(payloads) if strategy is hostile else "javascript:alert(1)"
+        lambda strategy: next(payloads) if strategy is hostile else "javascript:alert(1)",
+        sample_edition,
     )
     edition = edition.model_copy(update={"edition_date": date(2026, 6, 11)})
     out = render.render_edition(edition)

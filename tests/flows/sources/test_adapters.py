@@ -17,10 +17,8 @@ from genai_prices.data import providers as gp_providers
 
 from flows.sources.adapters import FORMATS, aider, epoch, feeds, genai_prices
 from flows.sources.adapters.base import Parsed
-from tests.conftest import REAL, check_contract, file_ids, one_named, real_files
 
-REPO = Path(__file__).resolve().parents[3]
-SOURCES = REPO / "data" / "sources"
+SOURCES = Path(__file__).resolve().parents[3] / "data" / "sources"  # for parametrize lists
 AIDER_URL = "https://aider.chat/docs/leaderboards/"
 
 
@@ -60,14 +58,10 @@ def polyglot(real: Path) -> Parsed:
     )
 
 
-@pytest.mark.parametrize(
-    "path",
-    real_files("benchmarks/aider_leaderboards/*.yml"),
-    ids=file_ids(real_files("benchmarks/aider_leaderboards/*.yml")),
-)
-def test_aider_every_leaderboard_file_is_accounted_for(path: Path) -> None:
-    items = _yaml(path.read_bytes())
-    parsed = aider.parse(path.read_bytes(), "aider")
+@pytest.mark.real_files("benchmarks/aider_leaderboards/*.yml")
+def test_aider_every_leaderboard_file_is_accounted_for(check_contract, real_file: Path) -> None:
+    items = _yaml(real_file.read_bytes())
+    parsed = aider.parse(real_file.read_bytes(), "aider")
     check_contract(parsed)
     # every run is a score or a reject; run costs only come with a score
     assert parsed.count("scores") + len(parsed.rejects) == len(items)
@@ -85,7 +79,7 @@ def test_aider_polyglot_counts(polyglot: Parsed, real: Path) -> None:
     assert all("architect/editor pair" in r["reason"] for r in polyglot.rejects)
 
 
-def test_aider_known_entry(polyglot: Parsed) -> None:
+def test_aider_known_entry(one_named, polyglot: Parsed) -> None:
     score = one_named(polyglot.rows["scores"], "gpt-4o-mini-2024-07-18")
     assert score == {
         "model": "gpt-4o-mini",
@@ -109,7 +103,7 @@ def test_aider_known_entry(polyglot: Parsed) -> None:
     assert all(r["prompt_tokens"] > r["tasks"] for r in with_tokens)
 
 
-def test_aider_zero_cost_keeps_the_score_only(polyglot: Parsed) -> None:
+def test_aider_zero_cost_keeps_the_score_only(one_named, polyglot: Parsed) -> None:
     score = one_named(polyglot.rows["scores"], "Gemini 2.0 Pro exp-02-05")
     assert score["value"] == 35.6
     # the --model argument names the model; it is not in genai-prices, so it stays normalised
@@ -118,7 +112,7 @@ def test_aider_zero_cost_keeps_the_score_only(polyglot: Parsed) -> None:
     assert "Gemini 2.0 Pro exp-02-05" not in names
 
 
-def test_aider_reasoning_settings_become_efforts(polyglot: Parsed) -> None:
+def test_aider_reasoning_settings_become_efforts(one_named, polyglot: Parsed) -> None:
     rows = polyglot.rows["scores"]
     assert one_named(rows, "gpt-5 (high)")["model"] == "gpt-5:high"
     assert one_named(rows, "gpt-5 (low)")["model"] == "gpt-5:low"
@@ -161,21 +155,17 @@ def _csv_rows(path: Path) -> int:
         return sum(1 for _ in csv.DictReader(fh))
 
 
-@pytest.mark.parametrize(
-    "path",
-    real_files("benchmarks/epoch_ai/*.csv"),
-    ids=file_ids(real_files("benchmarks/epoch_ai/*.csv")),
-)
-def test_epoch_every_csv_is_accounted_for(path: Path) -> None:
-    parsed = epoch.parse(path.read_bytes(), "epoch", benchmark=path.stem)
+@pytest.mark.real_files("benchmarks/epoch_ai/*.csv")
+def test_epoch_every_csv_is_accounted_for(check_contract, real_file: Path) -> None:
+    parsed = epoch.parse(real_file.read_bytes(), "epoch", benchmark=real_file.stem)
     check_contract(parsed)
-    assert parsed.count("scores") + len(parsed.rejects) == _csv_rows(path)
+    assert parsed.count("scores") + len(parsed.rejects) == _csv_rows(real_file)
     for row in parsed.rows.get("scores", []):
         assert row["scale"] in ("percent", "rating")
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["as_of"]), row
 
 
-def test_epoch_gpqa_internal_run_in_percent(real: Path) -> None:
+def test_epoch_gpqa_internal_run_in_percent(one_named, real: Path) -> None:
     path = real / "benchmarks/epoch_ai/gpqa_diamond.csv"
     parsed = epoch.parse(path.read_bytes(), "epoch", benchmark="gpqa-diamond")
     assert parsed.count("scores") == _csv_rows(path) == 130 and not parsed.rejects
@@ -252,7 +242,7 @@ def snapshot() -> Parsed:
     return genai_prices.parse(b"ignored", "genai-prices")
 
 
-def test_genai_prices_every_price_entry_is_accounted_for(snapshot: Parsed) -> None:
+def test_genai_prices_every_price_entry_is_accounted_for(check_contract, snapshot: Parsed) -> None:
     check_contract(snapshot)
     entries = variants = 0
     for provider in gp_providers:
@@ -370,10 +360,6 @@ def test_genai_prices_request_fee_and_profiles(snapshot: Parsed) -> None:
 # -- feeds ----------------------------------------------------------------------------------
 
 
-def _feed_files() -> list[Path]:
-    return sorted(p for p in REAL.glob("feeds/**/*") if p.is_file()) if REAL.is_dir() else []
-
-
 def _expected_entries(path: Path) -> int:
     data = path.read_bytes()
     if path.suffix == ".json":
@@ -382,24 +368,22 @@ def _expected_entries(path: Path) -> int:
     return sum(1 for el in root.iter() if el.tag in ("item", "{http://www.w3.org/2005/Atom}entry"))
 
 
-@pytest.mark.parametrize("path", _feed_files(), ids=file_ids(_feed_files()))
-def test_feeds_every_real_feed(path: Path) -> None:
-    parsed = feeds.parse(path.read_bytes(), path.stem)
+@pytest.mark.real_files("feeds/**/*")
+def test_feeds_every_real_feed(check_contract, real_file: Path) -> None:
+    parsed = feeds.parse(real_file.read_bytes(), real_file.stem)
     check_contract(parsed)
     entries = parsed.rows.get("entries", [])
-    assert len(entries) == _expected_entries(path)
+    assert len(entries) == _expected_entries(real_file)
     assert not parsed.rejects
     for entry in entries:
         assert entry["entry_id"] and entry["title"]
         assert "<" not in entry["summary"] or not re.search(r"</?[a-z]+[ >]", entry["summary"])
         assert entry["published"] is None or entry["published"].endswith("+00:00")
-    again = feeds.parse(path.read_bytes(), path.stem).rows.get("entries", [])
+    again = feeds.parse(real_file.read_bytes(), real_file.stem).rows.get("entries", [])
     assert [e["entry_id"] for e in again] == [e["entry_id"] for e in entries]
 
 
-@pytest.mark.parametrize(
-    "path", sorted(SOURCES.glob("feeds/*")), ids=file_ids(sorted(SOURCES.glob("feeds/*")))
-)
+@pytest.mark.parametrize("path", sorted(SOURCES.glob("feeds/*")), ids=lambda path: path.name)
 def test_feeds_every_bundled_feed(path: Path) -> None:
     parsed = FORMATS["feed"](path.read_bytes(), path.stem)
     assert parsed.count("entries") == _expected_entries(path) > 0
@@ -575,35 +559,64 @@ BUNDLED_BENCHMARKS = [
 @pytest.mark.parametrize(
     ("name", "parse", "options"), BUNDLED_BENCHMARKS, ids=[b[0] for b in BUNDLED_BENCHMARKS]
 )
-def test_bundled_benchmarks_parse(name: str, parse, options: dict) -> None:
-    path = SOURCES / "benchmarks" / name
+def test_bundled_benchmarks_parse(bundled: Path, name: str, parse, options: dict) -> None:
+    path = bundled / "sources" / "benchmarks" / name
     parsed = parse(path.read_bytes(), name, **options)
     assert parsed.count("scores") > 0
     if path.suffix == ".csv":
         assert parsed.count("scores") + len(parsed.rejects) == _csv_rows(path)
 
 
-# Built from public price lists' commit histories (data/sources/prices/README.md), not copies.
-DERIVED = {"genai_prices_history.csv", "llm_prices_history.csv"}
+# Files of data/sources that are the project's own, not copies of anyone's data.
+OWN_FILES = {"PROVENANCE.md", "prices/README.md", "prices/build_history.py"}
 
 
-def test_bundled_files_are_unchanged_copies(real: Path) -> None:
-    for path in sorted(SOURCES.glob("*/*")):
-        if path.name in DERIVED:
-            assert path.name in (SOURCES / "prices" / "README.md").read_text()
+def _provenance(table: str) -> dict[str, str | None]:
+    """A provenance table's rows: first column (a path in backticks) -> the path in backticks
+    that starts the second column, or None when it starts with none ("built, not copied")."""
+    rows: dict[str, str | None] = {}
+    for line in table.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        first = re.fullmatch(r"`([^`]+)`", cells[0])
+        if first and len(cells) > 1:
+            second = re.match(r"`([^`]+)`", cells[1])
+            rows[first[1]] = second[1] if second else None
+    return rows
+
+
+def test_bundled_files_are_unchanged_copies(bundled: Path, real: Path) -> None:
+    """Every bundled sample source has a row in data/sources/PROVENANCE.md naming its original
+    among the real files, and is that file byte for byte (or, for the price histories, is
+    built from public commit histories as prices/README.md says)."""
+    sources = bundled / "sources"
+    rows = _provenance((sources / "PROVENANCE.md").read_text())
+    files = {p.relative_to(sources).as_posix() for p in sources.rglob("*") if p.is_file()}
+    assert set(rows) == files - OWN_FILES
+    for name, original in rows.items():
+        if original is None:
+            assert name.startswith("prices/") and name.endswith("_history.csv"), name
+            assert Path(name).name in (sources / "prices" / "README.md").read_text()
             continue
-        if path.suffix in (".xml", ".json", ".yml", ".csv"):
-            originals = list(real.rglob(path.name))
-            assert originals, f"{path.name} has no original in {real}"
-            assert path.read_bytes() == originals[0].read_bytes(), path.name
-            assert path.name in (SOURCES / "PROVENANCE.md").read_text()
+        assert (real / original).is_file(), f"{name}: no original {original} in {real}"
+        assert (sources / name).read_bytes() == (real / original).read_bytes(), name
 
 
-def test_bundled_benchmark_names_have_capabilities() -> None:
+def test_real_files_have_their_provenance(real: Path) -> None:
+    """Every real file lies under a folder or is a file that tests/data/real/PROVENANCE.md
+    names, and every one it names is there."""
+    named = [Path(name.rstrip("/")) for name in _provenance((real / "PROVENANCE.md").read_text())]
+    assert named and all((real / n).exists() for n in named), named
+    for path in real.rglob("*"):
+        if path.is_file() and path.name != "PROVENANCE.md":
+            local = path.relative_to(real)
+            assert any(local == n or n in local.parents for n in named), local
+
+
+def test_bundled_benchmark_names_have_capabilities(bundled: Path) -> None:
     import tomllib
 
-    capabilities = tomllib.loads((REPO / "data/capabilities.toml").read_text())["benchmarks"]
-    workloads = tomllib.loads((REPO / "data/workloads.toml").read_text())["workloads"]
+    capabilities = tomllib.loads((bundled / "capabilities.toml").read_text())["benchmarks"]
+    workloads = tomllib.loads((bundled / "workloads.toml").read_text())["workloads"]
     emitted = {"aider-polyglot"} | {b[2]["benchmark"] for b in BUNDLED_BENCHMARKS if b[2]}
     assert emitted <= set(capabilities)
     assert len(workloads) >= 4

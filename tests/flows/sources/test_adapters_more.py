@@ -14,7 +14,6 @@ import pytest
 from flows.sources.adapters import FORMATS, azure_trace, litellm, llm_prices, lmarena, openrouter
 from flows.sources.adapters.base import Parsed
 from signals.trace import TraceRow, percentile_nearest_rank, summarise
-from tests.conftest import check_contract, file_ids, one_named, real_files
 
 LITELLM = "pricing/litellm_model_prices_and_context_window.json"
 OPENROUTER = "pricing/openrouter_api_v1_models_all.json"
@@ -49,7 +48,7 @@ def litellm_parsed(real: Path) -> Parsed:
 
 
 def test_litellm_every_entry_is_a_price_or_a_reject(
-    litellm_parsed: Parsed, litellm_doc: dict
+    check_contract, litellm_parsed: Parsed, litellm_doc: dict
 ) -> None:
     check_contract(litellm_parsed)
     assert len(litellm_doc) == 4878
@@ -74,7 +73,7 @@ def test_litellm_every_entry_is_a_price_or_a_reject(
     assert sum(r["reason"].startswith("alias of ") for r in litellm_parsed.rejects) == aliases
 
 
-def test_litellm_known_prices(litellm_parsed: Parsed) -> None:
+def test_litellm_known_prices(one_named, litellm_parsed: Parsed) -> None:
     rows = litellm_parsed.rows["prices"]
     gpt4o = one_named(rows, "gpt-4o")
     assert (gpt4o["model"], gpt4o["provider"], gpt4o["effective_from"]) == (
@@ -124,7 +123,7 @@ def test_litellm_prices_carry_no_float_noise(litellm_parsed: Parsed) -> None:
     assert litellm.per_million("n/a") == "n/a" and litellm.per_million("") is None
 
 
-def test_litellm_one_row_per_model_and_provider(litellm_parsed: Parsed) -> None:
+def test_litellm_one_row_per_model_and_provider(one_named, litellm_parsed: Parsed) -> None:
     rows = litellm_parsed.rows["prices"]
     keys = [(r["model"], r["provider"], r["effective_from"]) for r in rows]
     assert len(keys) == len(set(keys))
@@ -170,7 +169,7 @@ def openrouter_parsed(real: Path) -> Parsed:
 
 
 def test_openrouter_every_model_is_a_price_or_a_reject(
-    openrouter_parsed: Parsed, openrouter_doc: dict
+    check_contract, openrouter_parsed: Parsed, openrouter_doc: dict
 ) -> None:
     check_contract(openrouter_parsed)
     items = openrouter_doc["data"]
@@ -190,7 +189,7 @@ def test_openrouter_every_model_is_a_price_or_a_reject(
     assert {r["provider"] for r in openrouter_parsed.rows["prices"]} == {"openrouter"}
 
 
-def test_openrouter_known_prices(openrouter_parsed: Parsed) -> None:
+def test_openrouter_known_prices(one_named, openrouter_parsed: Parsed) -> None:
     rows = openrouter_parsed.rows["prices"]
     gpt4o = one_named(rows, "openai/gpt-4o")
     assert (gpt4o["model"], gpt4o["input"], gpt4o["output"], gpt4o["cached_input"]) == (
@@ -253,14 +252,10 @@ def test_openrouter_as_of_and_rejects() -> None:
 # -- llm-prices -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "path",
-    real_files("pricing/simonw_llm_prices/*.json"),
-    ids=file_ids(real_files("pricing/simonw_llm_prices/*.json")),
-)
-def test_llm_prices_every_history_entry_is_accounted_for(path: Path) -> None:
-    doc = json.loads(path.read_bytes())
-    parsed = llm_prices.parse(path.read_bytes(), "llm-prices")
+@pytest.mark.real_files("pricing/simonw_llm_prices/*.json")
+def test_llm_prices_every_history_entry_is_accounted_for(check_contract, real_file: Path) -> None:
+    doc = json.loads(real_file.read_bytes())
+    parsed = llm_prices.parse(real_file.read_bytes(), "llm-prices")
     check_contract(parsed)
     entries = sum(len(m["price_history"]) for m in doc["models"])
     assert parsed.count("prices") + len(parsed.rejects) == entries
@@ -332,20 +327,16 @@ def test_llm_prices_rejects() -> None:
 # -- LMArena --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "path",
-    real_files("benchmarks/lmarena/*.csv"),
-    ids=file_ids(real_files("benchmarks/lmarena/*.csv")),
-)
-def test_lmarena_every_csv_is_accounted_for(path: Path) -> None:
-    records = _csv_records(path)
-    undated = lmarena.parse(path.read_bytes(), "arena")
+@pytest.mark.real_files("benchmarks/lmarena/*.csv")
+def test_lmarena_every_csv_is_accounted_for(check_contract, real_file: Path) -> None:
+    records = _csv_records(real_file)
+    undated = lmarena.parse(real_file.read_bytes(), "arena")
     check_contract(undated)
     assert undated.count("scores") == 0 and len(undated.rejects) == len(records) > 0
     assert {r["reason"] for r in undated.rejects} == {
         "no date: pass as_of (the export has no date column)"
     }
-    dated = lmarena.parse(path.read_bytes(), "arena", as_of="2025-08-01", benchmark="arena-x")
+    dated = lmarena.parse(real_file.read_bytes(), "arena", as_of="2025-08-01", benchmark="arena-x")
     check_contract(dated)
     assert dated.count("scores") + len(dated.rejects) == len(records)
     assert dated.count("scores") > 0.75 * len(records)
@@ -379,7 +370,7 @@ def test_lmarena_first_row_rating_and_stderr(real: Path) -> None:
     assert (row["value"], row["stderr"]) == (1474, pytest.approx(4.5 / 1.96))
 
 
-def test_lmarena_merged_table_repeats_are_rejected(real: Path) -> None:
+def test_lmarena_merged_table_repeats_are_rejected(one_named, real: Path) -> None:
     path = real / "benchmarks/lmarena/merged_arena_openllm.csv"
     records = _csv_records(path)
     parsed = lmarena.parse(path.read_bytes(), "arena", as_of="2025-08-01")
@@ -456,7 +447,9 @@ def test_summarise_needs_a_time_span() -> None:
         summarise([])
 
 
-def test_azure_trace_summary_matches_the_code_assistant_workload(real: Path) -> None:
+def test_azure_trace_summary_matches_the_code_assistant_workload(
+    check_contract, real: Path
+) -> None:
     path = real / TRACE
     requests = len(_csv_records(path))
     parsed = azure_trace.parse(path.read_bytes(), "azure-code", workload="code_assistant")

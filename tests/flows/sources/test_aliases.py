@@ -3,6 +3,7 @@ to incoming rows before they are validated and stored."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +12,6 @@ import pytest
 
 from flows.config import ConfigError, load_config
 from flows.store.load import ingest_sources
-from tests.conftest import DATA, write_config
 
 NOW = datetime(2025, 8, 8, 6, tzinfo=UTC)
 SCORES_A = "model,benchmark,as_of,value\nGemma-3-27B-IT,gpqa-diamond,2025-03-12,42.4\n"
@@ -24,39 +24,46 @@ PRICES = (
 )
 
 
-def _config(tmp_path: Path, aliases: str | None) -> Path:
-    files = {"a.csv": SCORES_A, "b.csv": SCORES_B, "p.csv": PRICES}
-    for name, text in files.items():
-        (tmp_path / name).write_text(text)
-    sources = [
-        {
-            "id": "scores-a",
-            "kind": "scores",
-            "format": "canonical",
-            "path": str(tmp_path / "a.csv"),
-        },
-        {
-            "id": "scores-b",
-            "kind": "scores",
-            "format": "canonical",
-            "path": str(tmp_path / "b.csv"),
-        },
-        {
-            "id": "house-prices",
-            "kind": "prices",
-            "format": "canonical",
-            "path": str(tmp_path / "p.csv"),
-        },
-    ]
-    cfg = write_config(tmp_path, sources)
-    text = cfg.read_text()
-    if aliases is None:
-        text = "\n".join(line for line in text.splitlines() if not line.startswith("aliases"))
-    else:
-        (tmp_path / "aliases.toml").write_text(aliases)
-        text = text.replace(str(DATA / "aliases.toml"), str(tmp_path / "aliases.toml"))
-    cfg.write_text(text + "\n")
-    return cfg
+@pytest.fixture
+def aliased(make_config, bundled: Path, tmp_path: Path) -> Callable[[str | None], Path]:
+    """A configuration in tmp_path of three canonical sources that spell one model three
+    ways, with `aliases` as its alias file (None: no alias file named)."""
+
+    def write(aliases: str | None) -> Path:
+        files = {"a.csv": SCORES_A, "b.csv": SCORES_B, "p.csv": PRICES}
+        for name, text in files.items():
+            (tmp_path / name).write_text(text)
+        sources = [
+            {
+                "id": "scores-a",
+                "kind": "scores",
+                "format": "canonical",
+                "path": str(tmp_path / "a.csv"),
+            },
+            {
+                "id": "scores-b",
+                "kind": "scores",
+                "format": "canonical",
+                "path": str(tmp_path / "b.csv"),
+            },
+            {
+                "id": "house-prices",
+                "kind": "prices",
+                "format": "canonical",
+                "path": str(tmp_path / "p.csv"),
+            },
+        ]
+        cfg = make_config(tmp_path, sources)
+        text = cfg.read_text()
+        if aliases is None:
+            text = "\n".join(line for line in text.splitlines() if not line.startswith("aliases"))
+        else:
+            (tmp_path / "aliases.toml").write_text(aliases)
+            text = text.replace(str(bundled / "aliases.toml"), str(tmp_path / "aliases.toml"))
+        cfg.write_text(text + "\n")
+        return cfg
+
+    return write
 
 
 def _ingest(cfg_path: Path, run_id: str = "run-1", refetch: bool = False) -> list:
@@ -75,8 +82,8 @@ def _models(db: Path) -> dict[str, set[str]]:
     return out
 
 
-def test_without_aliases_two_spellings_stay_two_models(tmp_path: Path) -> None:
-    cfg = _config(tmp_path, None)
+def test_without_aliases_two_spellings_stay_two_models(aliased, tmp_path: Path) -> None:
+    cfg = aliased(None)
     assert load_config(cfg).aliases == {}  # no file named, none in the folder: no aliases
     _ingest(cfg)
     assert _models(tmp_path / "brief.duckdb") == {
@@ -85,8 +92,8 @@ def test_without_aliases_two_spellings_stay_two_models(tmp_path: Path) -> None:
     }
 
 
-def test_a_mapped_name_joins_the_model_and_counts_as_resolved(tmp_path: Path) -> None:
-    cfg = _config(tmp_path, '[aliases]\n"gemma 3 27b it" = "google/gemma-3-27b-it"\n')
+def test_a_mapped_name_joins_the_model_and_counts_as_resolved(aliased, tmp_path: Path) -> None:
+    cfg = aliased('[aliases]\n"gemma 3 27b it" = "google/gemma-3-27b-it"\n')
     first = _ingest(cfg)
     assert _models(tmp_path / "brief.duckdb") == {
         "google/gemma-3-27b-it": {"gpqa-diamond", "livebench"}
@@ -114,28 +121,28 @@ def test_a_mapped_name_joins_the_model_and_counts_as_resolved(tmp_path: Path) ->
         ("[aliases\n", "not valid TOML"),
     ],
 )
-def test_a_bad_alias_file_is_a_configuration_error(tmp_path: Path, text: str, message: str) -> None:
+def test_a_bad_alias_file_is_a_configuration_error(aliased, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        load_config(_config(tmp_path, text))
+        load_config(aliased(text))
 
 
-def test_a_named_alias_file_must_exist(tmp_path: Path) -> None:
-    cfg = write_config(tmp_path)
+def test_a_named_alias_file_must_exist(bundled, make_config, tmp_path: Path) -> None:
+    cfg = make_config(tmp_path)
     cfg.write_text(
-        cfg.read_text().replace(str(DATA / "aliases.toml"), str(tmp_path / "missing.toml"))
+        cfg.read_text().replace(str(bundled / "aliases.toml"), str(tmp_path / "missing.toml"))
     )
     with pytest.raises(ConfigError, match="not found"):
         load_config(cfg)
 
 
-def test_the_bundled_alias_file_maps_real_spellings() -> None:
-    aliases = load_config(DATA / "brief.toml").aliases
+def test_the_bundled_alias_file_maps_real_spellings(bundled) -> None:
+    aliases = load_config(bundled / "brief.toml").aliases
     assert aliases["gemma-3-27b-it"] == "google/gemma-3-27b-it"
     assert aliases["accounts/fireworks/models/qwq-32b"] == "qwq-32b"
 
 
-def test_a_changed_alias_file_reads_unchanged_sources_again(tmp_path: Path) -> None:
-    cfg = _config(tmp_path, None)
+def test_a_changed_alias_file_reads_unchanged_sources_again(aliased, tmp_path: Path) -> None:
+    cfg = aliased(None)
     _ingest(cfg)
     assert {r.fetch_status for r in _ingest(cfg, "run-2")} == {"not_modified"}
     (tmp_path / "aliases.toml").write_text(  # the config's folder: picked up from now on
@@ -151,18 +158,18 @@ def test_a_changed_alias_file_reads_unchanged_sources_again(tmp_path: Path) -> N
     assert {r.fetch_status for r in _ingest(cfg, "run-4")} == {"not_modified"}
 
 
-def test_refetch_reads_every_source_and_adds_nothing_unchanged(tmp_path: Path) -> None:
-    cfg = _config(tmp_path, None)
+def test_refetch_reads_every_source_and_adds_nothing_unchanged(aliased, tmp_path: Path) -> None:
+    cfg = aliased(None)
     _ingest(cfg)
     again = _ingest(cfg, "run-2", refetch=True)
     assert {r.fetch_status for r in again} == {"fetched"}
     assert sum(r.rows_new + r.rows_updated for r in again) == 0
 
 
-def test_new_readers_read_unchanged_sources_again(tmp_path: Path, monkeypatch) -> None:
+def test_new_readers_read_unchanged_sources_again(aliased, tmp_path: Path, monkeypatch) -> None:
     from flows.sources import ingest
 
-    cfg = _config(tmp_path, None)
+    cfg = aliased(None)
     _ingest(cfg)
     assert {r.fetch_status for r in _ingest(cfg, "run-2")} == {"not_modified"}
     monkeypatch.setattr(ingest, "READER_VERSION", "an adapter reads differently now")
@@ -172,8 +179,8 @@ def test_new_readers_read_unchanged_sources_again(tmp_path: Path, monkeypatch) -
     assert {r.fetch_status for r in _ingest(cfg, "run-4")} == {"not_modified"}
 
 
-def test_a_name_read_again_takes_its_new_id_in_the_alias_table(tmp_path: Path) -> None:
-    cfg = _config(tmp_path, None)
+def test_a_name_read_again_takes_its_new_id_in_the_alias_table(aliased, tmp_path: Path) -> None:
+    cfg = aliased(None)
     _ingest(cfg)
     (tmp_path / "aliases.toml").write_text(
         '[aliases]\n"Gemma-3-27B-IT" = "google/gemma-3-27b-it"\n'

@@ -24,7 +24,6 @@ from flows.sources.adapters.base import Parsed
 from flows.sources.budget import Budget, OverBudget, check_markup, clock, xml_hotspots
 from flows.sources.claims import entry_claims
 from signals import extract as ex
-from tests.conftest import check_contract
 
 DEPTH = 200_000
 HOSTILE = "<div>" * DEPTH + "Claude 4 costs $3 per million input tokens." + "</div>" * DEPTH
@@ -53,27 +52,33 @@ def _timed(label: str, fn: Callable[[], Parsed]) -> Parsed:
     return parsed
 
 
-def _only_reject(parsed: Parsed) -> dict:
-    check_contract(parsed)
-    assert len(parsed.rejects) == 1, parsed.rejects
-    reject = parsed.rejects[0]
-    assert reject["kind"] == "entries"
-    assert len(reject["raw"]) < 2_000  # an excerpt, never megabytes
-    return reject
+@pytest.fixture(scope="session")
+def only_reject(check_contract) -> Callable[[Parsed], dict]:
+    """``only_reject(parsed)``: the one entry set aside, checked to be an excerpt."""
+
+    def one(parsed: Parsed) -> dict:
+        check_contract(parsed)
+        assert len(parsed.rejects) == 1, parsed.rejects
+        reject = parsed.rejects[0]
+        assert reject["kind"] == "entries"
+        assert len(reject["raw"]) < 2_000  # an excerpt, never megabytes
+        return reject
+
+    return one
 
 
 # -- the issue's entry: 200,000 nested divs in one RSS item --------------------------------------
 
 
 @pytest.mark.parametrize("field", ["description", "content:encoded"])
-def test_nested_div_entry_is_set_aside_and_the_normal_item_kept(field: str) -> None:
+def test_nested_div_entry_is_set_aside_and_the_normal_item_kept(only_reject, field: str) -> None:
     data = _rss(field)
     assert len(data) > 2_000_000
     parsed = _timed(
         f"feeds.parse, 200,000 nested divs in <{field}> ({len(data):,} bytes)",
         lambda: feeds.parse(data, "lab"),
     )
-    reject = _only_reject(parsed)
+    reject = only_reject(parsed)
     assert reject["reason"] == "entry 'hostile-1' set aside: summary nests elements deeper than 256"
     raw = json.loads(reject["raw"])
     assert raw["id"] == "hostile-1" and raw["title"] == "Hostile"
@@ -86,7 +91,7 @@ def test_nested_div_entry_is_set_aside_and_the_normal_item_kept(field: str) -> N
     assert len(parsed.rejects) == 1  # the kept entry's claims were read within budget
 
 
-def test_nested_xhtml_entry_is_cut_out_before_feedparser() -> None:
+def test_nested_xhtml_entry_is_cut_out_before_feedparser(only_reject) -> None:
     """Atom XHTML content is XML: its depth is checked on the raw bytes, and the entry is cut out
     before feedparser (whose cost grows faster than the depth) reads the rest."""
     deep = "<div>" * DEPTH + "x" + "</div>" * DEPTH
@@ -105,7 +110,7 @@ def test_nested_xhtml_entry_is_cut_out_before_feedparser() -> None:
         f"feeds.parse, Atom XHTML 200,000 deep ({len(data):,} bytes)",
         lambda: feeds.parse(data, "lab"),
     )
-    reject = _only_reject(parsed)
+    reject = only_reject(parsed)
     assert reject["reason"] == (
         "entry set aside before parsing: its XML nests elements deeper than 256"
     )
@@ -115,7 +120,7 @@ def test_nested_xhtml_entry_is_cut_out_before_feedparser() -> None:
     assert kept["content_html"] == NORMAL
 
 
-def test_deep_xml_outside_any_entry_sets_the_whole_feed_aside() -> None:
+def test_deep_xml_outside_any_entry_sets_the_whole_feed_aside(only_reject) -> None:
     data = (
         b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><image>'
         + b"<x>" * 1000
@@ -124,7 +129,7 @@ def test_deep_xml_outside_any_entry_sets_the_whole_feed_aside() -> None:
         b"</channel></rss>"
     )
     parsed = feeds.parse(data, "lab")
-    reject = _only_reject(parsed)
+    reject = only_reject(parsed)
     assert reject["reason"] == (
         "feed set aside before parsing: the feed's XML nests elements "
         "deeper than 256 outside any item or entry"
@@ -132,7 +137,7 @@ def test_deep_xml_outside_any_entry_sets_the_whole_feed_aside() -> None:
     assert not parsed.rows
 
 
-def test_json_feed_item_is_set_aside_and_the_others_kept() -> None:
+def test_json_feed_item_is_set_aside_and_the_others_kept(only_reject) -> None:
     doc = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": "Lab",
@@ -142,7 +147,7 @@ def test_json_feed_item_is_set_aside_and_the_others_kept() -> None:
         ],
     }
     parsed = feeds.parse(json.dumps(doc).encode(), "lab")
-    reject = _only_reject(parsed)
+    reject = only_reject(parsed)
     assert reject["reason"] == "entry 'h' set aside: content html nests elements deeper than 256"
     assert [e["entry_id"] for e in parsed.rows["entries"]] == ["n"]
 
@@ -150,19 +155,19 @@ def test_json_feed_item_is_set_aside_and_the_others_kept() -> None:
 # -- release documents with the same body ---------------------------------------------------------
 
 
-def test_html_release_document_with_the_hostile_body_is_set_aside() -> None:
+def test_html_release_document_with_the_hostile_body_is_set_aside(only_reject) -> None:
     data = ("<html><head><title>Release</title></head><body>" + HOSTILE + "</body></html>").encode()
     parsed = _timed(
         f"document.parse_html, 200,000 nested divs ({len(data):,} bytes)",
         lambda: document.parse_html(data, "doc", url="https://lab.example/r"),
     )
-    reject = _only_reject(parsed)
+    reject = only_reject(parsed)
     assert reject["reason"] == "document set aside: HTML nests elements deeper than 256"
     assert reject["raw"] == data[:200].decode()
     assert not parsed.rows
 
 
-def test_markdown_release_document_with_the_hostile_body_is_set_aside() -> None:
+def test_markdown_release_document_with_the_hostile_body_is_set_aside(only_reject) -> None:
     """Markdown's HTML is only read by regular expressions: depth costs nothing there, tags do
     (400,000 of them)."""
     data = ("# Release\n\n" + HOSTILE + "\n").encode()
@@ -170,7 +175,7 @@ def test_markdown_release_document_with_the_hostile_body_is_set_aside() -> None:
         f"document.parse_markdown, 200,000 nested divs ({len(data):,} bytes)",
         lambda: document.parse_markdown(data, "doc"),
     )
-    reject = _only_reject(parsed)
+    reject = only_reject(parsed)
     assert reject["reason"] == "document set aside: Markdown has more than 100,000 tags"
     assert not parsed.rows
 
@@ -254,7 +259,7 @@ def test_xml_hotspots_cut_only_the_offending_entry() -> None:
 # -- the time budget (tiny budgets, never slow inputs) ----------------------------------------
 
 
-def test_every_entry_over_a_tiny_time_budget_is_set_aside() -> None:
+def test_every_entry_over_a_tiny_time_budget_is_set_aside(check_contract) -> None:
     data = _rss("description").replace(HOSTILE.encode(), b"<p>fine</p>")
     parsed = feeds.parse(data, "lab", budget_s=1e-9)
     check_contract(parsed)

@@ -14,7 +14,6 @@ from flows.store.load import ingest_sources
 from signals.compare import Score
 from signals.costmodel import Price
 from signals.daily import FactSet, PriceFact, ScoreFact, news_in_window
-from tests.conftest import DATA, write_config
 
 DAY = date(2025, 8, 8)
 RELEASE = """# Mistral Medium 3.1
@@ -58,11 +57,15 @@ def test_a_claim_only_release_is_a_candidate() -> None:
     assert news_in_window(facts, DAY, date(2025, 8, 9)).releases == []
 
 
-def test_release_text_feeds_the_brief_marked_as_claimed(tmp_path: Path) -> None:
+def test_release_text_feeds_the_brief_marked_as_claimed(
+    make_config, bundled: Path, tmp_path: Path
+) -> None:
     doc = tmp_path / "release.md"
     doc.write_text(RELEASE)
     bundled = {
-        s["id"]: s for s in _bundled_sources() if s["id"] in ("genai-prices", "epoch-gpqa-diamond")
+        s["id"]: s
+        for s in _bundled_sources(bundled)
+        if s["id"] in ("genai-prices", "epoch-gpqa-diamond")
     }
     sources = [
         *bundled.values(),
@@ -74,7 +77,7 @@ def test_release_text_feeds_the_brief_marked_as_claimed(tmp_path: Path) -> None:
             "options": {"published": DAY.isoformat(), "url": "https://example.invalid/m"},
         },
     ]
-    cfg = load_config(write_config(tmp_path, sources=sources))
+    cfg = load_config(make_config(tmp_path, sources=sources))
     results = ingest_sources(cfg.database, cfg.sources, "run-1", datetime.now(UTC))
     assert all(r.ok for r in results)
     with duckdb.connect(str(cfg.database), read_only=True) as con:
@@ -89,12 +92,12 @@ def test_release_text_feeds_the_brief_marked_as_claimed(tmp_path: Path) -> None:
         assert c["claim_contradicted"] == (c["reads"]["workload_cost"] == "up")
 
 
-def _bundled_sources() -> list[dict]:
+def _bundled_sources(data: Path) -> list[dict]:
     import tomllib
 
-    with (DATA / "brief.toml").open("rb") as fh:
+    with (data / "brief.toml").open("rb") as fh:
         sources = tomllib.load(fh)["sources"]
     for s in sources:
         if "path" in s:
-            s["path"] = str((DATA / s["path"]).resolve())
+            s["path"] = str((data / s["path"]).resolve())
     return sources

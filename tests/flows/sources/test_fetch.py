@@ -11,6 +11,7 @@ import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import feedparser
 import httpx
@@ -26,13 +27,9 @@ from flows.sources.fetch import (
     fetch_path,
     fetch_url,
 )
-from tests.faultserver import (  # noqa: F401 (the fixture is used by name)
-    FEED,
-    OK_ETAG,
-    OK_LAST_MODIFIED,
-    FaultServer,
-    fault_server_fixture,
-)
+
+if TYPE_CHECKING:
+    from tests.support.faultserver import FaultServer
 
 LOOPBACK = ("127.0.0.1",)  # the fault server is a house server: allowed by name
 FAST = Limits(
@@ -44,7 +41,6 @@ FAST = Limits(
     max_retry_wait_s=5.0,
     allow_private_hosts=LOOPBACK,
 )
-FEED_B = FEED.replace(b"Example-2 released", b"Example-3 released")
 
 
 def sha256(data: bytes) -> str:
@@ -119,11 +115,13 @@ def fails(url: str, limits: Limits = FAST, **kwargs: object) -> str:
 def test_feed_is_fetched_with_validators_and_headers(fault_server: FaultServer) -> None:
     got = fetch_url(fault_server.url("/ok.xml"), limits=FAST, expect="feed")
     assert got.status == "fetched"
-    assert got.body == FEED
+    assert got.body == fault_server.feed
     assert got.http_status == 200
     assert got.content_type == "application/rss+xml; charset=utf-8"
     assert got.final_url == fault_server.url("/ok.xml")
-    assert got.validators == Validators(OK_ETAG, OK_LAST_MODIFIED, sha256(FEED))
+    assert got.validators == Validators(
+        fault_server.etag, fault_server.last_modified, sha256(fault_server.feed)
+    )
     assert 0 < got.elapsed_s < FAST.total_timeout_s
     (hit,) = fault_server.seen("/ok.xml")
     assert hit.headers["user-agent"] == USER_AGENT
@@ -140,22 +138,26 @@ def test_second_fetch_is_a_conditional_get_answered_304(fault_server: FaultServe
     assert second.validators == first.validators  # kept for the next run
     hits = fault_server.seen("/ok.xml")
     assert [h.status for h in hits] == [200, 304]
-    assert hits[1].headers["if-none-match"] == OK_ETAG
-    assert hits[1].headers["if-modified-since"] == OK_LAST_MODIFIED
+    assert hits[1].headers["if-none-match"] == fault_server.etag
+    assert hits[1].headers["if-modified-since"] == fault_server.last_modified
 
 
 def test_if_modified_since_alone_gets_304(fault_server: FaultServer) -> None:
-    previous = Validators(last_modified=OK_LAST_MODIFIED, content_hash=sha256(FEED))
+    previous = Validators(
+        last_modified=fault_server.last_modified, content_hash=sha256(fault_server.feed)
+    )
     got = fetch_url(fault_server.url("/ok.xml"), previous, FAST)
     assert (got.status, got.http_status) == ("not_modified", 304)
-    assert got.validators == Validators(OK_ETAG, OK_LAST_MODIFIED, sha256(FEED))
+    assert got.validators == Validators(
+        fault_server.etag, fault_server.last_modified, sha256(fault_server.feed)
+    )
     assert "if-none-match" not in fault_server.seen("/ok.xml")[0].headers
 
 
 def test_same_body_without_validators_is_not_modified(fault_server: FaultServer) -> None:
-    fault_server.state["changing"] = FEED
+    fault_server.state["changing"] = fault_server.feed
     first = fetch_url(fault_server.url("/changing.xml"), limits=FAST)
-    assert first.validators == Validators(content_hash=sha256(FEED))
+    assert first.validators == Validators(content_hash=sha256(fault_server.feed))
     second = fetch_url(fault_server.url("/changing.xml"), first.validators, FAST)
     assert (second.status, second.body, second.http_status) == ("not_modified", b"", 200)
     assert second.validators == first.validators
@@ -164,13 +166,14 @@ def test_same_body_without_validators_is_not_modified(fault_server: FaultServer)
 
 
 def test_changed_feed_is_fetched_with_its_new_hash(fault_server: FaultServer) -> None:
-    fault_server.state["changing"] = FEED
+    fault_server.state["changing"] = fault_server.feed
     first = fetch_url(fault_server.url("/changing.xml"), limits=FAST)
-    fault_server.state["changing"] = FEED_B
+    changed = fault_server.feed.replace(b"Example-2 released", b"Example-3 released")
+    fault_server.state["changing"] = changed
     second = fetch_url(fault_server.url("/changing.xml"), first.validators, FAST)
     assert second.status == "fetched"
-    assert second.body == FEED_B
-    assert second.validators.content_hash == sha256(FEED_B) != first.validators.content_hash
+    assert second.body == changed
+    assert second.validators.content_hash == sha256(changed) != first.validators.content_hash
 
 
 # --- redirects -------------------------------------------------------------------------------
@@ -178,7 +181,7 @@ def test_changed_feed_is_fetched_with_its_new_hash(fault_server: FaultServer) ->
 
 def test_redirect_is_followed(fault_server: FaultServer) -> None:
     got = fetch_url(fault_server.url("/redirect"), limits=FAST, expect="feed")
-    assert got.body == FEED
+    assert got.body == fault_server.feed
     assert got.final_url == fault_server.url("/ok.xml")
     assert [h.status for h in fault_server.hits] == [301, 200]
 
@@ -326,7 +329,7 @@ def test_a_house_server_is_allowed_by_name_or_range(
             allow_private_hosts=allow,
         ),
     )
-    assert got.body == FEED and got.final_url == f"http://house.test:{port}/ok.xml"
+    assert got.body == fault_server.feed and got.final_url == f"http://house.test:{port}/ok.xml"
     assert connections == ["127.0.0.1", "127.0.0.1"]  # to the checked address, not the name
 
 
@@ -345,7 +348,7 @@ def test_the_connection_goes_to_the_address_that_was_checked(
     no_dns["rebind.test"] = rebinding
     port = fault_server.url("").rsplit(":", 1)[1]
     got = fetch_url(f"http://rebind.test:{port}/ok.xml", limits=FAST)
-    assert got.body == FEED
+    assert got.body == fault_server.feed
     assert asked == ["rebind.test"]  # resolved once, for the check
     assert connections == ["127.0.0.1"]
 
@@ -414,7 +417,7 @@ def test_500_is_not_retried(fault_server: FaultServer, waits: list[float]) -> No
 def test_429_waits_retry_after_then_succeeds(fault_server: FaultServer, waits: list[float]) -> None:
     fault_server.state["succeed_on"] = 3
     got = fetch_url(fault_server.url("/429"), limits=FAST)
-    assert got.body == FEED
+    assert got.body == fault_server.feed
     assert waits == [1.0, 1.0]  # Retry-After: 1, twice
     assert [h.status for h in fault_server.seen("/429")] == [429, 429, 200]
 
@@ -518,14 +521,14 @@ def test_big_chunked_body_cut_while_streaming(fault_server: FaultServer) -> None
 
 def test_gzip_is_decoded(fault_server: FaultServer) -> None:
     got = fetch_url(fault_server.url("/gzip"), limits=FAST, expect="feed")
-    assert got.body == FEED
-    assert got.validators.content_hash == sha256(FEED)  # of the decoded body
+    assert got.body == fault_server.feed
+    assert got.validators.content_hash == sha256(fault_server.feed)  # of the decoded body
 
 
 @pytest.mark.parametrize("raw", [False, True])
 def test_deflate_is_decoded(fault_server: FaultServer, raw: bool) -> None:
     fault_server.state["raw_deflate"] = raw
-    assert fetch_url(fault_server.url("/deflate"), limits=FAST).body == FEED
+    assert fetch_url(fault_server.url("/deflate"), limits=FAST).body == fault_server.feed
 
 
 def test_gzip_bomb_is_cut_at_the_limit(fault_server: FaultServer) -> None:
@@ -590,7 +593,7 @@ def test_unknown_expected_kind() -> None:
 def test_callers_client_is_used_and_left_open(fault_server: FaultServer) -> None:
     with httpx.Client() as client:
         got = fetch_url(fault_server.url("/redirect"), limits=FAST, client=client)
-        assert got.body == FEED
+        assert got.body == fault_server.feed
         assert not client.is_closed
     assert fault_server.seen("/ok.xml")[0].headers["user-agent"] == USER_AGENT
 
@@ -627,14 +630,15 @@ def test_304_to_an_unconditional_request_is_an_error() -> None:
 
 
 def test_file_fetched_then_not_modified_then_changed(tmp_path: Path) -> None:
+    feed, changed = b"<rss>one</rss>", b"<rss>two</rss>"
     path = tmp_path / "feed.xml"
-    path.write_bytes(FEED)
+    path.write_bytes(feed)
     os.utime(path, (1754470800, 1754470800))  # 2025-08-06 09:00:00 UTC
     first = fetch_path(path)
     assert first == Fetched(
         "fetched",
-        FEED,
-        Validators(None, OK_LAST_MODIFIED, sha256(FEED)),
+        feed,
+        Validators(None, "Wed, 06 Aug 2025 09:00:00 GMT", sha256(feed)),
         None,
         None,
         None,
@@ -642,10 +646,10 @@ def test_file_fetched_then_not_modified_then_changed(tmp_path: Path) -> None:
     )
     second = fetch_path(path, first.validators)
     assert (second.status, second.body) == ("not_modified", b"")
-    path.write_bytes(FEED_B)
+    path.write_bytes(changed)
     third = fetch_path(path, first.validators)
-    assert (third.status, third.body) == ("fetched", FEED_B)
-    assert third.validators.content_hash == sha256(FEED_B)
+    assert (third.status, third.body) == ("fetched", changed)
+    assert third.validators.content_hash == sha256(changed)
 
 
 def test_missing_file(tmp_path: Path) -> None:

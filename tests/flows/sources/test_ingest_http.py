@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
@@ -15,7 +16,9 @@ from flows.config import Source
 from flows.sources import fetch
 from flows.sources.fetch import Limits
 from flows.store.load import ingest_source
-from tests.faultserver import FEED, FaultServer, fault_server_fixture  # noqa: F401
+
+if TYPE_CHECKING:
+    from tests.support.faultserver import FaultServer
 
 LIMITS = Limits(
     connect_timeout_s=1.0,
@@ -122,11 +125,11 @@ def test_a_changing_feed_keeps_history_and_survives_a_failure(
 ) -> None:
     db = tmp_path / "brief.duckdb"
     src = _source(fault_server, "/changing.xml")
-    fault_server.state["changing"] = FEED
+    fault_server.state["changing"] = fault_server.feed
     first = ingest_source(db, src, "run-1", NOW, LIMITS)
     again = ingest_source(db, src, "run-2", NOW, LIMITS)
     assert again.fetch_status == "not_modified"  # same bytes: no validators, same hash
-    edited = FEED.replace(
+    edited = fault_server.feed.replace(
         b"Example-2 is available in the API.",
         b"Example-2 is available in the API at half the price.",
     )
@@ -145,18 +148,17 @@ def test_a_changing_feed_keeps_history_and_survives_a_failure(
     assert _count(db, "SELECT count(*) FROM entries_current") == current
 
 
-def test_a_dead_worker_does_not_lose_the_source(tmp_path: Path) -> None:
+def test_a_dead_worker_does_not_lose_the_source(bundled: Path, tmp_path: Path) -> None:
     from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
 
     from flows.sources.ingest import collect
-    from tests.conftest import DATA
 
     src = Source(
         id="mistral",
         kind="feed",
         format="feed",
-        path=DATA / "sources" / "feeds" / "feed_mistral.xml",
+        path=bundled / "sources" / "feeds" / "feed_mistral.xml",
     )
     dead: Future = Future()
     dead.set_exception(BrokenProcessPool("a worker was killed"))
@@ -169,8 +171,10 @@ def test_a_value_that_returns_is_the_current_version_again(
 ) -> None:
     db = tmp_path / "brief.duckdb"
     src = _source(fault_server, "/changing.xml")
-    edited = FEED.replace(b"Example-2 is available in the API.", b"Example-2 is withdrawn.")
-    for run_no, body in enumerate((FEED, edited, FEED), start=1):
+    edited = fault_server.feed.replace(
+        b"Example-2 is available in the API.", b"Example-2 is withdrawn."
+    )
+    for run_no, body in enumerate((fault_server.feed, edited, fault_server.feed), start=1):
         fault_server.state["changing"] = body
         later = datetime(2025, 8, 8 + run_no, tzinfo=UTC)
         assert ingest_source(db, src, f"run-{run_no}", later, LIMITS).ok

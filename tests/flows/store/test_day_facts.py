@@ -15,7 +15,6 @@ from flows.store.db import open_store
 from flows.store.facts import cheaper_claims, load_facts, measured_workloads
 from flows.store.load import ingest_sources, insert_facts
 from signals.daily import day_signals
-from tests.conftest import write_config
 
 # Days across the bundled history: price cuts, releases, quiet weeks, and a day before any data.
 DAYS = [
@@ -31,9 +30,10 @@ DAYS = [
 
 
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory):
+def bundled_store(make_config, tmp_path_factory):
+    """Every bundled source ingested into a new store: its configuration."""
     folder = tmp_path_factory.mktemp("dayfacts")
-    cfg = load_config(write_config(folder))
+    cfg = load_config(make_config(folder))
     ingest_sources(
         cfg.database, cfg.sources, "day", datetime(2026, 12, 1, tzinfo=UTC), aliases=cfg.aliases
     )
@@ -65,9 +65,9 @@ def _day(con, cfg, facts, day: date) -> dict:
 
 
 @pytest.mark.parametrize("day", DAYS, ids=str)
-def test_a_days_facts_give_the_same_edition_as_the_whole_history(bundled, day) -> None:
-    with open_store(bundled.database, read_only=True) as con:
-        cfg = bundled.model_copy(update={"workloads": measured_workloads(con, bundled)})
+def test_a_days_facts_give_the_same_edition_as_the_whole_history(bundled_store, day) -> None:
+    with open_store(bundled_store.database, read_only=True) as con:
+        cfg = bundled_store.model_copy(update={"workloads": measured_workloads(con, bundled_store)})
         whole = _day(con, cfg, load_facts(con, cfg), day)
         start = day - timedelta(days=7)
         only = _day(con, cfg, load_facts(con, cfg, [day, day - timedelta(days=1), start]), day)
@@ -87,12 +87,12 @@ def _insert(con, table: str, rows: list[dict], run_id: str, fetched: datetime) -
     insert_facts(con, table, pa.Table.from_pylist(full), run_id, fetched)
 
 
-def test_versions_ties_and_ends_are_resolved_as_on_the_whole_history(tmp_path) -> None:
+def test_versions_ties_and_ends_are_resolved_as_on_the_whole_history(make_config, tmp_path) -> None:
     """Restated prices and scores, an undated price beside a dated one of the same day, a price
     that ends, a tie between two sources, a cross-check list: every lookup on every day of a
     month agrees between the day's selection and the whole history."""
     cfg = load_config(
-        write_config(
+        make_config(
             tmp_path,
             sources=[
                 {"id": "sheet", "kind": "prices", "format": "canonical", "path": "p.csv"},
@@ -209,11 +209,11 @@ def test_versions_ties_and_ends_are_resolved_as_on_the_whole_history(tmp_path) -
             assert only.newest_score == date(2025, 3, 21)
 
 
-def test_a_long_history_loads_a_few_rows_per_model(tmp_path) -> None:
+def test_a_long_history_loads_a_few_rows_per_model(make_config, tmp_path) -> None:
     """Two years of daily prices and scores for one model: a day's selection holds the one
     price and score in force, not the 730 of each."""
     cfg = load_config(
-        write_config(
+        make_config(
             tmp_path,
             sources=[
                 {"id": "list", "kind": "prices", "format": "canonical", "path": "p.csv"},
@@ -301,13 +301,13 @@ def test_only_a_score_that_can_grade_a_workload_is_news() -> None:
     ids=str,
 )
 def test_a_question_about_two_models_reads_only_theirs_and_gets_the_same_answer(
-    bundled, pair
+    bundled_store, pair
 ) -> None:
     from signals.compare import compare, estimate_side
 
     day = date(2025, 8, 8)
-    with open_store(bundled.database, read_only=True) as con:
-        cfg = bundled.model_copy(update={"workloads": measured_workloads(con, bundled)})
+    with open_store(bundled_store.database, read_only=True) as con:
+        cfg = bundled_store.model_copy(update={"workloads": measured_workloads(con, bundled_store)})
         whole = load_facts(con, cfg, [day])
         only = load_facts(con, cfg, [day], models=pair)
     assert {m for m, scored in only.scores.items() if scored} <= set(pair)
@@ -327,10 +327,10 @@ def test_a_question_about_two_models_reads_only_theirs_and_gets_the_same_answer(
 
 
 @pytest.mark.parametrize("day", [d for d in DAYS if d.year >= 2025], ids=str)
-def test_the_analysts_macros_select_what_a_run_uses(bundled, day) -> None:
+def test_the_analysts_macros_select_what_a_run_uses(bundled_store, day) -> None:
     """`prices_on(day)` and `scores_on(day)` give, per source, the price a run would use from
     that source, and per model and benchmark the score a run would use (tables only)."""
-    with open_store(bundled.database) as con:  # migrated
+    with open_store(bundled_store.database) as con:  # migrated
         prices = con.execute(
             "SELECT model, provider, source_id, input, output, effective_from FROM prices_on(?)",
             [day],
@@ -338,7 +338,7 @@ def test_the_analysts_macros_select_what_a_run_uses(bundled, day) -> None:
         scores = con.execute(
             "SELECT model, benchmark, value, source_id FROM scores_on(?)", [day]
         ).fetchall()
-        whole = load_facts(con, bundled)
+        whole = load_facts(con, bundled_store)
     expected = set()
     for model, facts in whole.prices.items():
         for source in {f.source_id for f in facts}:
@@ -357,13 +357,13 @@ def test_the_analysts_macros_select_what_a_run_uses(bundled, day) -> None:
     assert set(scores) == table_scores and len(scores) == len(table_scores) > 10
 
 
-def test_a_workloads_costs_need_only_its_benchmarks_scores(bundled) -> None:
+def test_a_workloads_costs_need_only_its_benchmarks_scores(bundled_store) -> None:
     """`brief costs` reads only the scores of the workload's benchmarks: the same estimates."""
     from signals.daily import estimates_on
 
     day = date(2025, 8, 8)
-    with open_store(bundled.database, read_only=True) as con:
-        cfg = bundled.model_copy(update={"workloads": measured_workloads(con, bundled)})
+    with open_store(bundled_store.database, read_only=True) as con:
+        cfg = bundled_store.model_copy(update={"workloads": measured_workloads(con, bundled_store)})
         for wl in cfg.workloads.values():
             if wl.observed_success is not None:
                 continue

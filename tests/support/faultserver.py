@@ -1,16 +1,19 @@
 """A real HTTP server on 127.0.0.1 that misbehaves on request, for testing fetching.
 
-Use it from a test module by importing the fixture (its name is ``fault_server``)::
+A test asks for the ``fault_server`` fixture (tests/conftest.py); the type is imported for
+annotations only::
 
-    from tests.faultserver import FaultServer, fault_server_fixture  # noqa: F401
+    if TYPE_CHECKING:
+        from tests.support.faultserver import FaultServer
 
     def test_feed(fault_server: FaultServer) -> None:
-        fault_server.state["changing"] = b"<rss ...>"
+        fault_server.state["changing"] = fault_server.feed
         url = fault_server.url("/changing.xml")
         assert fault_server.count("/changing.xml") == 0
 
-Each test gets its own server on a free port. Every handler ends by itself (sleeps are bounded
-and cut short at teardown), nothing is logged, and teardown waits for every handler thread.
+Each test gets its own server on a free port (``module_fault_server`` serves a whole module).
+Every handler ends by itself (sleeps are bounded and cut short at teardown), nothing is logged,
+and teardown waits for every handler thread.
 
 Routes (``state`` keys in brackets change their behaviour):
 
@@ -57,15 +60,13 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
-
-import pytest
 
 FEED = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0">
@@ -102,6 +103,11 @@ class Hit:
 @dataclass
 class FaultServer:
     """The running server: `url(path)` for addresses, `state` to steer routes, `hits` to check."""
+
+    # what the routes serve, for tests to compare with
+    feed: ClassVar[bytes] = FEED  # /ok.xml's feed, the default of /changing.xml
+    etag: ClassVar[str] = OK_ETAG  # /ok.xml's ETag
+    last_modified: ClassVar[str] = OK_LAST_MODIFIED  # /ok.xml's Last-Modified
 
     state: dict[str, Any] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)
@@ -406,17 +412,3 @@ HOSTILE_FEED = """<?xml version="1.0" encoding="utf-8"?>
 @cache
 def _bomb() -> bytes:
     return gzip.compress(bytes(_BOMB_SIZE), compresslevel=9)
-
-
-@pytest.fixture(name="fault_server")
-def fault_server_fixture() -> Iterator[FaultServer]:
-    """A fresh fault server for one test; fails the test if a handler itself broke."""
-    server = FaultServer()
-    try:
-        yield server
-    finally:
-        server.close()
-    assert not server.errors, f"fault server handler errors: {server.errors!r}"
-
-
-fault_server = fault_server_fixture  # importable under the fixture's own name too
