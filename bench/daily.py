@@ -34,7 +34,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from flows.config import load_config  # noqa: E402
 from flows.daily import daily_brief  # noqa: E402
 from flows.sources.workers import start_workers  # noqa: E402
-from tests.conftest import write_config  # noqa: E402
+from tests.support.config import write_config  # noqa: E402
 
 DAY = date(2025, 8, 8)
 

@@ -33,7 +33,7 @@ from flows.config import load_config  # noqa: E402
 from flows.sources.ingest import prepare_all  # noqa: E402
 from flows.sources.workers import fork_workers, start_workers  # noqa: E402
 from flows.store.load import ingest_sources  # noqa: E402
-from tests.conftest import write_config  # noqa: E402
+from tests.support.config import write_config  # noqa: E402
 
 
 def main() -> None:

@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import duckdb  # noqa: E402
 
 from bench.synthetic import Shape, write_history  # noqa: E402
-from tests.conftest import DATA, write_config  # noqa: E402
+from tests.support.config import write_config  # noqa: E402
+from tests.support.paths import DATA  # noqa: E402
 
 DAY = "2025-08-08"
 WORKLOAD = "agentic_coding"

@@ -57,4 +57,3 @@ FACTOR_DRIVERS = {
 
 # how each read of a comparison moves
 DOWN, UP, FLAT = "down", "up", "flat"
-READS = (DOWN, UP, FLAT)

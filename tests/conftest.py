@@ -26,9 +26,9 @@ configure()
 pytest.register_assert_rewrite("tests.support")  # their asserts explain failures too
 
 from tests.support import browser, contracts, editions, safety, shapes  # noqa: E402
-from tests.support.config import write_config  # noqa: E402  (bench/ imports it from here)
+from tests.support.config import write_config  # noqa: E402
 from tests.support.faultserver import FaultServer  # noqa: E402
-from tests.support.paths import DATA, REAL, REPO  # noqa: E402  (bench/ imports DATA from here)
+from tests.support.paths import DATA, REAL, REPO  # noqa: E402
 
 # --- where things are ------------------------------------------------------------------------
 

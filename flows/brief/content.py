@@ -151,7 +151,7 @@ class Edition(BaseModel):
 
     def to_json(self) -> dict:
         """The edition as `brief show DATE --json` prints it (signal-model section 8): the
-        items a reader gets, with an editor's lead and texts where given."""
+        items a reader gets; an editor's `lead` and items' `text` appear where given."""
         return {
             "edition_date": self.edition_date.isoformat(),
             "status": self.status,
@@ -160,13 +160,11 @@ class Edition(BaseModel):
                 "from": self.window_from.isoformat() if self.window_from else None,
                 "to": self.edition_date.isoformat(),
             },
-            "lead": self.lead,
             "items": [
                 {
                     "kind": i.kind,
                     "model": i.model,
                     "headline": i.headline,
-                    "text": i.text,
                     "verdict": i.verdict,
                     "strength": i.strength,
                     "buyer_behaviour": i.buyer_behaviour,
@@ -179,6 +177,7 @@ class Edition(BaseModel):
                         }
                         for s in i.sources
                     ],
+                    **({"text": i.text} if i.text else {}),
                 }
                 for i in self.shown_items()
             ],
@@ -191,6 +190,7 @@ class Edition(BaseModel):
                 }
                 for s in self.sources
             ],
+            **({"lead": self.lead} if self.lead else {}),
             "warnings": self.warnings,
             "price_checks": [c.model_dump() for c in self.price_checks],
         }

@@ -74,7 +74,7 @@ def email_message(
     msg.set_content(text, subtype="plain", cte="quoted-printable")
     msg.add_alternative(html, subtype="html", cte="quoted-printable")
     if png is not None:
-        html_part = msg.get_payload()[1]
+        html_part = next(p for p in msg.iter_parts() if p.get_content_type() == "text/html")
         html_part.add_related(png, "image", "png", cid=f"<{CHART_CID}>", filename="chart.png")
     digest = hashlib.sha256(html.encode() + text.encode() + (png or b"")).hexdigest()[:24]
     for number, part in enumerate(msg.walk()):

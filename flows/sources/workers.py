@@ -101,8 +101,3 @@ def fork_workers() -> list[int]:
     """Fork one worker per core (if not yet running) and wait until each answers; returns
     their process ids."""
     return sorted({future.result() for future in [submit(os.getpid) for _ in range(cores())]})
-
-
-def run_in_worker(fn: Callable[..., Any], *args: Any) -> Any:
-    """Call `fn(*args)` in a worker process and return its result (exceptions propagate)."""
-    return submit(fn, *args).result()

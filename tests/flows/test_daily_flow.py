@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from flows.daily import daily_brief
+from flows.review.state import read_state
 
 DAY = date(2025, 8, 8)  # the day after GPT-5's release: the bundled sample edition
 KEPT_TABLES = (
@@ -104,7 +105,8 @@ def test_show_json_is_the_edition_shape(sample_run) -> None:
         "pending",
         "sources",
     ]
-    assert doc["status"] == "draft" and doc["revision"] == 1
+    # the second run's draft is current: no editor had touched the first
+    assert doc["status"] == "draft" and doc["revision"] == 2
     window_from = date.fromisoformat(doc["window"]["from"])
     assert doc["window"]["to"] == DAY.isoformat()
     cfg = load_config(cfg_path)
@@ -147,8 +149,8 @@ def test_rerun_adds_no_rows_and_writes_identical_files(sample_run) -> None:
 def test_stored_draft_and_signals(sample_run) -> None:
     folder, first, *_ = sample_run
     with duckdb.connect(str(folder / "brief.duckdb"), read_only=True) as con:
-        status, content, md = con.execute(
-            "SELECT status, content, markdown FROM editions WHERE edition_date = ?", [DAY]
+        content, md = con.execute(
+            "SELECT content, markdown FROM editions WHERE edition_date = ?", [DAY]
         ).fetchall()[0]
         runs = con.execute("SELECT status, signals FROM runs ORDER BY started_at").fetchall()
         sig = con.execute(
@@ -157,7 +159,9 @@ def test_stored_draft_and_signals(sample_run) -> None:
         migrations = [
             r[0] for r in con.execute("SELECT name FROM _migrations ORDER BY name").fetchall()
         ]
-    assert status == "draft"
+    # the second run's draft replaced the first, which no editor had touched
+    found = read_state(folder / "review.sqlite", DAY)
+    assert found is not None and (found.state, found.current_revision) == ("draft", 2)
     assert md == Path(first.outputs["md"]).read_text()
     assert len(json.loads(content)["items"]) == first.items
     assert [r[0] for r in runs] == ["ok", "ok"]

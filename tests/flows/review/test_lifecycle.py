@@ -224,6 +224,10 @@ def test_editor_text_is_plain_on_save_and_escaped_on_render(sample_edition) -> N
     shown = edited.shown_items()
     assert [i.headline for i in shown] == ["a < b", "Edited bold head"]
     assert edits.describe(base, edited)["excluded"] == [base.items[1].model]
+    shape = edited.to_json()
+    assert shape["lead"].startswith("click\n\n[x](javascript:alert(3))")
+    assert [i.get("text") for i in shape["items"]] == ["1. not a list", "[x](javascript:alert(3))"]
+    assert "text" not in base.to_json()["items"][0] and "lead" not in base.to_json()
     out = render_edition(edited)
     assert base.items[1].headline not in out["txt"]
     assert "<script" not in out["html"] and "onerror" not in out["html"]
