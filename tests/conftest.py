@@ -6,10 +6,11 @@ module; the helpers themselves live in tests/support/ (see each fixture).
   ``@pytest.mark.real_files("benchmarks/epoch_ai/*.csv")``);
 - a run: `make_config` (writes a brief.toml), `config_path`, `prefect_server`;
 - fetching: `fault_server` (one per test), `module_fault_server` (one per module);
+- mail: `smtp_sink` (a real SMTP server on loopback that keeps what it is sent);
 - sources: `check_contract`, `one_named`;
 - the brief: `sample_edition`, `metric_keys`, `comparison_keys`;
-- hostile text: `assert_safe_html`, `rendered_markdown`, `html_tags`, `md_tags`, `chromium`,
-  `dialogs_in_chromium`.
+- hostile text: `assert_safe_html`, `assert_inert`, `rendered_markdown`, `html_tags`, `md_tags`,
+  `chromium`, `dialogs_in_chromium`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from flows.environment import configure
 configure()
 pytest.register_assert_rewrite("tests.support")  # their asserts explain failures too
 
-from tests.support import browser, contracts, editions, safety, shapes  # noqa: E402
+from tests.support import browser, contracts, editions, safety, shapes, smtp  # noqa: E402
 from tests.support.config import write_config  # noqa: E402
 from tests.support.faultserver import FaultServer  # noqa: E402
 from tests.support.paths import DATA, REAL, REPO  # noqa: E402
@@ -165,6 +166,12 @@ def assert_safe_html() -> Callable[..., None]:
 
 
 @pytest.fixture(scope="session")
+def assert_inert() -> Callable[[str], None]:
+    """Checks a served page or a published file runs nothing (`tests/support/safety.py`)."""
+    return safety.assert_inert
+
+
+@pytest.fixture(scope="session")
 def rendered_markdown() -> Callable[[str], str]:
     """``rendered_markdown(md)``: the HTML a CommonMark viewer makes (no raw HTML allowed)."""
     return safety.rendered_markdown
@@ -196,3 +203,17 @@ def dialogs_in_chromium(chromium: str) -> Callable[[dict[str, str], Path], list[
     """``dialogs_in_chromium(pages, folder)``: the dialogs scripts opened when each page
     (name -> HTML, written in `folder`) loads in headless chromium, off the network."""
     return functools.partial(browser.dialogs_in_chromium, executable=chromium)
+
+
+# --- mail --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[smtp.SmtpSink]:
+    """A real SMTP server on 127.0.0.1 for one test; `.messages` holds what it was sent."""
+    sink, server = smtp.serve()
+    try:
+        yield sink
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -105,7 +105,7 @@ def editor_of(request: Request) -> str:
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     csrf_token(request)
     html = ENV.get_template(template).render(
-        csrf=request.state.csrf, editor=editor_of(request), states=state.STATES, **context
+        csrf=request.state.csrf, editor=editor_of(request), **context
     )
     return HTMLResponse(html, status_code=status)
 
@@ -147,16 +147,14 @@ def _evidence(item) -> list[dict]:
     for line in item.lines:
         comp = line.comparison
         sides = []
-        for role, label, metrics, claimed, price_from in (
+        for label, metrics, claimed, price_from in (
             (
-                "candidate",
                 line.candidate_label or item.model_label,
                 comp.get("candidate_metrics"),
                 line.candidate_claimed,
                 line.candidate_price_from,
             ),
             (
-                "baseline",
                 line.baseline_label,
                 comp.get("baseline_metrics"),
                 line.baseline_claimed,
@@ -166,7 +164,6 @@ def _evidence(item) -> list[dict]:
             m = metrics or {}
             sides.append(
                 {
-                    "role": role,
                     "label": label,
                     "score_claimed": claimed,
                     "p": m.get("p"),

@@ -229,10 +229,15 @@ def read_state(path: Path, day: date) -> EditionState | None:
         return edition_state(con, day)
 
 
+_REVISIONS = (
+    "SELECT edition_date, revision, kind, based_on, author, created_at, run_id, content "
+    "FROM revisions WHERE edition_date = ?"
+)
+
+
 def _revision(con: sqlite3.Connection, day: date, number: int) -> Revision | None:
     row = con.execute(
-        "SELECT edition_date, revision, kind, based_on, author, created_at, run_id, content "
-        "FROM revisions WHERE edition_date = ? AND revision = ?",
+        _REVISIONS + " AND revision = ?",
         [day.isoformat(), number],
     ).fetchone()
     return Revision(date.fromisoformat(row[0]), *row[1:]) if row else None
@@ -253,11 +258,7 @@ def get_revision(path: Path, day: date, number: int | None = None) -> Revision:
 def revisions(path: Path, day: date) -> list[Revision]:
     """Every revision of the day's edition, oldest first."""
     with connect(path) as con:
-        rows = con.execute(
-            "SELECT edition_date, revision, kind, based_on, author, created_at, run_id, content "
-            "FROM revisions WHERE edition_date = ? ORDER BY revision",
-            [day.isoformat()],
-        ).fetchall()
+        rows = con.execute(_REVISIONS + " ORDER BY revision", [day.isoformat()]).fetchall()
     return [Revision(date.fromisoformat(r[0]), *r[1:]) for r in rows]
 
 

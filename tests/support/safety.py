@@ -79,3 +79,20 @@ def rendered_markdown(md: str) -> str:
         for child in [token, *(token.children or [])]:
             assert child.type not in ("html_inline", "html_block"), child.content
     return parser.render(md)
+
+
+def assert_inert(html: str) -> None:
+    """A page or published file runs nothing: no script, no event handler, no link that is not
+    a web address or an app path, no image but the chart (data:image/png, or cid: in e-mail)."""
+    parser = Tags()
+    parser.feed(html)
+    for tag, attrs in parser.tags:
+        assert tag not in ("script", "svg", "object", "embed"), (tag, attrs)
+        for name, value in attrs.items():
+            assert not name.startswith("on"), (tag, name, value)
+            if name == "href":
+                assert value and (value.startswith("/") or safe_url(value) == value), value
+            if name == "src":
+                assert value and re.match(r"(data:image/png;base64,|cid:chart$|/editions/)", value)
+            else:
+                assert not re.match(r"\s*(javascript|vbscript|data):", value or "", re.I), value

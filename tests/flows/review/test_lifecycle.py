@@ -235,3 +235,25 @@ def test_editor_text_is_plain_on_save_and_escaped_on_render(sample_edition) -> N
     assert r"\[x\](javascript:alert(3))" in out["md"]
     assert r"1\. not a list" in out["md"]
     assert r"\- a list? \# a heading?" in out["md"]
+
+
+def test_a_rerun_of_an_approved_date_keeps_its_files_and_reports_the_change(
+    cfg, sample_edition
+) -> None:
+    from datetime import datetime
+
+    from flows.pipeline import publish_draft
+
+    edition = sample_edition()
+    now = datetime(2026, 6, 11, 6, 15, tzinfo=UTC)
+    first = publish_draft(cfg, edition, "run-1", now)
+    files = {k: Path(v).read_bytes() for k, v in first.outputs.items()}
+    assert (first.state, first.revision, first.kept) == ("draft", 1, None)
+    state.approve(cfg.review_database, edition.edition_date, "ada")
+    item = edition.items[0].model_copy(update={"headline": "A later source changed this"})
+    redone = edition.model_copy(update={"items": [item, *edition.items[1:]]})
+    again = publish_draft(cfg, redone, "run-2", now)
+    assert (again.state, again.revision, again.kept, again.outputs) == ("approved", 2, 1, {})
+    assert {k: Path(v).read_bytes() for k, v in first.outputs.items()} == files
+    assert any(line.startswith("+") and "A later source" in line for line in again.changes)
+    assert state.get_revision(cfg.review_database, edition.edition_date).revision == 1
