@@ -341,6 +341,19 @@ def _set(con: sqlite3.Connection, day: date, at: str, **columns: Any) -> None:
     )
 
 
+def _changeable(con: sqlite3.Connection, day: date) -> EditionState:
+    """The edition's state, when it exists and was not published (else ReviewError)."""
+    state = edition_state(con, day)
+    if state is None:
+        raise ReviewError(f"no edition for {day.isoformat()}")
+    if state.state == PUBLISHED:
+        raise ReviewError(
+            f"edition {day.isoformat()} was published (revision {state.published_revision}); "
+            "a published edition is not changed"
+        )
+    return state
+
+
 def _content(edition: Edition) -> str:
     """An edition as a revision stores it: without the state and number it is stored under."""
     return edition.model_copy(update={"status": DRAFT, "revision": 1}).model_dump_json()
@@ -410,14 +423,7 @@ def save_revision(
 
     def work(con: sqlite3.Connection) -> int:
         at = _now()
-        state = edition_state(con, day)
-        if state is None:
-            raise ReviewError(f"no edition for {day.isoformat()}")
-        if state.state == PUBLISHED:
-            raise ReviewError(
-                f"edition {day.isoformat()} was published (revision "
-                f"{state.published_revision}); a published edition is not changed"
-            )
+        state = _changeable(con, day)
         if based_on != state.current_revision:
             raise Conflict(day, based_on, state.current_revision)
         base = _revision(con, day, based_on)
@@ -462,11 +468,7 @@ def approve(path: Path, day: date, author: str, revision: int | None = None) -> 
 
     def work(con: sqlite3.Connection) -> int:
         at = _now()
-        state = edition_state(con, day)
-        if state is None:
-            raise ReviewError(f"no edition for {day.isoformat()}")
-        if state.state == PUBLISHED:
-            raise ReviewError(f"edition {day.isoformat()} is already published")
+        state = _changeable(con, day)
         if revision is not None and revision != state.current_revision:
             raise Conflict(day, revision, state.current_revision)
         number = state.current_revision
@@ -485,11 +487,7 @@ def reject(path: Path, day: date, author: str, reason: str) -> int:
 
     def work(con: sqlite3.Connection) -> int:
         at = _now()
-        state = edition_state(con, day)
-        if state is None:
-            raise ReviewError(f"no edition for {day.isoformat()}")
-        if state.state == PUBLISHED:
-            raise ReviewError(f"edition {day.isoformat()} is already published")
+        state = _changeable(con, day)
         _set(con, day, at, state=REJECTED, approved_revision=None, reason=reason)
         _log(con, day, state.current_revision, author, "rejected", at, reason=reason)
         return state.current_revision
