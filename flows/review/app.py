@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -208,8 +208,7 @@ async def preview(request: Request) -> Response:
     cfg, day = _cfg(request), _day(request)
     number = _int(request.path_params["revision"], "revision")
     rev = state.get_revision(cfg.review_database, day, number)
-    outputs = publish.render_outputs(cfg, rev, datetime.now(UTC), [])
-    response = HTMLResponse(outputs.files["brief.html"].decode())
+    response = HTMLResponse(publish.preview_html(cfg, rev))
     response.headers["Content-Security-Policy"] = PREVIEW_CSP
     return response
 

@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
+from functools import lru_cache
 from pathlib import Path
 
-from flows.brief.content import Edition
+from flows.brief.content import Chart, Edition
 from flows.brief.render import long_date, render_edition
 from flows.config import Config
 from flows.review import state
@@ -29,12 +30,26 @@ def chart_png(edition: Edition) -> bytes | None:
     """The edition's chart as PNG bytes (deterministic), or None when it has no points."""
     if edition.chart is None or not edition.chart.points:
         return None
+    return _drawn(edition.chart.model_copy(update={"image": None}).model_dump_json())
+
+
+@lru_cache(maxsize=16)
+def _drawn(chart_json: str) -> bytes:
+    """A chart drawn once per process (previews of one revision redraw nothing)."""
     from flows.brief.chart import draw_chart
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "chart.png"
-        draw_chart(edition.chart, path)
+        draw_chart(Chart.model_validate_json(chart_json), path)
         return path.read_bytes()
+
+
+def preview_html(cfg: Config, revision: Revision) -> str:
+    """The revision as the e-mail's HTML, its chart embedded as data."""
+    edition = revision.edition()
+    png = chart_png(edition)
+    embedded = f"data:image/png;base64,{base64.b64encode(png).decode()}" if png else None
+    return render_edition(_with_image(edition, embedded), cfg.templates, kinds=("html",))["html"]
 
 
 def _with_image(edition: Edition, image: str | None) -> Edition:
@@ -101,14 +116,12 @@ def render_outputs(
     """brief.html (chart embedded as data), brief.md and chart.png, brief.txt and brief.eml."""
     edition = revision.edition()
     png = chart_png(edition)
-    embedded = f"data:image/png;base64,{base64.b64encode(png).decode()}" if png else None
-    page = render_edition(_with_image(edition, embedded), cfg.templates, kinds=("html",))
     local = render_edition(_with_image(edition, "chart.png" if png else None), cfg.templates)
     mailed = render_edition(
         _with_image(edition, f"cid:{CHART_CID}" if png else None), cfg.templates, kinds=("html",)
     )
     files = {
-        "brief.html": page["html"].encode(),
+        "brief.html": preview_html(cfg, revision).encode(),
         "brief.md": local["md"].encode(),
         "brief.txt": local["txt"].encode(),
         "brief.eml": email_message(
