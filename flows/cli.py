@@ -176,6 +176,13 @@ def run(
             out.print("Brief written to:", highlight=False)
             for path in summary.outputs.values():
                 out.print(f"  {path}", markup=False, highlight=False, soft_wrap=True)
+        if summary.snapshot:
+            out.print(
+                f"Analysts' snapshot: {summary.snapshot}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
     if summary.failed:
         raise typer.Exit(EXIT_SOURCES_FAILED)
 
@@ -464,6 +471,7 @@ def _closest(model: str, known: list[str]) -> str | None:
     return close[0] if close else None
 
 
+from flows.analysts import commands as _analysts  # noqa: E402
 from flows.review import commands as _review  # noqa: E402
 
 for _command in (
@@ -473,6 +481,10 @@ for _command in (
     _review.reject,
     _review.publish,
     _review.review,
+    _analysts.snapshot,
+    _analysts.sql,
+    _analysts.export,
+    _analysts.backfill,
 ):
     app.command()(_command)
 

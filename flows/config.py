@@ -249,6 +249,8 @@ class Config(BaseModel):
     output: Path
     # the editorial store (states, revisions, audit trail): SQLite, beside the database
     review_database: Path
+    # the analysts' read-only copy of the store, published after each run, beside the database
+    snapshot: Path
     # a folder whose templates replace the bundled ones by name (brief/brief.html.j2, ...)
     templates: Path | None = None
     # folders outside the configuration's own that its paths may name (resolved)
@@ -435,8 +437,9 @@ _PATH_KEYS = {
     "lineage": "lineage.toml",
     "output": "../out",
 }
-# path keys without a fixed default: `review_database` sits beside `database`; no `templates`
-_OPTIONAL_PATH_KEYS = ("review_database", "templates")
+# path keys without a fixed default: `review_database` and `snapshot` sit beside `database`;
+# no `templates`
+_OPTIONAL_PATH_KEYS = ("review_database", "snapshot", "templates")
 _TABLE_KEYS = ("edition", "fetch", "defaults", "email")
 
 
@@ -557,6 +560,11 @@ def _parse_config(cfg_path: Path) -> Config:
             confined("`review_database`", raw["review_database"])
             if "review_database" in raw
             else database.with_name("review.sqlite")
+        ),
+        snapshot=(
+            confined("`snapshot`", raw["snapshot"])
+            if "snapshot" in raw
+            else database.with_name(f"{database.stem}-snapshot.duckdb")
         ),
         templates=templates,
         allow_paths=allowed[1:],

@@ -25,6 +25,7 @@ from flows.pipeline import (
     finish_run,
     price_check_line,
     publish_draft,
+    refresh_snapshot,
     start_run,
     summary_markdown,
 )
@@ -99,6 +100,12 @@ def render_task(config_path: str, edition: dict, run_id: str, now: datetime) -> 
     return publish_draft(load_config(config_path), Edition.model_validate(edition), run_id, now)
 
 
+@task(name="snapshot", cache_policy=NO_CACHE)
+def snapshot_task(config_path: str) -> tuple[str, list[str]]:
+    """Publish the analysts' read-only copy of the store (and of the review store)."""
+    return refresh_snapshot(load_config(config_path))
+
+
 @flow(name="daily-brief")
 def daily_brief(
     edition_date: date | None = None, config_path: str | None = None, refetch: bool = False
@@ -123,6 +130,8 @@ def daily_brief(
         summary.revision, summary.kept_revision = draft.revision, draft.kept
         summary.changes = draft.changes
         finish_run(cfg, summary, datetime.now(UTC))
+        summary.snapshot, missed = snapshot_task(str(cfg.path))
+        summary.warnings += missed
     create_markdown_artifact(
         key="morning-brief-run",
         markdown=summary_markdown(summary),
@@ -140,4 +149,5 @@ def ingest_only(config_path: str | None = None, refetch: bool = False) -> list[S
     with held_open(cfg.database), recorded(cfg, run_id, now.date(), now):
         results = ingest_all(cfg, run_id, now, refetch)
         finish_run(cfg, RunSummary(run_id=run_id, edition_date=now.date(), sources=results), now)
+        snapshot_task(str(cfg.path))
     return results

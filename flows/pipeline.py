@@ -42,6 +42,7 @@ class RunSummary:
     revision: int = 0  # the machine revision this run added
     kept_revision: int | None = None  # the editor's revision kept current instead
     changes: list[str] = field(default_factory=list)  # its diff against the kept revision
+    snapshot: str = ""  # the analysts' snapshot this run published
     price_checks: list[str] = field(default_factory=list)  # price lists that disagree
     warnings: list[str] = field(default_factory=list)
 
@@ -236,6 +237,19 @@ def finish_run(cfg: Config, summary: RunSummary, now: datetime) -> None:
                 summary.run_id,
             ],
         )
+
+
+def refresh_snapshot(cfg: Config) -> tuple[str, list[str]]:
+    """Publish the analysts' snapshot of the store (flows/store/snapshot.py): its path, or a
+    warning when it could not be written (the run's work is kept either way)."""
+    from flows.store.snapshot import publish_snapshot
+
+    try:
+        with open_store(cfg.database) as con:
+            snap = publish_snapshot(con, cfg.snapshot, cfg.review_database)
+    except (duckdb.Error, OSError) as exc:
+        return "", [f"the analysts' snapshot was not refreshed: {type(exc).__name__}: {exc}"]
+    return str(snap.path), []
 
 
 def price_check_line(check: dict) -> str:

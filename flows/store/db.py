@@ -475,6 +475,126 @@ MIGRATIONS += [
 ]
 
 
+MIGRATIONS += [
+    (
+        "0015_analysts_views",
+        """
+        -- Two clocks (signal-model section 6): a fact is in force from one day and known from
+        -- another. prices_as_of(day, known): the prices in force on `day` as they were known
+        -- on `known`, selected the way a run selects them (flows/store/facts.py).
+        --   prices_as_of(d, d): what a run on d used (prices_on(d));
+        --   prices_as_of(d, current_date): what is known now about d.
+        CREATE OR REPLACE MACRO prices_as_of(day, known) AS TABLE
+            WITH t AS NOT MATERIALIZED (
+                SELECT *, CASE WHEN effective_from = DATE '1970-01-01'
+                               THEN coalesce(known_from, effective_from)
+                               ELSE effective_from END AS valid_from FROM prices),
+            k AS NOT MATERIALIZED (
+                SELECT *, (epoch(CAST(valid_from AS TIMESTAMP)) // 86400) * 2097152
+                          + epoch(CAST(coalesce(known_from, valid_from) AS TIMESTAMP)) // 86400
+                          AS _key FROM t),
+            best AS (
+                SELECT model, provider, source_id, max(_key) FILTER (
+                    WHERE coalesce(known_from, valid_from) <= known AND valid_from <= day
+                      AND (effective_to IS NULL OR day < effective_to)) AS _k
+                FROM k GROUP BY ALL)
+            SELECT k.* EXCLUDE (_key) FROM k JOIN best b USING (model, provider, source_id)
+            WHERE k._key = b._k
+            QUALIFY row_number() OVER (PARTITION BY model, provider, source_id
+                                       ORDER BY effective_from DESC, fetched_at DESC) = 1;
+        CREATE OR REPLACE MACRO prices_on(day) AS TABLE SELECT * FROM prices_as_of(day, day);
+        -- scores_as_of(day, known): per model and benchmark the latest score measured by
+        -- `day` and published by `known`; scores_on(d) = scores_as_of(d, d).
+        CREATE OR REPLACE MACRO scores_as_of(day, known) AS TABLE
+            WITH s AS NOT MATERIALIZED (
+                SELECT *, greatest(as_of, coalesce(known_from, as_of)) AS published
+                FROM scores),
+            best AS (SELECT model, benchmark,
+                            max(as_of) FILTER (WHERE as_of <= day AND published <= known) AS _a
+                     FROM s GROUP BY ALL)
+            SELECT s.* FROM s JOIN best b USING (model, benchmark)
+            WHERE s.as_of = b._a AND s.published <= known
+            QUALIFY row_number() OVER (PARTITION BY model, benchmark
+                                       ORDER BY source_id DESC, known_from DESC,
+                                                fetched_at DESC) = 1;
+        CREATE OR REPLACE MACRO scores_on(day) AS TABLE SELECT * FROM scores_as_of(day, day);
+        -- The estimates a run (or a backfill) stored for a day: every model on every workload.
+        CREATE OR REPLACE MACRO estimates_as_of(day) AS TABLE
+            SELECT * FROM estimates WHERE as_of = day;
+        -- Each model a release post announced, with the first day a price and a score of it
+        -- were known.
+        CREATE OR REPLACE VIEW releases AS
+            WITH posts AS (
+                SELECT c.model, e.published, e.title, e.link, e.source_id
+                FROM claims c JOIN entries_current e ON e.source_id = c.source_id
+                    AND e.entry_id = c.entry_id AND e.row_hash = c.entry_hash
+                WHERE c.model IS NOT NULL AND e.published IS NOT NULL),
+            announced AS (
+                SELECT model, min(published) AS announced,
+                       arg_min(title, published) AS title, arg_min(link, published) AS link,
+                       arg_min(source_id, published) AS source_id
+                FROM posts GROUP BY model),
+            priced AS (
+                SELECT model, min(CASE WHEN effective_from = DATE '1970-01-01'
+                                       THEN coalesce(known_from, effective_from)
+                                       ELSE greatest(effective_from,
+                                                     coalesce(known_from, effective_from))
+                                  END) AS first_priced
+                FROM prices GROUP BY model),
+            graded AS (
+                SELECT model, min(greatest(as_of, coalesce(known_from, as_of))) AS first_graded
+                FROM scores GROUP BY model)
+            SELECT * FROM announced LEFT JOIN priced USING (model)
+                LEFT JOIN graded USING (model);
+        -- Every comparison with its decision check and market reads, as columns.
+        CREATE OR REPLACE VIEW decision_checks AS
+            SELECT edition_date, model, workload, baseline, baseline_role, benchmark,
+                   comparable, verdict, strength,
+                   comparison ->> 'capability' AS capability_measured,
+                   cost_driver, buyer_behaviour,
+                   comparison -> 'reads' ->> 'workload_cost' AS workload_cost,
+                   comparison -> 'reads' ->> 'capacity' AS capacity,
+                   comparison -> 'reads' ->> 'serving_volume' AS serving_volume,
+                   delta_score, cost_ratio, claim_contradicted, run_id
+            FROM signals;
+        -- Per day and workload, the viable model with the lowest cost per successful task.
+        CREATE OR REPLACE VIEW cheapest_viable AS
+            SELECT as_of, workload, arg_min(model, cost_per_success) AS model,
+                   min(cost_per_success) AS cost_per_success, count(*) AS viable_models
+            FROM estimates WHERE viable AND cost_per_success IS NOT NULL
+            GROUP BY as_of, workload;
+        -- Editions whose inputs changed after they were made: a price or a score in force on
+        -- the edition's day, of a model it compared, that was only known after that day (a
+        -- correction, a late publication). The edition stays as made; this lists what a
+        -- reader of it today should know.
+        CREATE OR REPLACE VIEW restatements AS
+            WITH compared AS (
+                SELECT DISTINCT edition_date, model FROM signals
+                UNION SELECT DISTINCT edition_date, baseline FROM signals),
+            late AS (
+                SELECT 'price' AS kind, model, provider || ' ' || source_id AS what,
+                       CASE WHEN effective_from = DATE '1970-01-01'
+                            THEN coalesce(known_from, effective_from)
+                            ELSE effective_from END AS valid_from,
+                       coalesce(known_from, effective_from) AS known_from, source_id
+                FROM prices
+                UNION ALL
+                SELECT 'score', model, benchmark, as_of,
+                       greatest(as_of, coalesce(known_from, as_of)), source_id
+                FROM scores)
+            SELECT DISTINCT e.edition_date, e.updated_at AS made_at, l.kind, l.model, l.what,
+                   l.valid_from, l.known_from, l.source_id
+            FROM editions e
+            JOIN compared c ON c.edition_date = e.edition_date
+            -- a price is the base model's (gpt-5-mini prices gpt-5-mini:medium too)
+            JOIN late l ON l.model = c.model
+                OR (l.kind = 'price' AND l.model = split_part(c.model, ':', 1))
+            WHERE l.valid_from <= e.edition_date AND l.known_from > e.edition_date;
+        """,
+    ),
+]
+
+
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> None:
     """Execute a statement to completion (DuckDB keeps a pending result open otherwise)."""
     con.execute(sql, params or []).fetchall()

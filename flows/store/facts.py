@@ -444,9 +444,15 @@ ESTIMATE_METRICS = tuple(
 
 
 def save_estimates(
-    con: duckdb.DuckDBPyConnection, sig: DaySignals, facts: FactSet, workloads: dict, run_id: str
+    con: duckdb.DuckDBPyConnection,
+    sig: DaySignals,
+    facts: FactSet,
+    workloads: dict,
+    run_id: str,
+    only: list[str] | None = None,
 ) -> int:
-    """Replace the day's estimates (a rerun for the same day leaves the same rows)."""
+    """Replace the day's estimates (a rerun for the same day leaves the same rows); with
+    `only`, those of the named workloads alone."""
     rows = []
     for wl_name, per_model in sig.estimates.items():
         wl = workloads[wl_name]
@@ -465,16 +471,35 @@ def save_estimates(
                     "run_id": run_id,
                 }
             )
-    run(con, "DELETE FROM estimates WHERE as_of = ?", [sig.day])
+    _clear(con, "estimates", "as_of", sig.day, only)
     if rows:
         insert_rows(con, "INSERT INTO estimates BY NAME", rows)
     return len(rows)
 
 
+def _clear(
+    con: duckdb.DuckDBPyConnection, table: str, column: str, day: date, only: list[str] | None
+) -> None:
+    """Delete a day's rows of `table`, or only those of the workloads in `only`."""
+    if only is None:
+        run(con, f"DELETE FROM {table} WHERE {column} = ?", [day])
+    else:
+        run(
+            con,
+            f"DELETE FROM {table} WHERE {column} = ? AND list_contains(?, workload)",
+            [day, only],
+        )
+
+
 def save_signals(
-    con: duckdb.DuckDBPyConnection, day: date, comparisons: list[Comparison], run_id: str
+    con: duckdb.DuckDBPyConnection,
+    day: date,
+    comparisons: list[Comparison],
+    run_id: str,
+    only: list[str] | None = None,
 ) -> int:
-    """Replace the day's signals, every comparison made (no_signal included) for analysts."""
+    """Replace the day's signals, every comparison made (no_signal included) for analysts;
+    with `only`, those of the named workloads alone."""
     rows = [
         {
             "edition_date": day,
@@ -496,7 +521,7 @@ def save_signals(
         }
         for c in comparisons
     ]
-    run(con, "DELETE FROM signals WHERE edition_date = ?", [day])
+    _clear(con, "signals", "edition_date", day, only)
     if rows:
         insert_rows(con, "INSERT INTO signals BY NAME", rows)
     return len(rows)

@@ -528,4 +528,9 @@ VIEWS = {
     "profiles_current": "The latest version of each profile (by model and source)",
     "entries_current": "The latest version of each feed item",
     "price_history": "Current prices with their valid_from and end (the next change's start)",
+    "releases": "Each model a release post announced, with the first days it was priced and graded",
+    "decision_checks": "Every comparison with its decision check and market reads as columns",
+    "cheapest_viable": "Per day and workload, the viable model with the lowest cost per success",
+    "restatements": "Editions whose inputs (a price or score of a model they compared, in force "
+    "on their day) were only known after they were made",
 }

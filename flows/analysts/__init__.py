@@ -1,0 +1,1 @@
+"""The analysts' side: the snapshot they query, SQL and Parquet export, backfill."""

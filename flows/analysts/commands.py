@@ -1,0 +1,235 @@
+"""The analysts' commands of `brief`: publish the snapshot, query it, export it as Parquet.
+
+They read the snapshot (flows/store/snapshot.py), never the store: a query can run for as long
+as it likes while the daily run writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from flows.brief.safety import rich_text
+from flows.terminal import (
+    EXIT_RUN_FAILED,
+    ConfigOpt,
+    config_or_exit,
+    fail,
+    out,
+    print_json,
+    read_store,
+)
+
+# tables with a day column worth splitting an export by (one folder per year)
+PARTITIONED = {"estimates": "as_of", "signals": "edition_date", "prices": "effective_from"}
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"
+
+
+def _snapshot(cfg):
+    import duckdb
+
+    from flows.store.snapshot import open_snapshot
+
+    try:
+        return open_snapshot(cfg.snapshot)
+    except FileNotFoundError as exc:
+        raise fail(str(exc)) from None
+    except duckdb.Error as exc:
+        raise fail(f"the snapshot {cfg.snapshot} cannot be read: {exc}", EXIT_RUN_FAILED) from None
+
+
+def snapshot(config: ConfigOpt = None) -> None:
+    """Publish the analysts' snapshot now (a run does it after its work).
+
+    It reads the store, so it waits for a run that is writing, like any reader.
+
+    Example: brief snapshot
+    """
+    from flows.store.snapshot import publish_snapshot
+
+    cfg = config_or_exit(config)
+    with read_store(cfg) as con:
+        snap = publish_snapshot(con, cfg.snapshot, cfg.review_database)
+    out.print(
+        f"Snapshot {snap.path} ({snap.bytes / 2**20:.1f} MiB) in {snap.seconds:.2f} s.",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def sql(
+    query: Annotated[str, typer.Argument(help="One SQL query (read-only).")],
+    config: ConfigOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="How to print the rows.")] = (
+        Format.table
+    ),
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file (required for parquet)."),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option(min=0, help="Rows shown as a table at most (0: all).")
+    ] = 100,
+) -> None:
+    """Run one read-only SQL query on the analysts' snapshot.
+
+    Every table, view and macro of the store is there (see docs/schema.md), with the review
+    store's tables (review_editions, review_revisions, review_events, review_publications).
+
+    Example: brief sql "SELECT * FROM prices_on(DATE '2025-08-08') LIMIT 5" --format csv
+    """
+    import duckdb
+
+    cfg = config_or_exit(config)
+    if fmt is Format.parquet and output is None:
+        raise fail("--format parquet needs --output FILE")
+    with _snapshot(cfg) as con:
+        try:
+            if fmt is Format.parquet:
+                assert output is not None
+                con.execute(f"COPY ({query.rstrip().rstrip(';')}) TO '{output}' (FORMAT parquet)")
+                out.print(f"Wrote {output}", markup=False, highlight=False)
+                return
+            cursor = con.execute(query)
+            names = [d[0] for d in cursor.description or []]
+            rows = cursor.fetchall()
+        except duckdb.Error as exc:
+            raise fail(f"{type(exc).__name__}: {exc}") from None
+    target = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+    try:
+        if fmt is Format.csv:
+            writer = csv.writer(target)
+            writer.writerow(names)
+            writer.writerows(rows)
+        elif fmt is Format.json:
+            records = [dict(zip(names, r, strict=True)) for r in rows]
+            if output:
+                json.dump(records, target, indent=2, default=str)
+            else:
+                print_json(records)
+        else:
+            shown = rows[:limit] if limit else rows
+            table = Table(*names)
+            for row in shown:
+                table.add_row(*(rich_text("" if v is None else v) for v in row))
+            if len(shown) < len(rows):
+                table.caption = f"{len(shown)} of {len(rows)} rows: --limit 0 shows them all"
+            out.print(table)
+    finally:
+        if output:
+            target.close()
+
+
+def export(
+    folder: Annotated[Path, typer.Argument(help="Folder to write the Parquet files into.")],
+    config: ConfigOpt = None,
+) -> None:
+    """Write every table and view of the snapshot as Parquet, with a manifest.
+
+    Large dated tables (estimates, signals, prices) are split into one folder per year
+    (Hive-style: estimates/year=2025/...), which Parquet readers prune by year.
+
+    Example: brief export out/parquet
+    """
+    cfg = config_or_exit(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = []
+    with _snapshot(cfg) as con:
+        objects = con.execute(
+            "SELECT table_name, table_type, coalesce(t.comment, v.comment) FROM "
+            "information_schema.tables i "
+            "LEFT JOIN duckdb_tables() t USING (table_name) "
+            "LEFT JOIN duckdb_views() v ON v.view_name = i.table_name AND NOT v.internal "
+            "WHERE table_schema = 'main' AND NOT starts_with(table_name, '_') ORDER BY 1"
+        ).fetchall()
+        for name, kind, comment in objects:
+            day = PARTITIONED.get(name)
+            if day:
+                target = folder / name
+                con.execute(
+                    f"COPY (SELECT *, year({day}) AS year FROM {name}) TO '{target}' "
+                    "(FORMAT parquet, PARTITION_BY (year), OVERWRITE_OR_IGNORE)"
+                )
+            else:
+                target = folder / f"{name}.parquet"
+                con.execute(f"COPY (SELECT * FROM {name}) TO '{target}' (FORMAT parquet)")
+            rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+            manifest.append(
+                {
+                    "name": name,
+                    "kind": "view" if kind == "VIEW" else "table",
+                    "rows": rows,
+                    "path": target.name,
+                    "comment": comment,
+                }
+            )
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    out.print(
+        f"Wrote {len(manifest)} tables and views to {folder} (manifest.json lists them).",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def backfill(
+    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.")],
+    config: ConfigOpt = None,
+    workload: Annotated[
+        list[str] | None,
+        typer.Option("--workload", "-w", help="Only this workload (repeatable)."),
+    ] = None,
+) -> None:
+    """Compute the daily estimates and comparisons of past days from the facts known on each.
+
+    Each day gets what a daily run on it would have stored (without an edition), so a cost
+    series or a signal history can start before the first run. The analysts' snapshot is
+    published at the end.
+
+    Example: brief backfill --from 2025-01-01 --to 2025-08-08 --workload agentic_coding
+    """
+    from rich.progress import Progress
+
+    from flows.analysts.backfill import backfill as run_backfill
+    from flows.analysts.backfill import days_between
+    from flows.pipeline import refresh_snapshot
+    from flows.terminal import err, parse_day, store_or_exit
+
+    cfg = config_or_exit(config)
+    first, last = parse_day(start), parse_day(end)
+    if last < first:
+        raise fail(f"--to {last} is before --from {first}")
+    unknown = sorted(set(workload or ()) - set(cfg.workloads))
+    if unknown:
+        raise fail(f"unknown workloads {unknown} (known: {', '.join(sorted(cfg.workloads))})")
+    store_or_exit(cfg)
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("backfill", total=len(days_between(first, last)))
+        done = run_backfill(cfg, first, last, workload, lambda n: bar.advance(task, n))
+    snapshot, warnings = refresh_snapshot(cfg)
+    out.print(
+        f"Backfilled {done.days} days ({done.estimates:,} estimates, {done.signals:,} "
+        f"comparisons) as run {done.run_id}.",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    for warning in warnings:
+        err.print(f"Warning: {warning}", markup=False, highlight=False)
+    if snapshot:
+        out.print(f"Analysts' snapshot: {snapshot}", markup=False, highlight=False)

@@ -1,0 +1,224 @@
+"""The analysts' history: backfill against daily runs, the two clocks after a correction, and
+the snapshot read while runs and backfills write."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from flows.analysts.backfill import backfill, days_between
+from flows.config import load_config
+from flows.pipeline import compute_edition, publish_draft
+
+START, END = date(2025, 7, 10), date(2025, 8, 8)
+COLUMNS = {
+    "estimates": "* EXCLUDE (run_id)",
+    "signals": "* EXCLUDE (run_id, comparison), CAST(comparison AS VARCHAR) AS comparison",
+}
+
+
+def brief(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("brief")), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory, make_config) -> Path:
+    """The bundled sources read into a store once (by `brief ingest`, as users do)."""
+    folder = tmp_path_factory.mktemp("ingested")
+    path = make_config(folder)
+    done = brief("ingest", "--config", str(path), cwd=folder)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return folder
+
+
+def _copy(ingested: Path, into: Path, make_config) -> Path:
+    """A folder with its own configuration and a copy of the ingested store."""
+    into.mkdir(parents=True, exist_ok=True)
+    path = make_config(into)
+    shutil.copy(ingested / "brief.duckdb", into / "brief.duckdb")
+    return path
+
+
+def _rows(db: Path, table: str, start: date, end: date) -> list[tuple]:
+    day = "as_of" if table == "estimates" else "edition_date"
+    with duckdb.connect(str(db), read_only=True) as con:
+        return sorted(
+            con.execute(
+                f"SELECT {COLUMNS[table]} FROM {table} WHERE {day} BETWEEN ? AND ?",
+                [start, end],
+            ).fetchall(),
+            key=repr,
+        )
+
+
+def test_a_backfill_stores_what_daily_runs_would(ingested, tmp_path: Path, make_config) -> None:
+    daily = load_config(_copy(ingested, tmp_path / "daily", make_config))
+    for day in days_between(START, END):  # one daily run a day: signals, then the draft
+        edition, *_ = compute_edition(daily, day, f"daily-{day}", [])
+        publish_draft(daily, edition, f"daily-{day}", datetime.now(UTC))
+    filled = load_config(_copy(ingested, tmp_path / "filled", make_config))
+    done = backfill(filled, START, END)
+    assert done.days == 30 and done.estimates > 0 and done.signals > 0
+    for table in COLUMNS:
+        expected = _rows(daily.database, table, START, END)
+        assert expected and _rows(filled.database, table, START, END) == expected, table
+    with duckdb.connect(str(filled.database), read_only=True) as con:
+        runs = con.execute("SELECT status, signals FROM runs WHERE run_id = ?", [done.run_id])
+        assert runs.fetchall() == [("ok", done.signals)]
+
+
+def test_a_backfill_of_one_workload_leaves_the_others(ingested, tmp_path, make_config) -> None:
+    cfg = load_config(_copy(ingested, tmp_path, make_config))
+    backfill(cfg, END, END)
+    before = _rows(cfg.database, "estimates", END, END)
+    again = backfill(cfg, END, END, ["support_chat"])
+    after = _rows(cfg.database, "estimates", END, END)
+    assert after == before and 0 < again.estimates < len(before)
+    with pytest.raises(ValueError, match="unknown workloads"):
+        backfill(cfg, END, END, ["no_such_workload"])
+
+
+LATE = """model,provider,effective_from,input,output,known_from,evidence_url
+gpt-5-mini,house,2025-08-01,0.01,0.02,2025-08-20,https://house.example/correction
+"""
+LATE_SCORES = """model,benchmark,as_of,value,scale,evidence_url,known_from
+claude-sonnet-4,swe-bench-verified,2025-08-01,99,percent,https://house.example/late,2025-08-21
+"""
+
+
+def test_a_correction_restates_without_moving_the_past(
+    ingested, tmp_path: Path, make_config, bundled: Path
+) -> None:
+    import tomllib
+
+    with (bundled / "brief.toml").open("rb") as fh:
+        sources = [dict(s) for s in tomllib.load(fh)["sources"]]
+    for s in sources:
+        if "path" in s:
+            s["path"] = str((bundled / s["path"]).resolve())
+    (tmp_path / "late-prices.csv").write_text(LATE)
+    (tmp_path / "late-scores.csv").write_text(LATE_SCORES)
+    shutil.copy(ingested / "brief.duckdb", tmp_path / "brief.duckdb")
+    bare = load_config(make_config(tmp_path, sources))
+    edition, *_ = compute_edition(bare, END, "daily", [])
+    publish_draft(bare, edition, "daily", datetime.now(UTC))
+    backfill(bare, END - timedelta(days=2), END)
+    before = _rows(bare.database, "estimates", END - timedelta(days=2), END)
+    late = [
+        {
+            "id": "house-late-prices",
+            "kind": "prices",
+            "format": "canonical",
+            "path": "late-prices.csv",
+        },
+        {
+            "id": "house-late-scores",
+            "kind": "scores",
+            "format": "canonical",
+            "path": "late-scores.csv",
+        },
+    ]
+    cfg = load_config(make_config(tmp_path, [*sources, *late]))
+    done = brief("ingest", "--config", str(cfg.path), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    backfill(cfg, END - timedelta(days=2), END)  # the same days again, with the late facts stored
+    assert _rows(cfg.database, "estimates", END - timedelta(days=2), END) == before
+    with duckdb.connect(str(cfg.database), read_only=True) as con:
+        restated = con.execute(
+            "SELECT edition_date, kind, model, known_from FROM restatements "
+            "WHERE source_id LIKE 'house-late-%' ORDER BY kind"
+        ).fetchall()
+        # the run on the day used the old price; what is known now about that day differs
+        then = con.execute(
+            "SELECT min(input) FROM prices_on(?) WHERE model = 'gpt-5-mini'", [END]
+        ).fetchone()
+        now = con.execute(
+            "SELECT min(input) FROM prices_as_of(?, DATE '2025-08-31') WHERE model = 'gpt-5-mini'",
+            [END],
+        ).fetchone()
+    assert restated == [
+        (END, "price", "gpt-5-mini", date(2025, 8, 20)),
+        (END, "score", "claude-sonnet-4-0", date(2025, 8, 21)),  # the name resolved
+    ]
+    assert then[0] > 0.01 and now[0] == 0.01
+
+
+READER = textwrap.dedent(
+    """
+    import json, sys, time, duckdb
+    path, stop, out = sys.argv[1], sys.argv[2], sys.argv[3]
+    seen, failures = [], []
+    from pathlib import Path
+    while not Path(stop).exists():
+        try:
+            with duckdb.connect(path, read_only=True) as con:
+                row = con.execute(
+                    "SELECT (SELECT count(*) FROM runs WHERE status = 'running'),"
+                    " (SELECT count(*) FROM signals s WHERE NOT EXISTS ("
+                    "   SELECT 1 FROM runs r WHERE r.run_id = s.run_id)),"
+                    " (SELECT count(*) FROM estimates), (SELECT count(*) FROM runs)"
+                ).fetchone()
+            seen.append(list(row))
+        except Exception as exc:
+            failures.append(repr(exc))
+        time.sleep(0.05)
+    Path(out).write_text(json.dumps({"seen": seen, "failures": failures}))
+    """
+)
+
+
+def test_snapshot_readers_never_fail_while_runs_and_backfills_write(
+    ingested, tmp_path: Path, make_config
+) -> None:
+    cfg = load_config(_copy(ingested, tmp_path, make_config))
+    runner = CliRunner()
+    from flows.cli import app
+
+    assert runner.invoke(app, ["snapshot", "--config", str(cfg.path)]).exit_code == 0
+    stop = tmp_path / "stop"
+    readers = [
+        subprocess.Popen(
+            [sys.executable, "-c", READER, str(cfg.snapshot), str(stop), str(tmp_path / f"r{i}")]
+        )
+        for i in range(2)
+    ]
+    try:
+        time.sleep(1)
+        done = brief("run", "--config", str(cfg.path), "--date", END.isoformat(), cwd=tmp_path)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert f"Analysts' snapshot: {cfg.snapshot}" in " ".join(done.stdout.split())
+        args = ["--from", "2025-06-01", "--to", "2025-08-07"]
+        filled = brief("backfill", *args, "--config", str(cfg.path), cwd=tmp_path)
+        assert filled.returncode == 0, filled.stderr[-3000:]
+        time.sleep(1)
+    finally:
+        stop.touch()
+        for reader in readers:
+            reader.wait(timeout=60)
+    for i in range(2):
+        report = json.loads((tmp_path / f"r{i}").read_text())
+        assert report["failures"] == []
+        seen = report["seen"]
+        assert len(seen) > 20
+        # every state a reader saw was whole: no run half done, no signal without its run
+        assert all(running == 0 and orphans == 0 for running, orphans, _, _ in seen)
+        assert seen[0][2] < seen[-1][2]  # and the readers did see the new snapshots
+    with duckdb.connect(str(cfg.snapshot), read_only=True) as con:
+        estimates = con.execute("SELECT count(DISTINCT as_of) FROM estimates").fetchone()
+        assert estimates[0] == 69  # 1 June to 8 August
