@@ -485,6 +485,7 @@ for _command in (
     _analysts.sql,
     _analysts.export,
     _analysts.backfill,
+    _analysts.schema,
 ):
     app.command()(_command)
 

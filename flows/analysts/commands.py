@@ -233,3 +233,25 @@ def backfill(
         err.print(f"Warning: {warning}", markup=False, highlight=False)
     if snapshot:
         out.print(f"Analysts' snapshot: {snapshot}", markup=False, highlight=False)
+
+
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the page to this file.")
+    ] = None,
+) -> None:
+    """Print the store's schema page (every table, view and macro with its comments).
+
+    Written from a new store's catalogue, so it is what any install has; docs/schema.md is this
+    page.
+
+    Example: brief schema --output docs/schema.md
+    """
+    from flows.store.docs import fresh_schema_markdown
+
+    page = fresh_schema_markdown()
+    if output is None:
+        sys.stdout.write(page)
+    else:
+        output.write_text(page, encoding="utf-8")
+        out.print(f"Wrote {output}", markup=False, highlight=False)

@@ -14,6 +14,7 @@ approve; a machine rerun becomes current only while no editor has touched the ed
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -33,39 +34,41 @@ MACHINE, EDIT, RESTORE = "machine", "edit", "restore"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS editions (
-    edition_date TEXT PRIMARY KEY,          -- the edition's day, YYYY-MM-DD
+    edition_date TEXT PRIMARY KEY,          -- the edition's day
     state TEXT NOT NULL CHECK (state IN ('draft', 'approved', 'published', 'rejected')),
+                                            -- draft, approved, published or rejected
     current_revision INTEGER NOT NULL,      -- the revision editors see, approve and publish
     approved_revision INTEGER,              -- the revision approved (kept once published)
-    published_revision INTEGER,
+    published_revision INTEGER,             -- the revision that went out
     reason TEXT,                            -- why it was rejected
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL                -- when its state last changed (UTC)
 );
 CREATE TABLE IF NOT EXISTS revisions (
-    edition_date TEXT NOT NULL,
+    edition_date TEXT NOT NULL,             -- the edition's day
     revision INTEGER NOT NULL,              -- 1, 2, ... per edition
     kind TEXT NOT NULL CHECK (kind IN ('machine', 'edit', 'restore')),
+                                            -- machine (a run's draft), edit or restore
     based_on INTEGER,                       -- the revision an edit or restore started from
     author TEXT NOT NULL,                   -- an editor's name, or "machine"
-    created_at TEXT NOT NULL,
+    created_at TEXT NOT NULL,               -- when it was saved (UTC)
     run_id TEXT,                            -- the run that drafted a machine revision
     content TEXT NOT NULL,                  -- the whole edition (JSON of the content model)
     PRIMARY KEY (edition_date, revision)
 );
 CREATE TABLE IF NOT EXISTS events (
-    event_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    edition_date TEXT NOT NULL,
-    revision INTEGER,
-    actor TEXT NOT NULL,
-    action TEXT NOT NULL,                   -- drafted, saved, restored, approved, ...
-    at TEXT NOT NULL,
+    event_id INTEGER PRIMARY KEY AUTOINCREMENT,  -- the order things happened in
+    edition_date TEXT NOT NULL,             -- the edition's day
+    revision INTEGER,                       -- the revision acted on
+    actor TEXT NOT NULL,                    -- an editor's name, or "machine"
+    action TEXT NOT NULL,                   -- drafted, saved, restored, approved, published, ...
+    at TEXT NOT NULL,                       -- when (UTC)
     detail TEXT NOT NULL DEFAULT '{}'       -- JSON: what changed, the reason, the files
 );
 CREATE TABLE IF NOT EXISTS publications (
-    edition_date TEXT NOT NULL,
-    revision INTEGER NOT NULL,
+    edition_date TEXT NOT NULL,             -- the edition's day
+    revision INTEGER NOT NULL,              -- the revision published
     first_published_at TEXT NOT NULL,       -- the e-mail's Date: the same on every republish
-    published_by TEXT NOT NULL,
+    published_by TEXT NOT NULL,             -- who published it first
     PRIMARY KEY (edition_date, revision)
 );
 CREATE TRIGGER IF NOT EXISTS revisions_append_only_u BEFORE UPDATE ON revisions
@@ -78,6 +81,23 @@ CREATE TRIGGER IF NOT EXISTS events_append_only_d BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 """
 
+
+def _column_notes(schema: str) -> dict[tuple[str, str], str]:
+    """(table, column) -> the comment written after the column in `schema`."""
+    notes = {}
+    for table, body in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*?)\n\);", schema, re.S):
+        column = ""
+        for line in body.splitlines():
+            named = re.match(r"\s{4}(\w+) ", line)
+            if named and named.group(1) != "PRIMARY":
+                column = named.group(1)
+            if "--" in line and column:
+                notes[(table, column)] = line.split("--", 1)[1].strip()
+    return notes
+
+
+# what each column means (the snapshot carries it to analysts as column comments)
+COLUMN_NOTES = _column_notes(SCHEMA)
 BUSY_TIMEOUT_S = 10.0
 RETRIES = 5  # after the busy timeout, with backoff: 0.2, 0.4, 0.8, 1.6 s
 

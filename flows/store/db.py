@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.store.schema import TABLES, VIEWS
+from flows.store.schema import MACROS, TABLES, VIEWS
 
 # Each migration runs once, in order, inside a transaction; its name is recorded in `_migrations`.
 # Never edit a migration that has shipped: add a new one.
@@ -691,6 +691,18 @@ def comment_statements(con: duckdb.DuckDBPyConnection) -> list[str]:
         for name, comment in VIEWS.items()
         if name in tables
     ]
+    macros = {
+        row[0]
+        for row in con.execute(
+            "SELECT function_name FROM duckdb_functions() "
+            "WHERE function_type = 'table_macro' AND NOT internal"
+        ).fetchall()
+    }
+    out += [
+        f"COMMENT ON MACRO TABLE {name} IS {text(comment)}"
+        for name, comment in MACROS.items()
+        if name in macros
+    ]
     return out
 
 
@@ -702,6 +714,7 @@ def _comment_step(applied: Iterable[str]) -> str:
         repr((t.name, t.comment, [(c.name, c.comment) for c in t.columns])) for t in TABLES.values()
     ]
     declared += [repr(item) for item in VIEWS.items()]
+    declared += [repr(item) for item in MACROS.items()]
     migrations = sorted(name for name in applied if not name.startswith("comments "))
     digest = hashlib.sha256("\n".join([*declared, *migrations]).encode()).hexdigest()
     return f"comments {digest[:16]}"

@@ -534,3 +534,15 @@ VIEWS = {
     "restatements": "Editions whose inputs (a price or score of a model they compared, in force "
     "on their day) were only known after they were made",
 }
+# The table macros analysts call, with what each returns.
+MACROS = {
+    "prices_as_of": "prices_as_of(day, known): the prices in force on `day` as known on `known`, "
+    "one per model, provider and source (two clocks: prices_as_of(d, current_date) is what is "
+    "known now about d)",
+    "prices_on": "prices_on(day): the prices a run on `day` used (prices_as_of(day, day))",
+    "scores_as_of": "scores_as_of(day, known): per model and benchmark the latest score measured "
+    "by `day` and published by `known`",
+    "scores_on": "scores_on(day): the scores a run on `day` used (scores_as_of(day, day))",
+    "estimates_as_of": "estimates_as_of(day): every model on every workload as stored for `day` "
+    "by a run or a backfill",
+}

@@ -60,6 +60,10 @@ _TYPED = {
 }
 
 
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _review_tables(con: duckdb.DuckDBPyConnection, review_db: Path) -> None:
     """Copy the editorial store's tables into the attached snapshot (`snap`), typed as
     declared there; empty when no edition was drafted yet."""
@@ -79,8 +83,11 @@ def _review_tables(con: duckdb.DuckDBPyConnection, review_db: Path) -> None:
             )
             con.execute(f"CREATE TABLE snap.{name} AS SELECT * REPLACE ({casts}) FROM _review_rows")
             con.unregister("_review_rows")
-            quoted = comment.replace("'", "''")
-            con.execute(f"COMMENT ON TABLE snap.{name} IS '{quoted}'")
+            con.execute(f"COMMENT ON TABLE snap.{name} IS {_text(comment)}")
+            for column in schema.names:
+                note = state.COLUMN_NOTES.get((table, column))
+                if note:
+                    con.execute(f"COMMENT ON COLUMN snap.{name}.{column} IS {_text(note)}")
 
 
 def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path, review_db: Path) -> Snapshot:

@@ -222,3 +222,59 @@ def test_snapshot_readers_never_fail_while_runs_and_backfills_write(
     with duckdb.connect(str(cfg.snapshot), read_only=True) as con:
         estimates = con.execute("SELECT count(DISTINCT as_of) FROM estimates").fetchone()
         assert estimates[0] == 69  # 1 June to 8 August
+
+
+def test_the_schema_page_is_current_and_everything_is_described(repo_root: Path) -> None:
+    from flows.store.docs import fresh_schema_markdown
+
+    page = fresh_schema_markdown()
+    assert (repo_root / "docs" / "schema.md").read_text() == page, (
+        "docs/schema.md is stale: brief schema --output docs/schema.md"
+    )
+    tables = page.split("## Views")[0]
+    sections = dict(part.split("\n", 1) for part in page.split("\n### ")[1:])
+    for name, body in sections.items():
+        if f"[`{name}`]" in tables:  # every column of every table says what it holds
+            assert not [line for line in body.splitlines() if line.endswith("|  |")], name
+    for name in ("prices_as_of", "scores_as_of", "estimates_as_of", "restatements", "releases"):
+        assert f"`{name}" in page
+
+
+def test_sql_and_export_read_the_snapshot(ingested, tmp_path: Path, make_config) -> None:
+    from flows.cli import app
+
+    cfg = load_config(_copy(ingested, tmp_path / "store", make_config))
+    backfill(cfg, END - timedelta(days=1), END)
+    runner = CliRunner()
+    args = ["--config", str(cfg.path)]
+    assert runner.invoke(app, ["sql", "SELECT 1", *args]).exit_code == 2  # no snapshot yet
+    assert runner.invoke(app, ["snapshot", *args]).exit_code == 0
+    query = "SELECT as_of, count(*) AS n FROM estimates GROUP BY 1 ORDER BY 1"
+    as_json = runner.invoke(app, ["sql", query, "--format", "json", *args])
+    assert as_json.exit_code == 0, as_json.output
+    counts = json.loads(as_json.output)
+    assert [row["as_of"] for row in counts] == ["2025-08-07", "2025-08-08"]
+    as_csv = runner.invoke(app, ["sql", query, "--format", "csv", *args])
+    assert as_csv.output.splitlines()[0] == "as_of,n"
+    target = tmp_path / "one.parquet"
+    runner.invoke(app, ["sql", query, "--format", "parquet", "--output", str(target), *args])
+    assert duckdb.sql(f"SELECT sum(n) FROM '{target}'").fetchall()[0][0] == sum(
+        row["n"] for row in counts
+    )
+    refused = runner.invoke(app, ["sql", "DELETE FROM prices", *args])
+    assert refused.exit_code == 2 and "read-only" in " ".join(refused.output.split())
+    export = runner.invoke(app, ["export", str(tmp_path / "parquet"), *args])
+    assert export.exit_code == 0, export.output
+    manifest = json.loads((tmp_path / "parquet" / "manifest.json").read_text())
+    named = {entry["name"]: entry for entry in manifest}
+    assert {"prices", "estimates", "signals", "restatements", "review_revisions"} <= set(named)
+    assert all(entry["comment"] for entry in manifest)
+    years = duckdb.sql(
+        f"SELECT DISTINCT year FROM read_parquet('{tmp_path}/parquet/estimates/*/*.parquet', "
+        "hive_partitioning = true)"
+    ).fetchall()
+    assert years == [(2025,)]
+    exported = duckdb.sql(
+        f"SELECT count(*) FROM read_parquet('{tmp_path}/parquet/estimates/*/*.parquet')"
+    ).fetchall()[0][0]
+    assert exported == named["estimates"]["rows"] == sum(row["n"] for row in counts)
