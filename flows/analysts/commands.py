@@ -71,8 +71,67 @@ def snapshot(config: ConfigOpt = None) -> None:
     )
 
 
+def _table(names: list[str], rows: list[tuple], limit: int) -> Table:
+    shown = rows[:limit] if limit else rows
+    table = Table(*names)
+    for row in shown:
+        table.add_row(*(rich_text("" if v is None else v) for v in row))
+    if len(shown) < len(rows):
+        table.caption = f"{len(shown)} of {len(rows)} rows: --limit 0 shows them all"
+    return table
+
+
+SHELL_HELP = (
+    "Statements end with ';'. .tables lists tables and views, .quit leaves. "
+    "Every macro and view of docs/schema.md is there; the snapshot is read-only."
+)
+
+
+def _shell(con, limit: int) -> None:
+    """SQL statements from the terminal (with line editing) or a pipe, each ended by `;`,
+    answered as tables; an error is shown and the shell goes on."""
+    import duckdb
+
+    from flows.terminal import err
+
+    interactive = sys.stdin.isatty()
+    if interactive:
+        import readline  # noqa: F401  (line editing and history for input())
+
+        out.print(SHELL_HELP, markup=False, highlight=False)
+    buffer: list[str] = []
+    while True:
+        try:
+            line = input("brief> " if not buffer else "  ...> ") if interactive else input()
+        except EOFError:
+            break
+        command = line.strip()
+        if not buffer and command in (".quit", ".exit"):
+            break
+        if not buffer and command == ".tables":
+            line = (
+                "SELECT table_name, table_type FROM information_schema.tables "
+                "WHERE NOT starts_with(table_name, '_') ORDER BY 1;"
+            )
+        if not buffer and not command:
+            continue
+        buffer.append(line)
+        if not line.rstrip().endswith(";"):
+            continue
+        statement, buffer = "\n".join(buffer), []
+        try:
+            cursor = con.execute(statement)
+            names = [d[0] for d in cursor.description or []]
+            out.print(_table(names, cursor.fetchall(), limit))
+        except duckdb.Error as exc:
+            err.print(f"{type(exc).__name__}: {exc}", markup=False, highlight=False)
+
+
 def sql(
-    query: Annotated[str, typer.Argument(help="One SQL query (read-only).")],
+    query: Annotated[
+        str | None,
+        typer.Argument(help="One SQL query (read-only); without one, an interactive shell."),
+    ] = None,
     config: ConfigOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="How to print the rows.")] = (
         Format.table
@@ -85,10 +144,11 @@ def sql(
         int, typer.Option(min=0, help="Rows shown as a table at most (0: all).")
     ] = 100,
 ) -> None:
-    """Run one read-only SQL query on the analysts' snapshot.
+    """Run read-only SQL on the analysts' snapshot: one query, or a shell without one.
 
     Every table, view and macro of the store is there (see docs/schema.md), with the review
     store's tables (review_editions, review_revisions, review_events, review_publications).
+    The shell reads statements ended by ';' from the terminal or a pipe.
 
     Example: brief sql "SELECT * FROM prices_on(DATE '2025-08-08') LIMIT 5" --format csv
     """
@@ -98,6 +158,9 @@ def sql(
     if fmt is Format.parquet and output is None:
         raise fail("--format parquet needs --output FILE")
     with _snapshot(cfg) as con:
+        if query is None:
+            _shell(con, limit)
+            return
         try:
             if fmt is Format.parquet:
                 assert output is not None
@@ -122,13 +185,7 @@ def sql(
             else:
                 print_json(records)
         else:
-            shown = rows[:limit] if limit else rows
-            table = Table(*names)
-            for row in shown:
-                table.add_row(*(rich_text("" if v is None else v) for v in row))
-            if len(shown) < len(rows):
-                table.caption = f"{len(shown)} of {len(rows)} rows: --limit 0 shows them all"
-            out.print(table)
+            out.print(_table(names, rows, limit))
     finally:
         if output:
             target.close()

@@ -61,7 +61,7 @@ CREATE TABLE IF NOT EXISTS events (
     revision INTEGER,                       -- the revision acted on
     actor TEXT NOT NULL,                    -- an editor's name, or "machine"
     action TEXT NOT NULL,                   -- drafted, saved, restored, approved, published, ...
-    at TEXT NOT NULL,                       -- when (UTC)
+    happened_at TEXT NOT NULL,              -- when (UTC)
     detail TEXT NOT NULL DEFAULT '{}'       -- JSON: what changed, the reason, the files
 );
 CREATE TABLE IF NOT EXISTS publications (
@@ -183,6 +183,9 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
     try:
         if path not in _READY:
             con.executescript(SCHEMA)
+            columns = {row[1] for row in con.execute("PRAGMA table_info(events)").fetchall()}
+            if "at" in columns:  # the first stores named it `at`, a word SQL reserves
+                con.execute("ALTER TABLE events RENAME COLUMN at TO happened_at")
             _READY.add(path)
         yield con
     finally:
@@ -286,7 +289,8 @@ def events(path: Path, day: date) -> list[Event]:
     """The audit trail of the day's edition, oldest first."""
     with connect(path) as con:
         rows = con.execute(
-            "SELECT event_id, edition_date, revision, actor, action, at, detail FROM events "
+            "SELECT event_id, edition_date, revision, actor, action, happened_at, detail "
+            "FROM events "
             "WHERE edition_date = ? ORDER BY event_id",
             [day.isoformat()],
         ).fetchall()
@@ -324,7 +328,7 @@ def _log(
     **detail: Any,
 ) -> None:
     con.execute(
-        "INSERT INTO events (edition_date, revision, actor, action, at, detail) "
+        "INSERT INTO events (edition_date, revision, actor, action, happened_at, detail) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         [day.isoformat(), revision, actor, action, at, json.dumps(detail, sort_keys=True)],
     )

@@ -53,7 +53,7 @@ _TYPED = {
     "edition_date": "DATE",
     "updated_at": "TIMESTAMPTZ",
     "created_at": "TIMESTAMPTZ",
-    "at": "TIMESTAMPTZ",
+    "happened_at": "TIMESTAMPTZ",
     "first_published_at": "TIMESTAMPTZ",
     "content": "JSON",
     "detail": "JSON",

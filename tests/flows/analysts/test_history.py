@@ -278,3 +278,30 @@ def test_sql_and_export_read_the_snapshot(ingested, tmp_path: Path, make_config)
         f"SELECT count(*) FROM read_parquet('{tmp_path}/parquet/estimates/*/*.parquet')"
     ).fetchall()[0][0]
     assert exported == named["estimates"]["rows"] == sum(row["n"] for row in counts)
+
+
+def test_the_readmes_analyst_queries_and_shell_answer(
+    ingested, tmp_path: Path, make_config, repo_root: Path
+) -> None:
+    import re
+
+    from flows.cli import app
+
+    cfg = load_config(_copy(ingested, tmp_path, make_config))
+    edition, *_ = compute_edition(cfg, END, "daily", [])  # the day's run: signals, the draft
+    publish_draft(cfg, edition, "daily", datetime.now(UTC))
+    runner = CliRunner()
+    assert runner.invoke(app, ["snapshot", "--config", str(cfg.path)]).exit_code == 0
+    readme = (repo_root / "README.md").read_text()
+    section = readme.split("## For analysts")[1].split("\n## ")[0]
+    queries = [q for q in re.findall(r"`(SELECT [^`]+)`", section) if "..." not in q]
+    assert len(queries) >= 8
+    with duckdb.connect(str(cfg.snapshot), read_only=True) as con:
+        answered = {q: con.execute(q).fetchall() for q in queries}
+    assert all(answered.values()), [q for q, rows in answered.items() if not rows]
+    piped = ".tables\nSELECT count(*)\n  AS priced FROM prices_on(DATE '2025-08-08');\n"
+    piped += "SELECT nope;\nSELECT 'still here' AS shell;\n.quit\n"
+    shell = runner.invoke(app, ["sql", "--config", str(cfg.path)], input=piped)
+    assert shell.exit_code == 0, shell.output
+    assert "restatements" in shell.output and "priced" in shell.output
+    assert "Binder" in shell.output and "still here" in shell.output  # an error, then on
