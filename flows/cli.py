@@ -228,12 +228,62 @@ def _resolve_model(name: str, known: list[str], aliases: dict[str, str]) -> str:
     raise fail(f"unknown model {name!r}{hint}")
 
 
+RequestsOpt = Annotated[
+    float | None, typer.Option("--requests-per-day", min=0, help="What-if: traffic.")
+]
+CachedOpt = Annotated[
+    float | None,
+    typer.Option("--cached-share", min=0, max=1, help="What-if: share of the prompt cached."),
+]
+AttemptsOpt = Annotated[
+    int | None, typer.Option("--max-attempts", min=1, help="What-if: attempts per request.")
+]
+PromptOpt = Annotated[
+    float | None, typer.Option("--prompt-tokens", min=0, help="What-if: prompt tokens.")
+]
+OutputOpt = Annotated[
+    float | None, typer.Option("--output-tokens", min=0, help="What-if: output tokens.")
+]
+LatencyOpt = Annotated[
+    float | None,
+    typer.Option("--latency-target", min=0, help="What-if: latency target, seconds."),
+]
+ReasoningOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--reasoning-tokens",
+        min=0,
+        help="What-if: reasoning tokens a request for every effort class (measured figures "
+        "still win).",
+    ),
+]
+
+
+def _what_if(cfg: Config, wl, overrides: dict):
+    """The workload with the figures given on the command line (None: as configured)."""
+    from dataclasses import replace
+
+    given = {k: v for k, v in overrides.items() if v is not None}
+    thinking = given.pop("reasoning_tokens", None)
+    if thinking is not None:
+        classes = {*cfg.defaults.reasoning_tokens, *(c for c, _ in wl.reasoning_tokens)}
+        given["reasoning_tokens"] = tuple((c, float(thinking)) for c in sorted(classes))
+    try:
+        return replace(wl, **given)
+    except (TypeError, ValueError) as exc:
+        raise fail(f"workload {wl.name!r} with those figures: {exc}") from None
+
+
 def _workload_context(
-    config: Path | None, date_: str | None, workload: str, names: list[str] | None = None
+    config: Path | None,
+    date_: str | None,
+    workload: str,
+    names: list[str] | None = None,
+    overrides: dict | None = None,
 ):
     """(config, day, workload, stored facts `day` can use) for the read-only commands, or a
     clear exit 2. With `names`, the models they resolve to come fourth, and only their facts
-    are read."""
+    are read; `overrides` replace the workload's figures (what-if)."""
     from flows.store.facts import known_models, load_facts, measured_workloads
 
     cfg = config_or_exit(config)
@@ -248,34 +298,62 @@ def _workload_context(
         if names is not None:
             known = known_models(con)
             models = [_resolve_model(name, known, cfg.aliases) for name in names]
-        wl = cfg.workloads[workload]
+        wl = _what_if(cfg, cfg.workloads[workload], overrides or {})
         # a workload graded by its benchmarks alone needs no other scores
         graded_by = wl.benchmarks if wl.observed_success is None else None
         facts = load_facts(con, cfg, [day], models, graded_by)
-    return cfg, day, cfg.workloads[workload], facts, models
+    return cfg, day, wl, facts, models
 
 
 @app.command()
 def compare(
-    candidate: Annotated[str, typer.Argument(help="The model judged.")],
+    candidate: Annotated[
+        str, typer.Argument(help="The model judged, or a routed pair A>B (B on A's failures).")
+    ],
     vs: Annotated[str, typer.Option("--vs", help="The baseline model.")],
     workload: Annotated[str, typer.Option("--workload", "-w", help="Workload name.")],
     date_: DateOpt = None,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
+    requests_per_day: RequestsOpt = None,
+    cached_share: CachedOpt = None,
+    max_attempts: AttemptsOpt = None,
+    prompt_tokens: PromptOpt = None,
+    output_tokens: OutputOpt = None,
+    latency_target: LatencyOpt = None,
+    reasoning_tokens: ReasoningOpt = None,
 ) -> None:
     """Compare CANDIDATE against a baseline on one workload, as of a date.
 
-    The JSON output is the comparison shape of the signal model (section 5).
+    The JSON output is the comparison shape of the signal model (section 5). A routed pair
+    "A>B" (A first, B only when A fails) is judged like a model: its metrics, the cost ratio
+    and the verdict. The what-if options replace the workload's figures for this call.
 
-    Example: brief compare gpt-5-mini:high --vs o3:medium --workload agentic_coding --json
+    Example: brief compare "gpt-5-nano:medium>gpt-5:medium" --vs o3:medium --workload
+    agentic_coding --requests-per-day 10000 --json
     """
     from signals.compare import compare as compare_sides
     from signals.compare import estimate_side
+    from signals.routing import route_against
 
-    cfg, day, wl, facts, models = _workload_context(config, date_, workload, [candidate, vs])
+    overrides = {
+        "requests_per_day": requests_per_day,
+        "cached_share": cached_share,
+        "max_attempts": max_attempts,
+        "prompt_tokens": prompt_tokens,
+        "output_tokens": output_tokens,
+        "latency_target_s": latency_target,
+        "reasoning_tokens": reasoning_tokens,
+    }
+    route = [part.strip() for part in candidate.split(">")]
+    if len(route) > 2 or not all(route):
+        raise fail(f"a routed pair is written A>B, not {candidate!r}")
+    cfg, day, wl, facts, models = _workload_context(
+        config, date_, workload, [*route, vs], overrides
+    )
+    roles = ("first", "second", "baseline") if len(route) == 2 else ("candidate", "baseline")
     sides = []
-    for role, model in zip(("candidate", "baseline"), models, strict=True):
+    for role, model in zip(roles, models, strict=True):
         side = facts.side(model, day, wl)
         if side is None:
             raise fail(f"{role} {model!r} has no price in force on {day.isoformat()}")
@@ -285,14 +363,17 @@ def compare(
                 f"of workload {wl.name!r}: {', '.join(wl.benchmarks)}"
             )
         sides.append(side)
-    result = compare_sides(
-        wl,
-        sides[0],
-        sides[1],
-        day,
-        cfg.capability_words(),
-        cfg.noise_floors(),
-    ).to_json()
+    if len(route) == 2:
+        result = route_against(wl, sides[0], sides[1], sides[2], day)
+    else:
+        result = compare_sides(
+            wl,
+            sides[0],
+            sides[1],
+            day,
+            cfg.capability_words(),
+            cfg.noise_floors(),
+        ).to_json()
     if as_json:
         print_json(result)
         return
@@ -308,10 +389,11 @@ def compare(
         )
     out.print(table)
     out.print(
-        f"verdict: {result['verdict']} ({result['strength']}); cost driver: "
-        f"{result['cost_driver']}; buyer behaviour: {result['buyer_behaviour']}; "
-        f"cost ratio {_fmt(result['cost_ratio'])}; delta score "
-        f"{_fmt(result['delta_score'])}"
+        f"verdict: {result['verdict']} ({result['strength']}); "
+        + (f"cost driver: {result['cost_driver']}; " if "cost_driver" in result else "")
+        + f"buyer behaviour: {result['buyer_behaviour']}; cost ratio "
+        f"{_fmt(result['cost_ratio'])}"
+        + (f"; delta score {_fmt(result['delta_score'])}" if "delta_score" in result else "")
     )
 
 
@@ -333,15 +415,45 @@ def costs(
             "--limit", "-n", min=0, help="Rows in the table (0: every model; --json has all)."
         ),
     ] = 30,
+    route: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--route", help="Also price the routed pair A>B (B on A's failures); repeatable."
+        ),
+    ] = None,
+    requests_per_day: RequestsOpt = None,
+    cached_share: CachedOpt = None,
+    max_attempts: AttemptsOpt = None,
+    prompt_tokens: PromptOpt = None,
+    output_tokens: OutputOpt = None,
+    latency_target: LatencyOpt = None,
+    reasoning_tokens: ReasoningOpt = None,
 ) -> None:
     """Price every graded model on one workload as of a date, cheapest per success first.
 
-    Example: brief costs --workload code_assistant --date 2025-10-30 --limit 10
+    The what-if options replace the workload's figures for this call; --route adds a routed
+    pair's row (its tokens: generated per request, both models and retries counted).
+
+    Example: brief costs --workload code_assistant --date 2025-10-30 --limit 10 --route
+    "gpt-4.1-mini>gpt-4.1" --requests-per-day 50000
     """
     from signals.compare import basis
     from signals.daily import estimates_on
+    from signals.routing import cascade
 
-    _, day, wl, facts, _ = _workload_context(config, date_, workload)
+    overrides = {
+        "requests_per_day": requests_per_day,
+        "cached_share": cached_share,
+        "max_attempts": max_attempts,
+        "prompt_tokens": prompt_tokens,
+        "output_tokens": output_tokens,
+        "latency_target_s": latency_target,
+        "reasoning_tokens": reasoning_tokens,
+    }
+    pairs = [[part.strip() for part in r.split(">")] for r in route or []]
+    if any(len(pair) != 2 or not all(pair) for pair in pairs):
+        raise fail("a routed pair is written A>B")
+    cfg, day, wl, facts, _ = _workload_context(config, date_, workload, None, overrides)
     est = estimates_on(facts, [wl], day)[wl.name]
     if not est:
         raise fail(
@@ -360,6 +472,28 @@ def costs(
                 "price_source": quote.fact.source_id,
             }
         )
+    known = sorted(est)
+    for pair in pairs:
+        first, second = (_resolve_model(name, known, cfg.aliases) for name in pair)
+        sides = [facts.side(model, day, wl) for model in (first, second)]
+        if sides[0] is None or sides[1] is None:
+            raise fail(f"the pair {first}>{second} needs a price and a score for both models")
+        try:
+            m = cascade(wl, sides[0], sides[1])
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+        per_request = m.decode_tokens_per_day / wl.requests_per_day if wl.requests_per_day else 0
+        rows.append(
+            {
+                "model": f"{first}>{second}",
+                **m.to_dict(),
+                "output_tokens": per_request,
+                "reasoning_tokens": 0.0,
+                "tokens_basis": "route",
+                "route": {"first": first, "second": second},
+            }
+        )
+    rows.sort(key=lambda r: (r["cost_per_success"], r["model"]))
     if as_json:
         print_json({"as_of": day.isoformat(), "workload": wl.name, "models": rows})
         return
@@ -488,6 +622,7 @@ for _command in (
     _analysts.schema,
 ):
     app.command()(_command)
+app.add_typer(_analysts.workload_app, name="workload")
 
 
 def main() -> None:

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from signals.compare import Side, require_probability
+from datetime import date
+from typing import Any
+
+from signals.compare import (
+    Side,
+    basis,
+    estimate_side,
+    percent_score,
+    ratio,
+    require_probability,
+    verdict,
+    workload_cost_read,
+)
 from signals.costmodel import (
     Metrics,
     Workload,
@@ -75,3 +87,44 @@ def cascade(workload: Workload, first: Side, second: Side, benchmark: str | None
         ),
         tier_used=tier_a or tier_b,
     )
+
+
+def route_against(
+    workload: Workload, first: Side, second: Side, baseline: Side, as_of: date
+) -> dict[str, Any]:
+    """The routed pair ``first`` -> ``second`` judged against ``baseline`` like a candidate:
+    section-2 metrics of both, the cost ratio and the section-3 verdict (a pair has no single
+    score, so no score delta). The three are graded on the first benchmark of the workload that
+    all of them have (``comparable``), else each on its own first. Raises ``ValueError`` when a
+    side has no usable score."""
+    bench = next(
+        (
+            b
+            for b in workload.benchmarks
+            if all(percent_score(side, b) is not None for side in (first, second, baseline))
+        ),
+        None,
+    )
+    pair = cascade(workload, first, second, bench)
+    base = estimate_side(workload, baseline, bench)
+    if base is None:
+        raise ValueError(f"baseline {baseline.model!r} has no usable score for {workload.name}")
+    cost_ratio = ratio(pair.cost_per_success, base.cost_per_success)
+    workload_cost = workload_cost_read(cost_ratio)
+    verdict_, strength, buyer = verdict(pair, base, workload_cost, None, None)
+    return {
+        "as_of": as_of.isoformat(),
+        "workload": workload.name,
+        "candidate": f"{first.model}>{second.model}",
+        "route": {"first": first.model, "second": second.model},
+        "baseline": baseline.model,
+        "benchmark": bench,
+        "comparable": bench is not None,
+        "verdict": verdict_,
+        "strength": strength,
+        "buyer_behaviour": buyer,
+        "workload_cost": workload_cost,
+        "cost_ratio": cost_ratio,
+        "candidate_metrics": {**pair.to_dict(), "benchmark": bench},
+        "baseline_metrics": {**base.to_dict(), **basis(workload, baseline, bench)},
+    }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -312,3 +313,92 @@ def schema(
     else:
         output.write_text(page, encoding="utf-8")
         out.print(f"Wrote {output}", markup=False, highlight=False)
+
+
+workload_app = typer.Typer(help="Derive workloads from what production saw.", no_args_is_help=True)
+
+
+@workload_app.command("from-trace")
+def from_trace(
+    trace: Annotated[
+        Path, typer.Argument(help="A request log (CSV: timestamp, prompt and output tokens).")
+    ],
+    name: Annotated[str, typer.Option(help="The workload's name in workloads.toml.")] = (
+        "from_trace"
+    ),
+    label: Annotated[str | None, typer.Option(help="How the brief names it.")] = None,
+) -> None:
+    """Print a [workloads.NAME] table measured from a request log, ready to paste into
+    data/workloads.toml; the figures a log cannot give are marked as assumptions to replace.
+
+    The log is read like the Azure LLM inference trace: TIMESTAMP, ContextTokens and
+    GeneratedTokens columns, and optionally cached and reasoning tokens, latency and outcome.
+
+    Example: brief workload from-trace requests.csv --name support_chat_eu
+    """
+    from flows.sources.adapters import azure_trace
+    from flows.terminal import err
+
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+        raise fail(f"--name {name!r}: letters, digits and underscores only")
+    try:
+        data = trace.read_bytes()
+    except OSError as exc:
+        raise fail(f"{trace}: {exc.strerror or exc}") from None
+    parsed = azure_trace.parse(data, "trace", workload=name)
+    for reject in parsed.rejects[:5]:
+        err.print(f"set aside: {reject['reason']}", markup=False, highlight=False)
+    if len(parsed.rejects) > 5:
+        err.print(f"... and {len(parsed.rejects) - 5} more lines set aside", highlight=False)
+    rows = parsed.rows.get(azure_trace.KIND, [])
+    if not rows:
+        raise fail(f"{trace}: no workload could be measured from it")
+    sys.stdout.write(workload_toml(rows[0], name, label or name.replace("_", " "), trace.name))
+
+
+def workload_toml(summary: dict, name: str, label: str, source: str) -> str:
+    """A workload table from a trace summary, each figure with where it comes from."""
+    s = summary
+    first, last = s["first_request"][:19], s["last_request"][:19]
+    cached = s["cached_share"]
+    lines = [
+        f"[workloads.{name}]",
+        f'label = "{label}"',
+        f"# measured: mean prompt tokens of the {s['requests']:,} requests in {source} "
+        f"(p95: {s['prompt_tokens_p95']:,.0f})",
+        f"prompt_tokens = {round(s['prompt_tokens_mean'])}",
+        f"# measured: mean output tokens (p95: {s['output_tokens_p95']:,.0f})",
+        f"output_tokens = {round(s['output_tokens_mean'])}",
+        "# measured: cached prompt tokens over prompt tokens"
+        if cached is not None
+        else "# assumption: the log records no cache hits, so none are counted (an upper bound)",
+        f"cached_share = {round(cached, 4) if cached is not None else 0.0}",
+        f"# measured: {s['requests']:,} requests in {s['span_s']:,.0f} s ({first} to {last})",
+        f"requests_per_day = {round(s['requests_per_day'])}",
+    ]
+    if s["latency_p95_s"] is not None:
+        lines += [
+            f"# measured: the p95 latency the log shows is {s['latency_p95_s']:.2f} s; the "
+            "target is yours to set",
+        ]
+    lines += [
+        "# assumption: replace with the latency your users accept",
+        "latency_target_s = 10.0",
+        "# assumption: replace with how often a failed request is retried",
+        "max_attempts = 2",
+        "# assumption: the benchmarks whose scores stand for success here, in order",
+        'benchmarks = ["swe-bench-verified"]',
+        "# assumption: below this success rate the workload is not worth serving",
+        "quality_bar = 0.5",
+        "# assumption: what one successful request is worth, USD",
+        "value_per_success_usd = 0.05",
+    ]
+    if s["reasoning_tokens_mean"] is not None:
+        lines.append(
+            f"# measured: mean reasoning tokens {s['reasoning_tokens_mean']:,.0f} (for every "
+            "effort class: edit by class, e.g. reasoning_tokens = { medium = ... })"
+        )
+    if s["observed_success"] is not None:
+        lines.append(f"# measured: observed success {s['observed_success']:.3f}")
+        lines.append(f"observed_success = {round(s['observed_success'], 4)}")
+    return "\n".join(lines) + "\n"

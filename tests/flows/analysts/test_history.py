@@ -37,16 +37,6 @@ def brief(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture(scope="module")
-def ingested(tmp_path_factory, make_config) -> Path:
-    """The bundled sources read into a store once (by `brief ingest`, as users do)."""
-    folder = tmp_path_factory.mktemp("ingested")
-    path = make_config(folder)
-    done = brief("ingest", "--config", str(path), cwd=folder)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return folder
-
-
 def _copy(ingested: Path, into: Path, make_config) -> Path:
     """A folder with its own configuration and a copy of the ingested store."""
     into.mkdir(parents=True, exist_ok=True)
