@@ -259,6 +259,27 @@ ReasoningOpt = Annotated[
 ]
 
 
+def _figures(
+    requests_per_day: float | None,
+    cached_share: float | None,
+    max_attempts: int | None,
+    prompt_tokens: float | None,
+    output_tokens: float | None,
+    latency_target: float | None,
+    reasoning_tokens: float | None,
+) -> dict:
+    """The what-if options by the workload field each replaces."""
+    return {
+        "requests_per_day": requests_per_day,
+        "cached_share": cached_share,
+        "max_attempts": max_attempts,
+        "prompt_tokens": prompt_tokens,
+        "output_tokens": output_tokens,
+        "latency_target_s": latency_target,
+        "reasoning_tokens": reasoning_tokens,
+    }
+
+
 def _what_if(cfg: Config, wl, overrides: dict):
     """The workload with the figures given on the command line (None: as configured)."""
     from dataclasses import replace
@@ -336,15 +357,15 @@ def compare(
     from signals.compare import estimate_side
     from signals.routing import route_against
 
-    overrides = {
-        "requests_per_day": requests_per_day,
-        "cached_share": cached_share,
-        "max_attempts": max_attempts,
-        "prompt_tokens": prompt_tokens,
-        "output_tokens": output_tokens,
-        "latency_target_s": latency_target,
-        "reasoning_tokens": reasoning_tokens,
-    }
+    overrides = _figures(
+        requests_per_day,
+        cached_share,
+        max_attempts,
+        prompt_tokens,
+        output_tokens,
+        latency_target,
+        reasoning_tokens,
+    )
     route = [part.strip() for part in candidate.split(">")]
     if len(route) > 2 or not all(route):
         raise fail(f"a routed pair is written A>B, not {candidate!r}")
@@ -441,15 +462,15 @@ def costs(
     from signals.daily import estimates_on
     from signals.routing import cascade
 
-    overrides = {
-        "requests_per_day": requests_per_day,
-        "cached_share": cached_share,
-        "max_attempts": max_attempts,
-        "prompt_tokens": prompt_tokens,
-        "output_tokens": output_tokens,
-        "latency_target_s": latency_target,
-        "reasoning_tokens": reasoning_tokens,
-    }
+    overrides = _figures(
+        requests_per_day,
+        cached_share,
+        max_attempts,
+        prompt_tokens,
+        output_tokens,
+        latency_target,
+        reasoning_tokens,
+    )
     pairs = [[part.strip() for part in r.split(">")] for r in route or []]
     if any(len(pair) != 2 or not all(pair) for pair in pairs):
         raise fail("a routed pair is written A>B")

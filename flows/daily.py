@@ -96,7 +96,8 @@ def signals_task(
 
 @task(name="render-brief", cache_policy=NO_CACHE)
 def render_task(config_path: str, edition: dict, run_id: str, now: datetime) -> DraftOutcome:
-    """Write out/<date>/brief.html, .md, .txt and store the draft in DuckDB."""
+    """Add the run's draft to the edition's revisions, write out/<date>/brief.* when it is the
+    current one, and store it in DuckDB."""
     return publish_draft(load_config(config_path), Edition.model_validate(edition), run_id, now)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -247,7 +248,7 @@ def refresh_snapshot(cfg: Config) -> tuple[str, list[str]]:
     try:
         with open_store(cfg.database) as con:
             snap = publish_snapshot(con, cfg.snapshot, cfg.review_database)
-    except (duckdb.Error, OSError) as exc:
+    except (duckdb.Error, sqlite3.Error, OSError) as exc:
         return "", [f"the analysts' snapshot was not refreshed: {type(exc).__name__}: {exc}"]
     return str(snap.path), []
 

@@ -4,7 +4,8 @@ module; the helpers themselves live in tests/support/ (see each fixture).
 - where things are: `repo_root`, `bundled` (the repository's data/ folder), `real` (the real
   third-party files of tests/data/real), `real_file` (one test per file matching the pattern of
   ``@pytest.mark.real_files("benchmarks/epoch_ai/*.csv")``);
-- a run: `make_config` (writes a brief.toml), `config_path`, `prefect_server`;
+- a run: `make_config` (writes a brief.toml), `config_path`, `prefect_server`, `brief`
+  (the installed command in its own process);
 - fetching: `fault_server` (one per test), `module_fault_server` (one per module);
 - mail: `smtp_sink` (a real SMTP server on loopback that keeps what it is sent);
 - sources: `check_contract`, `one_named`;
@@ -26,7 +27,15 @@ from flows.environment import configure
 configure()
 pytest.register_assert_rewrite("tests.support")  # their asserts explain failures too
 
-from tests.support import browser, contracts, editions, safety, shapes, smtp  # noqa: E402
+from tests.support import (  # noqa: E402
+    browser,
+    commands,
+    contracts,
+    editions,
+    safety,
+    shapes,
+    smtp,
+)
 from tests.support.config import write_config  # noqa: E402
 from tests.support.faultserver import FaultServer  # noqa: E402
 from tests.support.paths import DATA, REAL, REPO  # noqa: E402
@@ -78,6 +87,12 @@ def make_config() -> Callable[..., Path]:
     """``make_config(folder, sources=None, *, fetch=None, allow_paths=None, **settings)``: a
     brief.toml in `folder` on the bundled data (tests/support/config.py says the rest)."""
     return write_config
+
+
+@pytest.fixture(scope="session")
+def brief() -> Callable[..., object]:
+    """``brief(*args, cwd=folder)``: the installed `brief` in its own process (output kept)."""
+    return commands.run_brief
 
 
 @pytest.fixture

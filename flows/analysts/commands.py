@@ -32,6 +32,11 @@ from flows.terminal import (
 PARTITIONED = {"estimates": "as_of", "signals": "edition_date", "prices": "effective_from"}
 
 
+def _text(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 class Format(StrEnum):
     table = "table"
     csv = "csv"
@@ -165,7 +170,9 @@ def sql(
         try:
             if fmt is Format.parquet:
                 assert output is not None
-                con.execute(f"COPY ({query.rstrip().rstrip(';')}) TO '{output}' (FORMAT parquet)")
+                con.execute(
+                    f"COPY ({query.rstrip().rstrip(';')}) TO {_text(str(output))} (FORMAT parquet)"
+                )
                 out.print(f"Wrote {output}", markup=False, highlight=False)
                 return
             cursor = con.execute(query)
@@ -219,12 +226,12 @@ def export(
             if day:
                 target = folder / name
                 con.execute(
-                    f"COPY (SELECT *, year({day}) AS year FROM {name}) TO '{target}' "
+                    f"COPY (SELECT *, year({day}) AS year FROM {name}) TO {_text(str(target))} "
                     "(FORMAT parquet, PARTITION_BY (year), OVERWRITE_OR_IGNORE)"
                 )
             else:
                 target = folder / f"{name}.parquet"
-                con.execute(f"COPY (SELECT * FROM {name}) TO '{target}' (FORMAT parquet)")
+                con.execute(f"COPY (SELECT * FROM {name}) TO {_text(str(target))} (FORMAT parquet)")
             rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
             manifest.append(
                 {

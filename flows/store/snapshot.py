@@ -100,7 +100,7 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path, review_db: Pa
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
     source = con.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
-    con.execute(f"ATTACH '{tmp}' AS snap (READ_WRITE)")
+    con.execute(f"ATTACH {_text(str(tmp))} AS snap (READ_WRITE)")
     try:
         con.execute(f'COPY FROM DATABASE "{source}" TO snap')
         _review_tables(con, review_db)

@@ -27,16 +27,6 @@ COLUMNS = {
 }
 
 
-def brief(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(Path(sys.executable).with_name("brief")), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 def _copy(ingested: Path, into: Path, make_config) -> Path:
     """A folder with its own configuration and a copy of the ingested store."""
     into.mkdir(parents=True, exist_ok=True)
@@ -93,7 +83,7 @@ claude-sonnet-4,swe-bench-verified,2025-08-01,99,percent,https://house.example/l
 
 
 def test_a_correction_restates_without_moving_the_past(
-    ingested, tmp_path: Path, make_config, bundled: Path
+    ingested, tmp_path: Path, make_config, bundled: Path, brief
 ) -> None:
     import tomllib
 
@@ -174,7 +164,7 @@ READER = textwrap.dedent(
 
 
 def test_snapshot_readers_never_fail_while_runs_and_backfills_write(
-    ingested, tmp_path: Path, make_config
+    ingested, tmp_path: Path, make_config, brief
 ) -> None:
     cfg = load_config(_copy(ingested, tmp_path, make_config))
     runner = CliRunner()

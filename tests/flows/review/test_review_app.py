@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
 import tomllib
@@ -46,17 +44,6 @@ Claude Opus 4.1&lt;/a&gt;</title><link>javascript:alert('entry-link')</link><gui
 PAYLOAD = "<script>alert('x')</script><img src=x onerror=alert('y')>"
 
 
-def brief(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """`brief ...` in its own process, as the scheduler runs it."""
-    return subprocess.run(
-        [str(Path(sys.executable).with_name("brief")), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 class Served:
     """The review app on a free loopback port, in a thread of this process."""
 
@@ -79,7 +66,9 @@ class Served:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, bundled: Path, make_config) -> Iterator[tuple[Path, object, Served]]:
+def site(
+    tmp_path_factory, bundled: Path, make_config, brief
+) -> Iterator[tuple[Path, object, Served]]:
     """A folder with the bundled sources and a hostile feed, the sample day drafted by a real
     run, and the app serving it."""
     folder = tmp_path_factory.mktemp("review")
@@ -140,7 +129,9 @@ def _sign_as(page, base: str, name: str) -> None:
     page.click("header button")
 
 
-def test_a_hostile_feed_and_a_hostile_revision_stay_inert(site, browser, assert_inert) -> None:
+def test_a_hostile_feed_and_a_hostile_revision_stay_inert(
+    site, browser, assert_inert, brief
+) -> None:
     folder, cfg, served = site
     # the feed entry reached the day's edition, its markup stripped at ingest
     content = state.get_revision(cfg.review_database, DAY).content
@@ -234,7 +225,7 @@ def test_two_editors_saving_from_one_revision(site, browser) -> None:
     assert current.edition().items[0].text == "Ada's paragraph, written at once."
 
 
-def test_a_daily_run_while_an_editor_saves(site) -> None:
+def test_a_daily_run_while_an_editor_saves(site, brief) -> None:
     folder, cfg, served = site
     saves: list[int] = []
     stop = threading.Event()
@@ -270,7 +261,7 @@ def test_a_daily_run_while_an_editor_saves(site) -> None:
     assert state.read_state(cfg.review_database, date(2025, 8, 7)).state == "draft"
 
 
-def test_an_editor_excludes_edits_approves_and_publishes(site, browser) -> None:
+def test_an_editor_excludes_edits_approves_and_publishes(site, browser, brief) -> None:
     folder, cfg, served = site
     page = _page(browser, "Grace")
     _sign_as(page, served.url, "Grace")
