@@ -160,7 +160,7 @@ def compute_edition(
             min_age_days=cfg.edition.incumbent_min_age_days,
         )
         run(con, "BEGIN TRANSACTION")
-        n_est = save_estimates(con, sig, facts, cfg.workloads, run_id)
+        n_est = save_estimates(con, sig, run_id)
         n_sig = save_signals(con, day, sig.comparisons, run_id)
         run(con, "COMMIT")
         sources = statuses(con, results)

@@ -32,6 +32,7 @@ from signals.facts import (
     ScoreFact,
     effort_of,
 )
+from signals.grid import WorkloadColumn, day_matrix
 from signals.identity import price_model
 from signals.matrix import estimate_many
 from signals.vocabulary import NO_SIGNAL, STRENGTHS
@@ -59,10 +60,7 @@ def estimates_on(
 ) -> dict[str, dict[str, Metrics]]:
     """workload -> model -> metrics, for every model that can be priced and graded on `day`
     (each on the first benchmark of the workload's list it has)."""
-    return {
-        wl.name: _estimates(wl, {m: facts.side(m, day, wl) for m in facts.models()})
-        for wl in workloads
-    }
+    return {name: column.to_metrics() for name, column in day_matrix(facts, workloads, day).items()}
 
 
 def _estimates(
@@ -169,6 +167,8 @@ class DaySignals:
     pending: list[Pending]
     estimates: dict[str, dict[str, Metrics]]
     items: list[Item] = field(default_factory=list)
+    # the same estimates as columns, with the benchmark and score that graded each cell
+    matrix: dict[str, WorkloadColumn] = field(default_factory=dict)
 
 
 class Incumbents:
@@ -346,9 +346,9 @@ def day_signals(
             first.setdefault(price_model(m), p)
     pend = list(first.values())
     candidates = sorted({*news.releases, *news.scores})
-    return DaySignals(
-        day, window_start, candidates, comparisons, pend, estimates_on(facts, wls, day), items
-    )
+    matrix = day_matrix(facts, wls, day)
+    estimates = {name: column.to_metrics() for name, column in matrix.items()}
+    return DaySignals(day, window_start, candidates, comparisons, pend, estimates, items, matrix)
 
 
 def rank_key(c: Comparison) -> tuple[int, float, str, str]:

@@ -398,34 +398,51 @@ class FactSet:
         house profile, a benchmark run that published its tokens (against the median run on
         that benchmark, the part above the non-reasoning sibling counting as reasoning), the
         configured default of its effort class, else none."""
-        prof = self.profile(model)
-        speed = self._with_speed(prof)
-        if model in self.token_profiles or price_model(model) in self.token_profiles:
+        speed = self.speed_profile(model)
+        if self.has_house_tokens(model):
             return Tokens(speed[0], PROFILE, speed_assumed=speed[1])
         for bench in workload.benchmarks:
-            run = self._run(model, bench, day)
-            median = self._median_completion(bench, day)
-            if run is None or not run.completion_per_task or not median:
+            ratio = self.measured_ratio(model, bench, day)
+            if ratio is None:
                 continue
-            total = run.completion_per_task
-            sibling = (
-                None if model == price_model(model) else self._run(price_model(model), bench, day)
-            )
-            plain = sibling.completion_per_task if sibling else None
-            if plain and plain < total:
-                verbosity, reasoning = plain / median, (total - plain) / median
-            else:
-                verbosity, reasoning = total / median, 0.0
             p = replace(
-                speed[0], verbosity=verbosity, reasoning_tokens=reasoning * workload.output_tokens
+                speed[0], verbosity=ratio[0], reasoning_tokens=ratio[1] * workload.output_tokens
             )
             return Tokens(p, MEASURED, speed_assumed=speed[1])
-        cls = effort_class(effort_of(model), price_model(model), self.judgement)
+        cls = self.effort_class(model)
         table = {**self.judgement.reasoning_tokens, **dict(workload.reasoning_tokens)}
         if cls is not None and cls[0] in table:
             r = min(table[cls[0]], cls[1])
             return Tokens(replace(speed[0], reasoning_tokens=r), ASSUMED, r, speed[1])
         return Tokens(speed[0], DEFAULT, speed_assumed=speed[1])
+
+    def has_house_tokens(self, model: str) -> bool:
+        """The house profile gives this model's tokens (basis `profile`)."""
+        return model in self.token_profiles or price_model(model) in self.token_profiles
+
+    def speed_profile(self, model: str) -> tuple[Profile, bool]:
+        """The model's profile with the configured speed defaults, and whether they were used."""
+        return self._with_speed(self.profile(model))
+
+    def effort_class(self, model: str) -> tuple[str, float] | None:
+        """(class, cap in tokens) of the model's reasoning setting; None when it does not reason."""
+        return effort_class(effort_of(model), price_model(model), self.judgement)
+
+    def measured_ratio(self, model: str, benchmark: str, day: date) -> tuple[float, float] | None:
+        """(verbosity, reasoning tokens per output token) from a run of `model` on `benchmark`
+        that published its tokens, against the median run there; None without one."""
+        run = self._run(model, benchmark, day)
+        median = self._median_completion(benchmark, day)
+        if run is None or not run.completion_per_task or not median:
+            return None
+        total = run.completion_per_task
+        sibling = (
+            None if model == price_model(model) else self._run(price_model(model), benchmark, day)
+        )
+        plain = sibling.completion_per_task if sibling else None
+        if plain and plain < total:
+            return plain / median, (total - plain) / median
+        return total / median, 0.0
 
     def _with_speed(self, prof: Profile) -> tuple[Profile, bool]:
         """The profile with configured speed defaults where it has none (marked assumed)."""

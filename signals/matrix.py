@@ -21,43 +21,104 @@ def _column(values: Sequence[float | None]) -> np.ndarray:
     return np.array([math.nan if v is None else v for v in values], dtype=np.float64)
 
 
+Sums = dict[int, tuple[np.ndarray, np.ndarray]]  # attempts -> (sorted p, geometric sums)
+
+
+def expected_attempts(p: np.ndarray, k: int, sums: Sums) -> np.ndarray:
+    """sum_{i<k} (1-p)^i per row, each the correctly rounded `math.fsum` `costmodel` takes: for
+    one or two terms that is plain addition; beyond, one fsum per distinct p, kept in `sums`
+    for the next call."""
+    if k == 1:
+        return np.ones(len(p))
+    if k == 2:
+        return 1.0 + (1.0 - p)
+    distinct, where = np.unique(p, return_inverse=True)
+    known, values = sums.get(k, (np.empty(0), np.empty(0)))
+    at = np.minimum(np.searchsorted(known, distinct), max(len(known) - 1, 0))
+    found = (at < len(known)) & (known[at] == distinct) if len(known) else np.zeros(0, bool)
+    missing = distinct[~found] if len(known) else distinct
+    if len(missing):
+        fresh = [math.fsum((1.0 - q) ** i for i in range(k)) for q in missing.tolist()]
+        merged = np.concatenate([known, missing])
+        order = np.argsort(merged, kind="stable")
+        known = merged[order]
+        values = np.concatenate([values, np.array(fresh, dtype=np.float64)])[order]
+        sums[k] = (known, values)
+    return values[np.searchsorted(known, distinct)][where]
+
+
+def price_columns(prices: Sequence[Price]) -> dict[str, np.ndarray]:
+    """The unit prices as columns (NaN for "not given")."""
+    return {
+        name: _column([getattr(x, name) for x in prices])
+        for name in (
+            "input",
+            "output",
+            "cached_input",
+            "reasoning",
+            "request",
+            "tier_threshold_tokens",
+            "input_above",
+            "output_above",
+        )
+    }
+
+
+def profile_columns(profiles: Sequence[Profile]) -> dict[str, np.ndarray]:
+    """The profiles as columns (NaN for "not given")."""
+    return {
+        name: _column([getattr(x, name) for x in profiles])
+        for name in ("verbosity", "reasoning_tokens", "ttft_s", "output_tps", "context_window")
+    }
+
+
 def estimate_columns(
     workload: Workload, prices: Sequence[Price], profiles: Sequence[Profile], p: Sequence[float]
 ) -> dict[str, np.ndarray]:
     """Every section-2 quantity for each (price, profile, success rate) on `workload`, as
     columns named like the fields of `Metrics` (latency NaN where the speed is unknown)."""
-    if not all(0.0 < q <= 1.0 for q in p):
-        raise ValueError("p must be in (0, 1]")
-    n = len(p)
+    return estimate_arrays(workload, price_columns(prices), profile_columns(profiles), p)
+
+
+def estimate_arrays(
+    workload: Workload,
+    prices: dict[str, np.ndarray],
+    profiles: dict[str, np.ndarray],
+    p: Sequence[float] | np.ndarray,
+    sums: Sums | None = None,
+) -> dict[str, np.ndarray]:
+    """`estimate_columns` on columns already gathered (`price_columns`, `profile_columns`);
+    `sums` keeps the geometric sums worked out, for the next workload's call."""
     pr = np.array(p, dtype=np.float64)
+    if not np.all((pr > 0.0) & (pr <= 1.0)):
+        raise ValueError("p must be in (0, 1]")
+    n = len(pr)
     prompt = workload.prompt_tokens
     # unit prices: the long-context tier, then the defaults (costmodel.unit_prices)
-    threshold = _column([x.tier_threshold_tokens for x in prices])
+    threshold = prices["tier_threshold_tokens"]
     tier = ~np.isnan(threshold) & (prompt > np.nan_to_num(threshold, nan=np.inf))
-    base_in, base_out = _column([x.input for x in prices]), _column([x.output for x in prices])
-    above_in = _column([x.input_above for x in prices])
-    above_out = _column([x.output_above for x in prices])
+    base_in, base_out = prices["input"], prices["output"]
+    above_in, above_out = prices["input_above"], prices["output_above"]
     u_in = np.where(tier & ~np.isnan(above_in), above_in, base_in)
     u_out = np.where(tier & ~np.isnan(above_out), above_out, base_out)
-    cached = _column([x.cached_input for x in prices])
+    cached = prices["cached_input"]
     u_cached = np.where(np.isnan(cached), u_in, cached)
-    reasoning = _column([x.reasoning for x in prices])
+    reasoning = prices["reasoning"]
     u_reason = np.where(np.isnan(reasoning), u_out, reasoning)
-    request = _column([x.request for x in prices])
+    request = prices["request"]
     # tokens per attempt (costmodel.generated_tokens)
-    out = workload.output_tokens * _column([x.verbosity for x in profiles])
-    r = _column([x.reasoning_tokens for x in profiles])
+    out = workload.output_tokens * profiles["verbosity"]
+    r = profiles["reasoning_tokens"]
     in_unc = prompt * (1.0 - workload.cached_share)
     in_hit = prompt * workload.cached_share
     c = (in_unc * u_in + in_hit * u_cached + out * u_out + r * u_reason) / 1e6 + request
     # retries (costmodel.metrics_from_attempt)
     k = workload.max_attempts
-    sums = {q: math.fsum((1.0 - q) ** i for i in range(k)) for q in set(p)}
-    expected = np.array([sums[q] for q in p], dtype=np.float64)
+    expected = expected_attempts(pr, k, {} if sums is None else sums)
     p_ok = np.minimum(1.0, pr * expected)
     cost_per_request = c * expected
     # latency at p95: the j-rule over identical tries (costmodel.calls_at_p95)
-    ttft, tps = _column([x.ttft_s for x in profiles]), _column([x.output_tps for x in profiles])
+    ttft, tps = profiles["ttft_s"], profiles["output_tps"]
     latency = ttft + (out + r) / tps
     calls = np.full(n, float(k))
     settled = np.zeros(n, dtype=bool)
@@ -69,7 +130,7 @@ def estimate_columns(
         settled |= hit
     latency_p95 = calls * latency
     fits_latency = np.isnan(latency_p95) | (latency_p95 <= workload.latency_target_s)
-    window = _column([x.context_window for x in profiles])
+    window = profiles["context_window"]
     fits_context = np.isnan(window) | (prompt + out + r <= window)
     net_value = p_ok * workload.value_per_success_usd - cost_per_request
     rpd = workload.requests_per_day

@@ -112,7 +112,7 @@ def backfill(
                         lineage=cfg.lineage,
                         min_age_days=cfg.edition.incumbent_min_age_days,
                     )
-                    done.estimates += save_estimates(con, sig, facts, chosen, run_id, workloads)
+                    done.estimates += save_estimates(con, sig, run_id, workloads)
                     done.signals += save_signals(con, day, sig.comparisons, run_id, workloads)
                 run(con, "COMMIT")
                 done.days += len(chunk)

@@ -10,6 +10,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from flows.brief.content import Link
 from flows.brief.names import display_name
@@ -17,7 +19,7 @@ from flows.brief.safety import safe_url
 from flows.config import Config
 from flows.store.db import insert_rows, run
 from flows.store.schema import TABLES
-from signals.compare import Comparison, Score, success_benchmark
+from signals.compare import Comparison, Score
 from signals.costmodel import Price, Profile, Workload
 from signals.facts import (
     CROSS_CHECK,
@@ -443,38 +445,47 @@ ESTIMATE_METRICS = tuple(
 )
 
 
+# metric columns where NaN means "not known" (stored as NULL)
+_UNKNOWN_AS_NAN = ("latency_p95_s", "observed_cost_per_solved")
+
+
 def save_estimates(
     con: duckdb.DuckDBPyConnection,
     sig: DaySignals,
-    facts: FactSet,
-    workloads: dict,
     run_id: str,
     only: list[str] | None = None,
 ) -> int:
     """Replace the day's estimates (a rerun for the same day leaves the same rows); with
-    `only`, those of the named workloads alone."""
-    rows = []
-    for wl_name, per_model in sig.estimates.items():
-        wl = workloads[wl_name]
-        for model, m in sorted(per_model.items()):
-            side = facts.side(model, sig.day, wl)
-            bench = success_benchmark(wl, side) if side else None
-            d = m.to_dict()
-            rows.append(
-                {
-                    "as_of": sig.day,
-                    "model": model,
-                    "workload": wl_name,
-                    "benchmark": bench,
-                    "score": side.scores[bench].value if side and bench else None,
-                    **{k: d.get(k) for k in ESTIMATE_METRICS},
-                    "run_id": run_id,
-                }
-            )
+    `only`, those of the named workloads alone. Written from the day's matrix columns, one
+    Arrow table per workload."""
     _clear(con, "estimates", "as_of", sig.day, only)
-    if rows:
-        insert_rows(con, "INSERT INTO estimates BY NAME", rows)
-    return len(rows)
+    total = 0
+    for name, column in sig.matrix.items():
+        n = len(column.models)
+        if not n:
+            continue
+        order = np.argsort(column.models.astype(str), kind="stable")
+        table = {
+            "as_of": pa.array([sig.day] * n, pa.date32()),
+            "model": pa.array(column.models[order].tolist(), pa.string()),
+            "workload": pa.array([name] * n, pa.string()),
+            "benchmark": pa.array(column.benchmark[order].tolist(), pa.string()),
+            "score": pa.array(
+                column.score[order], pa.float64(), mask=np.isnan(column.score[order])
+            ),
+        }
+        for metric in ESTIMATE_METRICS:
+            values = column.metrics[metric][order]
+            nan = np.isnan(values) if metric in _UNKNOWN_AS_NAN else None
+            table[metric] = pa.array(values, mask=nan)
+        table["run_id"] = pa.array([run_id] * n, pa.string())
+        con.register("_estimates", pa.table(table))
+        try:
+            run(con, "INSERT INTO estimates BY NAME SELECT * FROM _estimates")
+        finally:
+            con.unregister("_estimates")
+        total += n
+    return total
 
 
 def _clear(

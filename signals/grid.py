@@ -1,0 +1,191 @@
+"""The day's estimates for every model on every workload, as NumPy columns.
+
+What each model brings is gathered once a day (its price, profile, scores, measured token
+ratios, effort class and published run costs), independent of the workload; then each workload
+is one pass of array operations (`signals.matrix.estimate_arrays`). Every cell is the same
+double as `signals.daily.estimates_on` gives through one `Side` at a time: the same rules, in
+the same order (`FactSet.tokens`, `compare.side_probability`, `costmodel.success_probability`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from signals.compare import PERCENT
+from signals.costmodel import P_MAX, P_MIN, Metrics, Workload
+from signals.facts import ASSUMED, DEFAULT, MEASURED, PROFILE, FactSet
+from signals.matrix import Sums, estimate_arrays, price_columns, profile_columns
+
+
+@dataclass(frozen=True)
+class DayInputs:
+    """What every priced model brings to one day's matrix, as columns in `models` order."""
+
+    day: date
+    models: np.ndarray  # object: the model ids
+    prices: dict[str, np.ndarray]
+    profiles: dict[str, np.ndarray]  # with the configured speed defaults
+    house: np.ndarray  # tokens from a house profile
+    scores: dict[str, np.ndarray]  # benchmark -> percent score (NaN: none)
+    measured: dict[str, tuple[np.ndarray, np.ndarray]]  # benchmark -> (verbosity, reasoning/out)
+    effort_classes: tuple[str, ...]  # the reasoning classes the models have
+    effort: np.ndarray  # index into effort_classes, -1: does not reason
+    effort_cap: np.ndarray  # the class's cap in tokens (a thinking budget), inf: none
+    observed: dict[str, np.ndarray]  # benchmark -> published cost per solved task (NaN)
+
+
+def day_inputs(facts: FactSet, day: date, workloads: Iterable[Workload]) -> DayInputs:
+    """Gather, once, what the day's models bring to the benchmarks `workloads` use."""
+    workloads = list(workloads)
+    graded = sorted({b for wl in workloads for b in wl.benchmarks})
+    costed = sorted({b for wl in workloads for b in wl.observed_cost_from})
+    quotes = [(m, facts.price_on(m, day)) for m in facts.models()]
+    priced = [(m, q.price) for m, q in quotes if q is not None]
+    models = [m for m, _ in priced]
+    speed = [facts.speed_profile(m)[0] for m in models]
+    percent: dict[str, list[float]] = {b: [] for b in graded}
+    ratios: dict[str, tuple[list[float], list[float]]] = {b: ([], []) for b in graded}
+    observed: dict[str, list[float]] = {b: [] for b in costed}
+    for model in models:
+        scores = facts.scores_on(model, day)
+        for b in graded:
+            s = scores.get(b)
+            usable = s is not None and s.score.scale == PERCENT
+            percent[b].append(s.score.value if s is not None and usable else math.nan)
+            ratio = facts.measured_ratio(model, b, day)
+            ratios[b][0].append(ratio[0] if ratio else math.nan)
+            ratios[b][1].append(ratio[1] if ratio else math.nan)
+        for b in costed:
+            cost = facts.observed_cost(model, b, day)
+            observed[b].append(math.nan if cost is None else cost)
+    efforts = [facts.effort_class(m) for m in models]
+    classes = tuple(sorted({c[0] for c in efforts if c}))
+    return DayInputs(
+        day=day,
+        models=np.array(models, dtype=object),
+        prices=price_columns([price for _, price in priced]),
+        profiles=profile_columns(speed),
+        house=np.array([facts.has_house_tokens(m) for m in models], dtype=bool),
+        scores={b: np.array(v, dtype=np.float64) for b, v in percent.items()},
+        measured={
+            b: (np.array(v, dtype=np.float64), np.array(r, dtype=np.float64))
+            for b, (v, r) in ratios.items()
+        },
+        effort_classes=classes,
+        effort=np.array([classes.index(c[0]) if c else -1 for c in efforts], dtype=np.int64),
+        effort_cap=np.array([c[1] if c else math.inf for c in efforts], dtype=np.float64),
+        observed={b: np.array(v, dtype=np.float64) for b, v in observed.items()},
+    )
+
+
+@dataclass(frozen=True)
+class WorkloadColumn:
+    """One workload's estimates: the graded models and their section-2 columns."""
+
+    workload: str
+    models: np.ndarray  # object: the model ids
+    benchmark: np.ndarray  # whose score gave p (object; None: the observed success share)
+    score: np.ndarray  # that score (NaN with the observed share)
+    tokens_basis: np.ndarray  # object
+    metrics: dict[str, np.ndarray]  # named like Metrics' fields, observed_cost_per_solved too
+
+    def to_metrics(self) -> dict[str, Metrics]:
+        """model -> Metrics, as `estimates_on` gives them."""
+        names = [n for n in self.metrics if n != "observed_cost_per_solved"]
+        rows = zip(*(self.metrics[n].tolist() for n in names), strict=True)
+        out = {}
+        seen = self.metrics["observed_cost_per_solved"].tolist()
+        for model, row, cost in zip(self.models, rows, seen, strict=True):
+            values = dict(zip(names, row, strict=True))
+            if math.isnan(values["latency_p95_s"]):
+                values["latency_p95_s"] = None
+            out[model] = Metrics(
+                **values, observed_cost_per_solved=None if math.isnan(cost) else cost
+            )
+        return out
+
+
+def _first(columns: Sequence[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(index of the first column with a value, that value) per row; index -1 when none."""
+    which = np.full(n, -1)
+    value = np.full(n, math.nan)
+    for i, col in enumerate(columns):
+        take = (which < 0) & ~np.isnan(col)
+        which[take] = i
+        value[take] = col[take]
+    return which, value
+
+
+def workload_column(
+    inputs: DayInputs,
+    wl: Workload,
+    reasoning: dict[str, float],
+    sums: Sums | None = None,
+) -> WorkloadColumn:
+    """The day's estimates on `wl` for every model it can grade (`reasoning`: the configured
+    reasoning tokens by effort class, before the workload's own; `sums`: geometric sums kept
+    from earlier workloads)."""
+    n = len(inputs.models)
+    # p: the first of the workload's benchmarks with a percent score, else the observed share
+    which, score = _first([inputs.scores[b] for b in wl.benchmarks], n)
+    if wl.observed_success is not None:
+        p = np.full(n, min(P_MAX, max(P_MIN, wl.observed_success)))
+        keep = np.ones(n, dtype=bool)
+    else:
+        raw = wl.a + wl.b * score / 100.0
+        p = np.minimum(P_MAX, np.maximum(P_MIN, raw))
+        keep = which >= 0
+    # tokens (FactSet.tokens): house profile, a measured run, the effort class, else none
+    verbosity = inputs.profiles["verbosity"].copy()
+    thinking = inputs.profiles["reasoning_tokens"].copy()
+    basis = np.full(n, DEFAULT, dtype=object)
+    basis[inputs.house] = PROFILE
+    ran, ratio_v = _first([inputs.measured[b][0] for b in wl.benchmarks], n)
+    _, ratio_r = _first([inputs.measured[b][1] for b in wl.benchmarks], n)
+    measured = ~inputs.house & (ran >= 0)
+    verbosity[measured] = ratio_v[measured]
+    thinking[measured] = ratio_r[measured] * wl.output_tokens
+    basis[measured] = MEASURED
+    table = {**reasoning, **dict(wl.reasoning_tokens)}
+    by_class = np.array(
+        [table.get(c, math.nan) for c in inputs.effort_classes] + [math.nan], dtype=np.float64
+    )[inputs.effort]  # index -1 (no class) reads the NaN at the end
+    assumed = ~inputs.house & ~measured & ~np.isnan(by_class)
+    thinking[assumed] = np.minimum(by_class, inputs.effort_cap)[assumed]
+    basis[assumed] = ASSUMED
+    seen, cost = _first([inputs.observed[b] for b in wl.observed_cost_from], n)
+    rows = np.flatnonzero(keep)
+    profiles = dict(inputs.profiles, verbosity=verbosity, reasoning_tokens=thinking)
+    metrics = estimate_arrays(
+        wl,
+        {k: v[rows] for k, v in inputs.prices.items()},
+        {k: v[rows] for k, v in profiles.items()},
+        p[rows],
+        sums,
+    )
+    metrics["observed_cost_per_solved"] = np.where(seen[rows] >= 0, cost[rows], math.nan)
+    names = np.array([*wl.benchmarks, None], dtype=object)  # index -1: graded by no score
+    return WorkloadColumn(
+        workload=wl.name,
+        models=inputs.models[rows],
+        benchmark=names[which[rows]],
+        score=score[rows],
+        tokens_basis=basis[rows],
+        metrics=metrics,
+    )
+
+
+def day_matrix(
+    facts: FactSet, workloads: Iterable[Workload], day: date
+) -> dict[str, WorkloadColumn]:
+    """workload -> its column of the day's estimates matrix."""
+    workloads = list(workloads)
+    inputs = day_inputs(facts, day, workloads)
+    reasoning = dict(facts.judgement.reasoning_tokens)
+    sums: Sums = {}
+    return {wl.name: workload_column(inputs, wl, reasoning, sums) for wl in workloads}
