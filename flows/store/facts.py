@@ -446,7 +446,7 @@ ESTIMATE_METRICS = tuple(
 
 
 # metric columns where NaN means "not known" (stored as NULL)
-_UNKNOWN_AS_NAN = ("latency_p95_s", "observed_cost_per_solved")
+_UNKNOWN = ("latency_p95_s", "observed_cost_per_solved")
 
 
 def save_estimates(
@@ -456,36 +456,36 @@ def save_estimates(
     only: list[str] | None = None,
 ) -> int:
     """Replace the day's estimates (a rerun for the same day leaves the same rows); with
-    `only`, those of the named workloads alone. Written from the day's matrix columns, one
-    Arrow table per workload."""
+    `only`, those of the named workloads alone. Written from the day's matrix columns as one
+    Arrow table."""
     _clear(con, "estimates", "as_of", sig.day, only)
-    total = 0
-    for name, column in sig.matrix.items():
-        n = len(column.models)
-        if not n:
-            continue
-        order = np.argsort(column.models.astype(str), kind="stable")
-        table = {
-            "as_of": pa.array([sig.day] * n, pa.date32()),
-            "model": pa.array(column.models[order].tolist(), pa.string()),
-            "workload": pa.array([name] * n, pa.string()),
-            "benchmark": pa.array(column.benchmark[order].tolist(), pa.string()),
-            "score": pa.array(
-                column.score[order], pa.float64(), mask=np.isnan(column.score[order])
-            ),
-        }
-        for metric in ESTIMATE_METRICS:
-            values = column.metrics[metric][order]
-            nan = np.isnan(values) if metric in _UNKNOWN_AS_NAN else None
-            table[metric] = pa.array(values, mask=nan)
-        table["run_id"] = pa.array([run_id] * n, pa.string())
-        con.register("_estimates", pa.table(table))
-        try:
-            run(con, "INSERT INTO estimates BY NAME SELECT * FROM _estimates")
-        finally:
-            con.unregister("_estimates")
-        total += n
-    return total
+    columns = [c for c in sig.matrix.values() if len(c.models)]
+    if not columns:
+        return 0
+    orders = [np.argsort(c.models.astype(str), kind="stable") for c in columns]
+
+    def joined(pick) -> np.ndarray:
+        return np.concatenate([pick(c)[o] for c, o in zip(columns, orders, strict=True)])
+
+    n = sum(len(c.models) for c in columns)
+    score = joined(lambda c: c.score)
+    table = {
+        "as_of": pa.array([sig.day] * n, pa.date32()),
+        "model": pa.array(joined(lambda c: c.models).tolist(), pa.string()),
+        "workload": pa.array([c.workload for c in columns for _ in c.models], pa.string()),
+        "benchmark": pa.array(joined(lambda c: c.benchmark).tolist(), pa.string()),
+        "score": pa.array(score, pa.float64(), mask=np.isnan(score)),
+    }
+    for metric in ESTIMATE_METRICS:
+        values = joined(lambda c, m=metric: c.metrics[m])
+        table[metric] = pa.array(values, mask=np.isnan(values) if metric in _UNKNOWN else None)
+    table["run_id"] = pa.array([run_id] * n, pa.string())
+    con.register("_estimates", pa.table(table))
+    try:
+        run(con, "INSERT INTO estimates BY NAME SELECT * FROM _estimates")
+    finally:
+        con.unregister("_estimates")
+    return n
 
 
 def _clear(
