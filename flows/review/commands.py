@@ -39,7 +39,11 @@ RevisionOpt = Annotated[
 
 def editor_name(given: str | None) -> str:
     """The editor named on the command line, in $BRIEF_EDITOR, or the login name."""
-    name = (given or os.environ.get("BRIEF_EDITOR") or getpass.getuser()).strip()
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):  # a container user with no passwd entry and no $USER
+        login = ""
+    name = (given or os.environ.get("BRIEF_EDITOR") or login).strip()
     if not name:
         raise fail("name the editor with --editor")
     return name
