@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from signals.compare import Score
 from signals.costmodel import Price, Profile, Workload
-from signals.daily import estimates_on
+from signals.daily import _estimates, estimates_on
 from signals.facts import FactSet, Judgement, PriceFact, RunCostFact, ScoreFact
 from signals.grid import day_matrix
 from signals.matrix import expected_attempts
@@ -122,13 +122,24 @@ def _workloads(seed: int) -> list[Workload]:
 @given(st.integers(min_value=0, max_value=10**6))
 def test_every_cell_equals_the_one_side_estimate(seed: int) -> None:
     facts, workloads = _facts(seed, 60), _workloads(seed)
-    expected = estimates_on(facts, workloads, DAY)
+    expected = {  # one Side at a time, as the matrix was computed before it had columns
+        wl.name: _estimates(wl, {m: facts.side(m, DAY, wl) for m in facts.models()})
+        for wl in workloads
+    }
     grid = day_matrix(facts, workloads, DAY)
     for wl in workloads:
         got = grid[wl.name].to_metrics()
         assert list(got) == list(expected[wl.name]), wl.name
         for model, metrics in got.items():
             assert metrics == expected[wl.name][model], (wl.name, model)
+
+
+def test_estimates_on_reads_the_grid() -> None:
+    facts, workloads = _facts(3, 30), _workloads(3)
+    grid = day_matrix(facts, workloads, DAY)
+    assert estimates_on(facts, workloads, DAY) == {
+        name: column.to_metrics() for name, column in grid.items()
+    }
 
 
 def test_the_grid_records_what_graded_and_how_tokens_were_read() -> None:
