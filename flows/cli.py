@@ -259,25 +259,21 @@ ReasoningOpt = Annotated[
 ]
 
 
-def _figures(
-    requests_per_day: float | None,
-    cached_share: float | None,
-    max_attempts: int | None,
-    prompt_tokens: float | None,
-    output_tokens: float | None,
-    latency_target: float | None,
-    reasoning_tokens: float | None,
-) -> dict:
-    """The what-if options by the workload field each replaces."""
-    return {
-        "requests_per_day": requests_per_day,
-        "cached_share": cached_share,
-        "max_attempts": max_attempts,
-        "prompt_tokens": prompt_tokens,
-        "output_tokens": output_tokens,
-        "latency_target_s": latency_target,
-        "reasoning_tokens": reasoning_tokens,
-    }
+# the what-if options of `compare` and `costs` -> the workload field each replaces
+WHAT_IF = {
+    "requests_per_day": "requests_per_day",
+    "cached_share": "cached_share",
+    "max_attempts": "max_attempts",
+    "prompt_tokens": "prompt_tokens",
+    "output_tokens": "output_tokens",
+    "latency_target": "latency_target_s",
+    "reasoning_tokens": "reasoning_tokens",
+}
+
+
+def _figures(options: dict) -> dict:
+    """A command's what-if options (its `locals()`), by the workload field each replaces."""
+    return {field: options[name] for name, field in WHAT_IF.items()}
 
 
 def _what_if(cfg: Config, wl, overrides: dict):
@@ -357,15 +353,7 @@ def compare(
     from signals.compare import estimate_side
     from signals.routing import route_against
 
-    overrides = _figures(
-        requests_per_day,
-        cached_share,
-        max_attempts,
-        prompt_tokens,
-        output_tokens,
-        latency_target,
-        reasoning_tokens,
-    )
+    overrides = _figures(locals())
     route = [part.strip() for part in candidate.split(">")]
     if len(route) > 2 or not all(route):
         raise fail(f"a routed pair is written A>B, not {candidate!r}")
@@ -462,15 +450,7 @@ def costs(
     from signals.daily import estimates_on
     from signals.routing import cascade
 
-    overrides = _figures(
-        requests_per_day,
-        cached_share,
-        max_attempts,
-        prompt_tokens,
-        output_tokens,
-        latency_target,
-        reasoning_tokens,
-    )
+    overrides = _figures(locals())
     pairs = [[part.strip() for part in r.split(">")] for r in route or []]
     if any(len(pair) != 2 or not all(pair) for pair in pairs):
         raise fail("a routed pair is written A>B")

@@ -146,10 +146,13 @@ def workload_column(
     basis = np.full(n, DEFAULT, dtype=object)
     basis[inputs.house] = PROFILE
     ran, ratio_v = _first([inputs.measured[b][0] for b in wl.benchmarks], n)
-    _, ratio_r = _first([inputs.measured[b][1] for b in wl.benchmarks], n)
     measured = ~inputs.house & (ran >= 0)
+    rows_measured = np.flatnonzero(measured)
+    per_output = np.array([inputs.measured[b][1] for b in wl.benchmarks], dtype=np.float64).reshape(
+        len(wl.benchmarks), n
+    )
     verbosity[measured] = ratio_v[measured]
-    thinking[measured] = ratio_r[measured] * wl.output_tokens
+    thinking[measured] = per_output[ran[measured], rows_measured] * wl.output_tokens
     basis[measured] = MEASURED
     table = {**reasoning, **dict(wl.reasoning_tokens)}
     by_class = np.array(

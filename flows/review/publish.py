@@ -116,7 +116,9 @@ def render_outputs(
     """brief.html (chart embedded as data), brief.md and chart.png, brief.txt and brief.eml."""
     edition = revision.edition()
     png = chart_png(edition)
-    local = render_edition(_with_image(edition, "chart.png" if png else None), cfg.templates)
+    local = render_edition(
+        _with_image(edition, "chart.png" if png else None), cfg.templates, kinds=("md", "txt")
+    )
     mailed = render_edition(
         _with_image(edition, f"cid:{CHART_CID}" if png else None), cfg.templates, kinds=("html",)
     )
