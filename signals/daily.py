@@ -12,6 +12,9 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
+
+import numpy as np
 
 from signals.compare import (
     PERCENT,
@@ -32,9 +35,9 @@ from signals.facts import (
     ScoreFact,
     effort_of,
 )
-from signals.grid import WorkloadColumn, day_matrix
+from signals.grid import DayInputs, WorkloadColumn, day_inputs, day_matrix, workload_column
 from signals.identity import price_model
-from signals.matrix import estimate_many
+from signals.matrix import Sums, estimate_many
 from signals.vocabulary import NO_SIGNAL, STRENGTHS
 
 __all__ = [
@@ -165,46 +168,58 @@ class DaySignals:
     candidates: list[str]
     comparisons: list[Comparison]
     pending: list[Pending]
-    estimates: dict[str, dict[str, Metrics]]
     items: list[Item] = field(default_factory=list)
-    # the same estimates as columns, with the benchmark and score that graded each cell
+    # the day's estimates as columns, with the benchmark and score that graded each cell
     matrix: dict[str, WorkloadColumn] = field(default_factory=dict)
+
+    @cached_property
+    def estimates(self) -> dict[str, dict[str, Metrics]]:
+        """workload -> model -> metrics, read from the matrix when first asked (a backfill
+        saves the columns and never needs them one by one)."""
+        return {name: column.to_metrics() for name, column in self.matrix.items()}
 
 
 class Incumbents:
     """Section 7.4: per workload and benchmark, the models eligible as incumbent on a day,
-    ranked (viable by cost per success, else by chance of success)."""
+    ranked (viable by cost per success, else by chance of success), from the estimates matrix
+    of the day before restricted to the eligible models."""
 
-    def __init__(self, facts: FactSet, day: date, window_start: date, min_age_days: int):
+    def __init__(
+        self,
+        facts: FactSet,
+        day: date,
+        window_start: date,
+        min_age_days: int,
+        workloads: Iterable[Workload],
+    ):
         self.facts = facts
         self.before = day - timedelta(days=1)
         self.cutoff = window_start - timedelta(days=min_age_days)
+        self._workloads = list(workloads)
+        self._inputs: DayInputs | None = None
+        self._sums: Sums = {}
         self._ranked: dict[tuple[str, str], list[str]] = {}
+
+    def _eligible(self, model: str) -> bool:
+        """Known for `min_age_days` before the window opened, and generally available."""
+        first = self.facts.first_known(model)
+        return (
+            first is not None and first <= self.cutoff and self.facts.is_generally_available(model)
+        )
 
     def ranked(self, wl: Workload, bench: str) -> list[str]:
         key = (wl.name, bench)
         if key not in self._ranked:
-            eligible: dict[str, Side | None] = {}
-            for model in self.facts.models():
-                first = self.facts.first_known(model)
-                if first is None or first > self.cutoff:
-                    continue
-                if not self.facts.is_generally_available(model):
-                    continue
-                side = self.facts.side(model, self.before, wl)
-                if side is None or percent_score(side, bench) is None:
-                    continue
-                eligible[model] = side
-            metrics = _estimates(wl, eligible, bench)
-            # pick_incumbent's order: viable by cost per success, then by chance of success
-            self._ranked[key] = sorted(
-                metrics,
-                key=lambda m: (
-                    not metrics[m].viable,
-                    metrics[m].cost_per_success if metrics[m].viable else -metrics[m].p_ok,
-                    m,
-                ),
-            )
+            if self._inputs is None:
+                self._inputs = day_inputs(self.facts, self.before, self._workloads, self._eligible)
+            reasoning = dict(self.facts.judgement.reasoning_tokens)
+            column = workload_column(self._inputs, wl, reasoning, self._sums, benchmark=bench)
+            m = column.metrics
+            viable = m["viable"].astype(bool)
+            # pick_incumbent's order: viable by cost per success, then by chance of success;
+            # the sort is stable and the models come by name, so ties go by name
+            order = np.lexsort((np.where(viable, m["cost_per_success"], -m["p_ok"]), ~viable))
+            self._ranked[key] = column.models[order].tolist()
         return self._ranked[key]
 
     def pick(self, wl: Workload, bench: str, candidate: str) -> str | None:
@@ -252,7 +267,7 @@ def day_signals(
     claims_cheaper = claims_cheaper or {}
     lineage = lineage or {}
     news = news_in_window(facts, window_start, day, {b for wl in wls for b in wl.benchmarks})
-    incumbents = Incumbents(facts, day, window_start, min_age_days)
+    incumbents = Incumbents(facts, day, window_start, min_age_days, wls)
     comparisons: list[Comparison] = []
     by_item: dict[tuple[str, str], list[Comparison]] = defaultdict(list)
     pending: dict[str, Pending] = {}
@@ -347,8 +362,7 @@ def day_signals(
     pend = list(first.values())
     candidates = sorted({*news.releases, *news.scores})
     matrix = day_matrix(facts, wls, day)
-    estimates = {name: column.to_metrics() for name, column in matrix.items()}
-    return DaySignals(day, window_start, candidates, comparisons, pend, estimates, items, matrix)
+    return DaySignals(day, window_start, candidates, comparisons, pend, items, matrix)
 
 
 def rank_key(c: Comparison) -> tuple[int, float, str, str]:

@@ -10,7 +10,7 @@ the same order (`FactSet.tokens`, `compare.side_probability`, `costmodel.success
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -39,12 +39,19 @@ class DayInputs:
     observed: dict[str, np.ndarray]  # benchmark -> published cost per solved task (NaN)
 
 
-def day_inputs(facts: FactSet, day: date, workloads: Iterable[Workload]) -> DayInputs:
-    """Gather, once, what the day's models bring to the benchmarks `workloads` use."""
+def day_inputs(
+    facts: FactSet,
+    day: date,
+    workloads: Iterable[Workload],
+    only: Callable[[str], bool] | None = None,
+) -> DayInputs:
+    """Gather, once, what the day's models (those `only` keeps) bring to the benchmarks
+    `workloads` use. The models stay in `FactSet.models()` order: by name."""
     workloads = list(workloads)
     graded = sorted({b for wl in workloads for b in wl.benchmarks})
     costed = sorted({b for wl in workloads for b in wl.observed_cost_from})
-    quotes = [(m, facts.price_on(m, day)) for m in facts.models()]
+    chosen = [m for m in facts.models() if only is None or only(m)]
+    quotes = [(m, facts.price_on(m, day)) for m in chosen]
     priced = [(m, q.price) for m, q in quotes if q is not None]
     models = [m for m, _ in priced]
     speed = [facts.speed_profile(m)[0] for m in models]
@@ -126,14 +133,20 @@ def workload_column(
     wl: Workload,
     reasoning: dict[str, float],
     sums: Sums | None = None,
+    benchmark: str | None = None,
 ) -> WorkloadColumn:
     """The day's estimates on `wl` for every model it can grade (`reasoning`: the configured
     reasoning tokens by effort class, before the workload's own; `sums`: geometric sums kept
-    from earlier workloads)."""
+    from earlier workloads). With `benchmark`, only the models with a percent score on it,
+    graded by it (as `compare.side_probability` with that benchmark)."""
     n = len(inputs.models)
     # p: the first of the workload's benchmarks with a percent score, else the observed share
-    which, score = _first([inputs.scores[b] for b in wl.benchmarks], n)
-    if wl.observed_success is not None:
+    graders = wl.benchmarks if benchmark is None else (benchmark,)
+    which, score = _first([inputs.scores[b] for b in graders], n)
+    if wl.observed_success is not None and benchmark is not None:
+        p = np.full(n, min(P_MAX, max(P_MIN, wl.observed_success)))
+        keep = which >= 0
+    elif wl.observed_success is not None:
         p = np.full(n, min(P_MAX, max(P_MIN, wl.observed_success)))
         keep = np.ones(n, dtype=bool)
     else:
@@ -172,7 +185,7 @@ def workload_column(
         sums,
     )
     metrics["observed_cost_per_solved"] = np.where(seen[rows] >= 0, cost[rows], math.nan)
-    names = np.array([*wl.benchmarks, None], dtype=object)  # index -1: graded by no score
+    names = np.array([*graders, None], dtype=object)  # index -1: graded by no score
     return WorkloadColumn(
         workload=wl.name,
         models=inputs.models[rows],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 from hypothesis import given, settings
@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from signals.compare import Score
 from signals.costmodel import Price, Profile, Workload
-from signals.daily import _estimates, estimates_on
+from signals.daily import Incumbents, _estimates, estimates_on
 from signals.facts import FactSet, Judgement, PriceFact, RunCostFact, ScoreFact
-from signals.grid import day_matrix
+from signals.grid import day_inputs, day_matrix, workload_column
 from signals.matrix import expected_attempts
 
 DAY = date(2025, 8, 8)
@@ -174,3 +174,66 @@ def test_expected_attempts_are_the_correctly_rounded_sums(ps: list[float], k: in
         got = expected_attempts(np.array(ps), k, sums)
         want = [math.fsum((1.0 - q) ** i for i in range(k)) for q in ps]
         assert got.tolist() == want
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(min_value=0, max_value=10**6))
+def test_a_column_graded_by_one_benchmark_equals_the_one_side_estimate(seed: int) -> None:
+    facts, workloads = _facts(seed, 50), _workloads(seed)
+    inputs = day_inputs(facts, DAY, workloads)
+    reasoning = dict(facts.judgement.reasoning_tokens)
+    for wl in workloads:
+        for bench in wl.benchmarks:
+            sides = {m: facts.side(m, DAY, wl) for m in facts.models()}
+            scored = {
+                m: s
+                for m, s in sides.items()
+                if s is not None and bench in s.scores and s.scores[bench].scale == "percent"
+            }
+            expected = _estimates(wl, scored, bench)
+            column = workload_column(inputs, wl, reasoning, benchmark=bench)
+            assert set(column.benchmark) <= {bench}
+            assert column.to_metrics() == expected, (wl.name, bench)
+
+
+def _ranked_one_side_at_a_time(facts: FactSet, wl: Workload, bench: str, cutoff: date) -> list:
+    """Section 7.4's ranking as it was written before the matrix: one Side per model."""
+    before = DAY - timedelta(days=1)
+    eligible = {}
+    for model in facts.models():
+        first = facts.first_known(model)
+        if first is None or first > cutoff or not facts.is_generally_available(model):
+            continue
+        side = facts.side(model, before, wl)
+        if side is not None and bench in side.scores and side.scores[bench].scale == "percent":
+            eligible[model] = side
+    metrics = _estimates(wl, eligible, bench)
+    return sorted(
+        metrics,
+        key=lambda m: (
+            not metrics[m].viable,
+            metrics[m].cost_per_success if metrics[m].viable else -metrics[m].p_ok,
+            m,
+        ),
+    )
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(min_value=0, max_value=10**6), st.sampled_from([1, 60, 200]))
+def test_incumbents_rank_as_one_side_at_a_time(seed: int, age: int) -> None:
+    facts, workloads = _facts(seed, 60), _workloads(seed)
+    # some late arrivals and previews, so the age rule and availability both bite
+    rng = random.Random(seed)
+    for i in rng.sample(range(60), 10):
+        facts.add(PriceFact(f"m{i:03d}-preview", "house", date(2025, 1, 1), Price(1, 2), "p"))
+        facts.add(ScoreFact(f"m{i:03d}-preview", "b1", date(2025, 2, 1), Score(99, "percent"), "s"))
+        facts.add(ScoreFact(f"late{i}", "b1", date(2025, 7, 1), Score(50, "percent"), "s"))
+        facts.add(PriceFact(f"late{i}", "house", date(2025, 7, 1), Price(0.1, 0.2), "p"))
+    window_start = DAY - timedelta(days=7)
+    incumbents = Incumbents(facts, DAY, window_start, age, workloads)
+    cutoff = window_start - timedelta(days=age)
+    for wl in workloads:
+        for bench in wl.benchmarks:
+            want = _ranked_one_side_at_a_time(facts, wl, bench, cutoff)
+            assert incumbents.ranked(wl, bench) == want, (wl.name, bench)
+    assert any(incumbents.ranked(wl, b) for wl in workloads for b in wl.benchmarks)
