@@ -10,9 +10,14 @@ and conditional requests. Every failure is a `FetchError` whose message is the r
 - Size: `max_bytes` is checked against Content-Length before reading, then against the bytes
   received and the decoded bytes while streaming. gzip and deflate are decoded here, in bounded
   steps, so a small compressed body cannot inflate past the limit in memory.
-- Retries: 429, 502, 503, 504 and connection failures are retried `retries` times, waiting
-  Retry-After (seconds or an HTTP date) or 1 s, 2 s, 4 s..., never more than `max_retry_wait_s`.
-  One `fetch_url` call therefore lasts at most about
+- Retries: transient failures are retried `retries` times: 408, 429 and 5xx answers (but 501
+  and 505, which say the request can never work), connection failures and timeouts. The wait is
+  Retry-After (seconds or an HTTP date) when the server gives one, else a backoff of 1 s, 2 s,
+  4 s... with jitter (each wait drawn between half and all of it, so sources that failed
+  together do not come back together), never more than `max_retry_wait_s`. A Retry-After
+  longer than that ends the fetch at once: asking again sooner would only be refused again.
+  Permanent failures (other 4xx, a refused address, a body too large, a parse error later) are
+  never retried. One `fetch_url` call therefore lasts at most about
   ``(retries + 1) * total_timeout_s + retries * max_retry_wait_s``.
 - Addresses: the host of the URL, and of every redirect before it is followed, is resolved and
   refused when any of its addresses is not public (private, loopback, link-local, shared,
@@ -29,6 +34,7 @@ import contextlib
 import email.utils
 import hashlib
 import ipaddress
+import random
 import socket
 import ssl
 import stat
@@ -47,9 +53,12 @@ import httpx
 from flows.config import FetchSettings
 
 USER_AGENT = "morning-brief/0.1 (+https://example.invalid)"
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# answers worth asking again: timeout, rate limit and every server error but the two that say
+# the request itself can never be served (501 Not Implemented, 505 HTTP Version Not Supported)
+RETRY_STATUSES = frozenset({408, 429} | (set(range(500, 600)) - {501, 505}))
 
 _sleep = time.sleep  # replaced in tests to record retry waits without waiting
+_jitter = random.Random()  # the share of a backoff actually waited; seeded in tests
 _getaddrinfo = socket.getaddrinfo  # replaced in tests: names resolve without a DNS query
 
 # Per expected kind: Content-Type fragments that are acceptable, and how to name the kind.
@@ -136,7 +145,8 @@ class RefusedAddress(FetchError):
 
 
 class _Retry(Exception):
-    """A failure worth another attempt: a 429/502/503/504 or a connection failure."""
+    """A failure worth another attempt: a transient HTTP status, a connection failure or a
+    timeout."""
 
     def __init__(
         self,
@@ -150,6 +160,14 @@ class _Retry(Exception):
         self.retry_after = retry_after
         self.retry_after_text = retry_after_text
         self.status = status
+
+    def too_long(self, limit: float) -> str:
+        """The reason when the server asks for a longer wait than the configuration allows."""
+        what = "HTTP 429: rate limited" if self.status == 429 else self.reason
+        return (
+            f"{what}; the server asks to wait {self.retry_after:g} s (Retry-After "
+            f"{self.retry_after_text}), more than max_retry_wait_s = {limit:g} s"
+        )
 
     def final_reason(self, retries: int) -> str:
         after = f"after {retries} {'retry' if retries == 1 else 'retries'}"
@@ -206,6 +224,8 @@ def fetch_url(
             except _Retry as retry:
                 if attempt >= limits.retries:
                     raise FetchError(retry.final_reason(attempt)) from retry
+                if retry.retry_after is not None and retry.retry_after > limits.max_retry_wait_s:
+                    raise FetchError(retry.too_long(limits.max_retry_wait_s)) from retry
                 attempt += 1
                 _sleep(_retry_wait(retry, attempt, limits))
                 continue
@@ -328,12 +348,12 @@ def _send(
 ) -> httpx.Response:
     """Send one request and return once the headers are in; failures are explained."""
     if time.monotonic() >= deadline:
-        raise FetchError(_total_timeout(limits))
+        raise _Retry(_total_timeout(limits))
     try:
         return client.send(request, stream=True, follow_redirects=False)
     except _TIMEOUT_ERRORS as exc:
         if time.monotonic() >= deadline - 0.01:
-            raise FetchError(_total_timeout(limits)) from exc
+            raise _Retry(_total_timeout(limits)) from exc
         if isinstance(exc, httpx.ConnectTimeout | httpcore.ConnectTimeout):
             raise _Retry(
                 f"timed out after {limits.connect_timeout_s:g} s (connect to "
@@ -344,8 +364,8 @@ def _send(
                 f"timed out after {limits.connect_timeout_s:g} s (waiting for a free connection)"
             ) from exc
         if isinstance(exc, httpx.WriteTimeout | httpcore.WriteTimeout):
-            raise FetchError(f"timed out after {limits.read_timeout_s:g} s (write)") from exc
-        raise FetchError(f"timed out after {limits.read_timeout_s:g} s (read)") from exc
+            raise _Retry(f"timed out after {limits.read_timeout_s:g} s (write)") from exc
+        raise _Retry(f"timed out after {limits.read_timeout_s:g} s (read)") from exc
     except _CONNECT_ERRORS as exc:
         reason, retryable = _connect_failure(exc, request.url)
         if retryable:
@@ -437,12 +457,12 @@ def _read_body(
                 raise FetchError(f"body over the {limits.max_bytes:,} byte limit")
             take(decoder.decode(chunk, limits.max_bytes - size + 1))
             if time.monotonic() >= deadline:
-                raise FetchError(_total_timeout(limits))
+                raise _Retry(_total_timeout(limits))
         take(decoder.flush())
     except _TIMEOUT_ERRORS as exc:
         if time.monotonic() >= deadline - 0.01:
-            raise FetchError(_total_timeout(limits)) from exc
-        raise FetchError(
+            raise _Retry(_total_timeout(limits)) from exc
+        raise _Retry(
             f"timed out after {limits.read_timeout_s:g} s (read) after "
             f"{received:,} bytes of the body"
         ) from exc
@@ -851,8 +871,12 @@ def _parse_retry_after(value: str | None) -> float | None:
 
 
 def _retry_wait(retry: _Retry, attempt: int, limits: Limits) -> float:
-    """Retry-After when the server gave one, else 1 s, 2 s, 4 s...; capped either way."""
-    wait = retry.retry_after if retry.retry_after is not None else 2.0 ** (attempt - 1)
+    """Retry-After when the server gave one, else a backoff of 1 s, 2 s, 4 s... of which a
+    random share between half and all is waited; capped either way."""
+    if retry.retry_after is not None:
+        wait = retry.retry_after
+    else:
+        wait = 2.0 ** (attempt - 1) * (0.5 + _jitter.random() / 2)
     return max(min(wait, limits.max_retry_wait_s), 0.0)
 
 

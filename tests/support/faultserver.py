@@ -371,6 +371,8 @@ _ROUTES: dict[str, Callable[[_Handler], None]] = {
     "/500": _Handler.server_error,
     "/429": _Handler.flaky,
     "/503": _Handler.flaky,
+    "/408": _Handler.flaky,
+    "/501": _Handler.flaky,
     "/timeout": _Handler.timeout_route,
     "/drip": _Handler.drip,
     "/slow-headers": _Handler.slow_headers,

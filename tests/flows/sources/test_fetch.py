@@ -7,9 +7,11 @@ import email.utils
 import hashlib
 import ipaddress
 import os
+import random
 import socket
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -391,7 +393,8 @@ def test_an_unresolvable_name_is_retried_then_reported(waits: list[float]) -> No
     assert fails("http://nowhere.test/feed.xml") == (
         "cannot resolve host nowhere.test (after 2 retries)"
     )
-    assert waits == [1.0, 2.0]
+    first, second = waits
+    assert 0.5 <= first <= 1.0 and 1.0 <= second <= 2.0
 
 
 def test_limits_from_the_configuration_take_a_list() -> None:
@@ -407,11 +410,40 @@ def test_404(fault_server: FaultServer) -> None:
     assert fails(url) == f"HTTP 404 Not Found from {url}"
 
 
-def test_500_is_not_retried(fault_server: FaultServer, waits: list[float]) -> None:
+def test_500_is_retried_with_backoff_and_jitter(
+    fault_server: FaultServer, waits: list[float]
+) -> None:
     url = fault_server.url("/500")
-    assert fails(url) == f"HTTP 500 Internal Server Error from {url}"
-    assert fault_server.count("/500") == 1
+    assert fails(url) == f"HTTP 500 Internal Server Error from {url}: still failing after 2 retries"
+    assert fault_server.count("/500") == 3
+    first, second = waits  # half to all of 1 s, then of 2 s
+    assert 0.5 <= first <= 1.0 and 1.0 <= second <= 2.0
+
+
+def test_408_is_retried_and_may_then_succeed(fault_server: FaultServer, waits: list[float]) -> None:
+    fault_server.state["succeed_on"] = 2
+    assert fetch_url(fault_server.url("/408"), limits=FAST).body == fault_server.feed
+    assert fault_server.count("/408") == 2 and len(waits) == 1
+
+
+@pytest.mark.parametrize("path", ["/404", "/501"])
+def test_permanent_answers_are_not_retried(
+    fault_server: FaultServer, waits: list[float], path: str
+) -> None:
+    assert fails(fault_server.url(path)).startswith(f"HTTP {path[1:]} ")
+    assert fault_server.count(path) == 1
     assert waits == []
+
+
+def test_the_jitter_spreads_sources_that_failed_together(
+    fault_server: FaultServer, waits: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fetch, "_jitter", random.Random(7))
+    for _ in range(5):
+        fails(fault_server.url("/503"))
+    draws = random.Random(7)
+    assert waits == [2.0**k * (0.5 + draws.random() / 2) for _ in range(5) for k in (0, 1)]
+    assert len(set(waits[::2])) == 5  # no two sources wait the same
 
 
 def test_429_waits_retry_after_then_succeeds(fault_server: FaultServer, waits: list[float]) -> None:
@@ -448,7 +480,9 @@ def test_retry_after_as_an_http_date(fault_server: FaultServer, waits: list[floa
     assert 1.0 < wait <= 3.0
 
 
-def test_retry_after_is_capped(fault_server: FaultServer, waits: list[float]) -> None:
+def test_a_retry_after_beyond_the_limit_ends_the_fetch(
+    fault_server: FaultServer, waits: list[float]
+) -> None:
     fault_server.state["retry_after"] = "3600"
     limits = Limits(
         read_timeout_s=0.5,
@@ -458,14 +492,18 @@ def test_retry_after_is_capped(fault_server: FaultServer, waits: list[float]) ->
         allow_private_hosts=LOOPBACK,
     )
     reason = fails(fault_server.url("/429"), limits)
-    assert reason == "HTTP 429: still rate limited after 1 retry (Retry-After 3600)"
-    assert waits == [0.25]
+    assert reason == (
+        "HTTP 429: rate limited; the server asks to wait 3600 s (Retry-After 3600), "
+        "more than max_retry_wait_s = 0.25 s"
+    )
+    assert waits == [] and fault_server.count("/429") == 1
 
 
 def test_503_without_retry_after_backs_off(fault_server: FaultServer, waits: list[float]) -> None:
     url = fault_server.url("/503")
     assert fails(url) == f"HTTP 503 Service Unavailable from {url}: still failing after 2 retries"
-    assert waits == [1.0, 2.0]
+    first, second = waits
+    assert 0.5 <= first <= 1.0 and 1.0 <= second <= 2.0
 
 
 def test_connection_refused_is_retried(waits: list[float]) -> None:
@@ -477,23 +515,38 @@ def test_connection_refused_is_retried(waits: list[float]) -> None:
     )
     reason = fails(f"http://127.0.0.1:{port}/feed.xml", limits)
     assert reason == f"connection refused by 127.0.0.1:{port} (after 1 retry)"
-    assert waits == [1.0]
+    (wait,) = waits
+    assert 0.5 <= wait <= 1.0
 
 
 # --- time ------------------------------------------------------------------------------------
 
 
+ONCE = replace(FAST, retries=0)
+
+
 def test_no_headers_within_the_read_timeout(fault_server: FaultServer) -> None:
     started = time.monotonic()
-    assert fails(fault_server.url("/timeout")) == "timed out after 0.5 s (read)"
+    assert fails(fault_server.url("/timeout"), ONCE) == "timed out after 0.5 s (read)"
     assert time.monotonic() - started < 2.0  # the server would answer after 3 s
 
 
 @pytest.mark.parametrize("path", ["/drip", "/slow-headers"])
 def test_dripping_server_is_cut_by_the_total_timeout(fault_server: FaultServer, path: str) -> None:
     started = time.monotonic()
-    assert fails(fault_server.url(path)) == "timed out after 1.5 s (total)"
+    assert fails(fault_server.url(path), ONCE) == "timed out after 1.5 s (total)"
     assert 1.5 <= time.monotonic() - started < 3.0  # the server would drip for 30 s
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [("/timeout", "timed out after 0.5 s (read)"), ("/drip", "timed out after 1.5 s (total)")],
+)
+def test_timeouts_are_retried(
+    fault_server: FaultServer, waits: list[float], path: str, reason: str
+) -> None:
+    assert fails(fault_server.url(path)) == f"{reason} (after 2 retries)"
+    assert fault_server.count(path) == 3 and len(waits) == 2
 
 
 # --- size and body ---------------------------------------------------------------------------
@@ -601,7 +654,7 @@ def test_callers_client_is_used_and_left_open(fault_server: FaultServer) -> None
 def test_callers_client_drip_is_still_cut(fault_server: FaultServer) -> None:
     with httpx.Client() as client:
         started = time.monotonic()
-        reason = fails(fault_server.url("/drip"), client=client)
+        reason = fails(fault_server.url("/drip"), ONCE, client=client)
     assert reason == "timed out after 1.5 s (total)"
     assert time.monotonic() - started < 3.0
 

@@ -34,7 +34,7 @@ NOW = datetime(2025, 8, 8, 6, 0, tzinfo=UTC)
 FAULTS = {
     "/404": "HTTP 404",
     "/500": "HTTP 500",
-    "/429": "still rate limited",
+    "/429": "rate limited; the server asks to wait 1 s",
     "/timeout": "timed out",
     "/drip": "timed out",
     "/truncated": "truncated body",
