@@ -27,6 +27,7 @@ CROSS_CHECK = "cross-check"
 # tokens_basis values (section 7.1), in order of precedence
 PROFILE, MEASURED, ASSUMED, DEFAULT = "profile", "measured", "assumed", "default"
 EFFORT_CLASSES = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+_NO_PROFILE = Profile()  # a model nobody profiled
 _BUDGET = re.compile(r"^(\d+(?:\.\d+)?)k$", re.IGNORECASE)
 # Snapshots that are not generally available: never an incumbent (section 6).
 PREVIEW = re.compile(
@@ -368,7 +369,7 @@ class FactSet:
     # --- tokens -----------------------------------------------------------------------------
 
     def profile(self, model: str) -> Profile:
-        return self.profiles.get(model) or self.profiles.get(price_model(model)) or Profile()
+        return self.profiles.get(model) or self.profiles.get(price_model(model)) or _NO_PROFILE
 
     def _run(self, model: str, benchmark: str, day: date) -> RunCostFact | None:
         runs = [
@@ -421,8 +422,10 @@ class FactSet:
         return model in self.token_profiles or price_model(model) in self.token_profiles
 
     def speed_profile(self, model: str) -> tuple[Profile, bool]:
-        """The model's profile with the configured speed defaults, and whether they were used."""
-        return self._with_speed(self.profile(model))
+        """The model's profile with the configured speed defaults, and whether they were used
+        (worked out once per distinct profile: most models share the empty one)."""
+        prof = self.profile(model)
+        return self._once(("speed", prof), lambda: self._with_speed(prof))
 
     def effort_class(self, model: str) -> tuple[str, float] | None:
         """(class, cap in tokens) of the model's reasoning setting; None when it does not reason."""

@@ -21,6 +21,9 @@ from signals.costmodel import P_MAX, P_MIN, Metrics, Workload
 from signals.facts import ASSUMED, DEFAULT, MEASURED, PROFILE, FactSet
 from signals.matrix import Sums, estimate_arrays, price_columns, profile_columns
 
+BASES = (DEFAULT, PROFILE, MEASURED, ASSUMED)  # tokens_basis values, as small codes meanwhile
+_BASIS_NAMES = np.array(BASES, dtype=object)
+
 
 @dataclass(frozen=True)
 class DayInputs:
@@ -55,21 +58,26 @@ def day_inputs(
     priced = [(m, q.price) for m, q in quotes if q is not None]
     models = [m for m, _ in priced]
     speed = [facts.speed_profile(m)[0] for m in models]
-    percent: dict[str, list[float]] = {b: [] for b in graded}
-    ratios: dict[str, tuple[list[float], list[float]]] = {b: ([], []) for b in graded}
-    observed: dict[str, list[float]] = {b: [] for b in costed}
-    for model in models:
+    n = len(models)
+    percent = {b: np.full(n, math.nan) for b in graded}
+    ratios = {b: (np.full(n, math.nan), np.full(n, math.nan)) for b in graded}
+    observed = {b: np.full(n, math.nan) for b in costed}
+    ran = facts.run_costs  # only a model with runs of its own has a measured ratio or cost
+    for i, model in enumerate(models):
         scores = facts.scores_on(model, day)
+        for b, s in scores.items():
+            if b in percent and s.score.scale == PERCENT:
+                percent[b][i] = s.score.value
+        if model not in ran:
+            continue
         for b in graded:
-            s = scores.get(b)
-            usable = s is not None and s.score.scale == PERCENT
-            percent[b].append(s.score.value if s is not None and usable else math.nan)
             ratio = facts.measured_ratio(model, b, day)
-            ratios[b][0].append(ratio[0] if ratio else math.nan)
-            ratios[b][1].append(ratio[1] if ratio else math.nan)
+            if ratio is not None:
+                ratios[b][0][i], ratios[b][1][i] = ratio
         for b in costed:
             cost = facts.observed_cost(model, b, day)
-            observed[b].append(math.nan if cost is None else cost)
+            if cost is not None:
+                observed[b][i] = cost
     efforts = [facts.effort_class(m) for m in models]
     classes = tuple(sorted({c[0] for c in efforts if c}))
     return DayInputs(
@@ -78,15 +86,12 @@ def day_inputs(
         prices=price_columns([price for _, price in priced]),
         profiles=profile_columns(speed),
         house=np.array([facts.has_house_tokens(m) for m in models], dtype=bool),
-        scores={b: np.array(v, dtype=np.float64) for b, v in percent.items()},
-        measured={
-            b: (np.array(v, dtype=np.float64), np.array(r, dtype=np.float64))
-            for b, (v, r) in ratios.items()
-        },
+        scores=percent,
+        measured=ratios,
         effort_classes=classes,
         effort=np.array([classes.index(c[0]) if c else -1 for c in efforts], dtype=np.int64),
         effort_cap=np.array([c[1] if c else math.inf for c in efforts], dtype=np.float64),
-        observed={b: np.array(v, dtype=np.float64) for b, v in observed.items()},
+        observed=observed,
     )
 
 
@@ -156,8 +161,8 @@ def workload_column(
     # tokens (FactSet.tokens): house profile, a measured run, the effort class, else none
     verbosity = inputs.profiles["verbosity"].copy()
     thinking = inputs.profiles["reasoning_tokens"].copy()
-    basis = np.full(n, DEFAULT, dtype=object)
-    basis[inputs.house] = PROFILE
+    basis = np.zeros(n, dtype=np.int8)  # index into BASES
+    basis[inputs.house] = BASES.index(PROFILE)
     ran, ratio_v = _first([inputs.measured[b][0] for b in wl.benchmarks], n)
     measured = ~inputs.house & (ran >= 0)
     rows_measured = np.flatnonzero(measured)
@@ -166,14 +171,14 @@ def workload_column(
     )
     verbosity[measured] = ratio_v[measured]
     thinking[measured] = per_output[ran[measured], rows_measured] * wl.output_tokens
-    basis[measured] = MEASURED
+    basis[measured] = BASES.index(MEASURED)
     table = {**reasoning, **dict(wl.reasoning_tokens)}
     by_class = np.array(
         [table.get(c, math.nan) for c in inputs.effort_classes] + [math.nan], dtype=np.float64
     )[inputs.effort]  # index -1 (no class) reads the NaN at the end
     assumed = ~inputs.house & ~measured & ~np.isnan(by_class)
     thinking[assumed] = np.minimum(by_class, inputs.effort_cap)[assumed]
-    basis[assumed] = ASSUMED
+    basis[assumed] = BASES.index(ASSUMED)
     seen, cost = _first([inputs.observed[b] for b in wl.observed_cost_from], n)
     rows = np.flatnonzero(keep)
     profiles = dict(inputs.profiles, verbosity=verbosity, reasoning_tokens=thinking)
@@ -191,7 +196,7 @@ def workload_column(
         models=inputs.models[rows],
         benchmark=names[which[rows]],
         score=score[rows],
-        tokens_basis=basis[rows],
+        tokens_basis=_BASIS_NAMES[basis[rows]],
         metrics=metrics,
     )
 
