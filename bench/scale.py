@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import duckdb  # noqa: E402
 
+from bench import figures  # noqa: E402
 from bench.synthetic import Shape, write_history  # noqa: E402
 from tests.support.config import write_config  # noqa: E402
 from tests.support.paths import DATA  # noqa: E402
@@ -146,6 +147,7 @@ def main() -> None:
     parser.add_argument("--histories", default=",".join(HISTORIES))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="build the stores here and reuse them")
+    figures.add_option(parser)
     args = parser.parse_args()
     names = ["bundled", *[n for n in args.histories.split(",") if n != "bundled"]]
     root = args.keep or Path(tempfile.mkdtemp(prefix="brief-scale-"))
@@ -180,6 +182,21 @@ def main() -> None:
             cells.append(f"{s:.2f} s" + ("" if mib != mib else f", {mib:,.0f} MiB"))
         ratios = ", ".join(f"{n} x{results[n][label][0] / base:.2f}" for n in names[1:])
         print(f"| {label} | " + " | ".join(cells) + f" | {ratios} |")
+    figures.write(
+        args.figures,
+        [
+            figures.Figure(
+                "scale",
+                f"{label}, {n} history",
+                results[n][label][0],
+                "the same on the bundled data",
+                results["bundled"][label][0],
+                rows=counts[n],
+            )
+            for label in results["bundled"]
+            for n in names[1:]
+        ],
+    )
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
 

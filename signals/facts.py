@@ -201,6 +201,10 @@ class FactSet:
     # same questions (forgotten whenever a fact is added)
     _memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
 
+    def fresh(self) -> FactSet:
+        """The same facts with nothing worked out yet (what a run starts from)."""
+        return replace(self, _memo={})
+
     def _once(self, key: tuple[Any, ...], work: Callable[[], T]) -> T:
         if key not in self._memo:
             self._memo[key] = work()
