@@ -107,6 +107,9 @@ class EditionSettings(BaseModel):
     max_items: int = Field(default=6, ge=1, le=100)
     # an incumbent must have been known this many days before the edition's window opens
     incumbent_min_age_days: int = Field(default=14, ge=0, le=3660)
+    # a source that has failed on this many days in a row (the days it was read, up to today)
+    # is flagged in the brief's source line and the run summary
+    flag_failing_source_days: int = Field(default=3, ge=1, le=3660)
     # where readers find the method page (a web address); without one the brief names the page
     method_url: str | None = Field(default=None, pattern=r"^https?://")
 

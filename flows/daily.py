@@ -22,6 +22,7 @@ from flows.pipeline import (
     RunSummary,
     compute_edition,
     fail_run,
+    failing_lines,
     finish_run,
     price_check_line,
     publish_draft,
@@ -125,7 +126,7 @@ def daily_brief(
         )
         summary.items, summary.pending = len(edition["items"]), len(edition["pending"])
         summary.price_checks = [price_check_line(c) for c in edition["price_checks"]]
-        summary.warnings = list(edition["warnings"])
+        summary.warnings = list(edition["warnings"]) + failing_lines(edition["sources"])
         draft = render_task(str(cfg.path), edition, run_id, now)
         summary.outputs, summary.edition_status = draft.outputs, draft.state
         summary.revision, summary.kept_revision = draft.revision, draft.kept

@@ -105,9 +105,27 @@ def fail_run(cfg: Config, run_id: str, error: BaseException, now: datetime) -> N
         )
 
 
-def statuses(con: duckdb.DuckDBPyConnection, results: list[SourceResult]) -> list[SourceStatus]:
-    """Each source as the brief shows it: today's outcome, and what the store holds from it
-    (so a rerun that finds nothing new shows the same figures)."""
+def failing_days(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Per source, the days in a row, up to its latest, on which it was read and its last read
+    of the day failed (a source never read on a day neither breaks nor extends the run)."""
+    return dict(
+        con.execute(
+            "WITH days AS (SELECT source_id, CAST(fetched_at AS DATE) AS day, "
+            "arg_max(ok, fetched_at) AS ok FROM source_runs GROUP BY ALL), "
+            "last_ok AS (SELECT source_id, max(day) FILTER (WHERE ok) AS day FROM days "
+            "GROUP BY ALL) "
+            "SELECT d.source_id, count(*) FROM days d JOIN last_ok l USING (source_id) "
+            "WHERE NOT d.ok AND (l.day IS NULL OR d.day > l.day) GROUP BY ALL"
+        ).fetchall()
+    )
+
+
+def statuses(
+    con: duckdb.DuckDBPyConnection, results: list[SourceResult], flag_after_days: int = 3
+) -> list[SourceStatus]:
+    """Each source as the brief shows it: today's outcome, what the store holds from it (so a
+    rerun that finds nothing new shows the same figures), and, when it has failed on
+    `flag_after_days` days in a row or more, how many."""
     # facts are never deleted and each key is new once: what a source holds is the sum of
     # the new keys its runs stored (read from `source_runs`, not by scanning the history)
     held = dict(
@@ -123,6 +141,7 @@ def statuses(con: duckdb.DuckDBPyConnection, results: list[SourceResult]) -> lis
             "ON l.source_id = r.source_id AND l.run_id = r.last_run_id GROUP BY ALL"
         ).fetchall()
     )
+    streaks = failing_days(con)
     return [
         SourceStatus(
             source_id=r.source_id,
@@ -132,8 +151,22 @@ def statuses(con: duckdb.DuckDBPyConnection, results: list[SourceResult]) -> lis
             rows=int(held.get(r.source_id, 0)),
             rejected=int(rejected.get(r.source_id, 0)),
             reason=r.reason,
+            failing_days=(
+                streaks.get(r.source_id, 0)
+                if not r.ok and streaks.get(r.source_id, 0) >= flag_after_days
+                else 0
+            ),
         )
         for r in results
+    ]
+
+
+def failing_lines(sources: list[dict]) -> list[str]:
+    """The run summary's line for each source flagged as failing day after day."""
+    return [
+        f"source {s['source_id']} has failed {s['failing_days']} days in a row: {s['reason']}"
+        for s in sources
+        if s.get("failing_days")
     ]
 
 
@@ -163,7 +196,7 @@ def compute_edition(
         n_est = save_estimates(con, sig, run_id)
         n_sig = save_signals(con, day, sig.comparisons, run_id)
         run(con, "COMMIT")
-        sources = statuses(con, results)
+        sources = statuses(con, results, cfg.edition.flag_failing_source_days)
         posts = release_posts(con, window_start, day, [i.model for i in sig.items])
     edition = build_edition(cfg, facts, sig, sources, posts)
     return edition, n_est, n_sig, len(sig.comparisons)

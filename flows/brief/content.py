@@ -101,6 +101,9 @@ class SourceStatus(BaseModel):
     rejected: int = 0
     reason: str | None = None
     fetch_status: str = "fetched"  # fetched | unchanged | failed
+    # days in a row it has failed (each day it was read, up to this run), when that reaches
+    # the configured `flag_failing_source_days`; else 0
+    failing_days: int = 0
 
 
 class ChartPoint(BaseModel):
