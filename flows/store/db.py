@@ -595,6 +595,36 @@ MIGRATIONS += [
 ]
 
 
+# Per day and workload, the cheapest viable model, as rows written with the day's estimates
+# (flows/store/facts.py save_estimates): a month of them is read from thousands of rows instead
+# of millions of estimates. Ties go to the first model by name.
+CHEAPEST_VIABLE = """
+    SELECT as_of, workload, model, cost_per_success,
+           count(*) OVER (PARTITION BY as_of, workload) AS viable_models
+    FROM estimates WHERE viable AND cost_per_success IS NOT NULL {where}
+    QUALIFY row_number() OVER (PARTITION BY as_of, workload
+                               ORDER BY cost_per_success, model) = 1
+"""
+
+MIGRATIONS += [
+    (
+        "0017_cheapest_viable_table",
+        f"""
+        DROP VIEW IF EXISTS cheapest_viable;
+        CREATE TABLE cheapest_viable (
+            as_of DATE NOT NULL,
+            workload VARCHAR NOT NULL,
+            model VARCHAR NOT NULL,
+            cost_per_success DOUBLE NOT NULL,
+            viable_models BIGINT NOT NULL,
+            PRIMARY KEY (as_of, workload)
+        );
+        INSERT INTO cheapest_viable {CHEAPEST_VIABLE.format(where="")};
+        """,
+    ),
+]
+
+
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> None:
     """Execute a statement to completion (DuckDB keeps a pending result open otherwise)."""
     con.execute(sql, params or []).fetchall()

@@ -17,7 +17,7 @@ from flows.brief.content import Link
 from flows.brief.names import display_name
 from flows.brief.safety import safe_url
 from flows.config import Config
-from flows.store.db import insert_rows, run
+from flows.store.db import CHEAPEST_VIABLE, insert_rows, run
 from flows.store.schema import TABLES
 from signals.compare import Comparison, Score
 from signals.costmodel import Price, Profile, Workload
@@ -461,6 +461,7 @@ def save_estimates(
     _clear(con, "estimates", "as_of", sig.day, only)
     columns = [c for c in sig.matrix.values() if len(c.models)]
     if not columns:
+        _cheapest_viable(con, sig.day, only)
         return 0
     orders = [np.argsort(c.models.astype(str), kind="stable") for c in columns]
 
@@ -485,7 +486,17 @@ def save_estimates(
         run(con, "INSERT INTO estimates BY NAME SELECT * FROM _estimates")
     finally:
         con.unregister("_estimates")
+    _cheapest_viable(con, sig.day, only)
     return n
+
+
+def _cheapest_viable(con: duckdb.DuckDBPyConnection, day: date, only: list[str] | None) -> None:
+    """Rewrite the day's rows of `cheapest_viable` (of the workloads in `only`) from its
+    estimates."""
+    _clear(con, "cheapest_viable", "as_of", day, only)
+    where = "AND as_of = $day" + ("" if only is None else " AND list_contains($only, workload)")
+    params: dict[str, object] = {"day": day} | ({} if only is None else {"only": only})
+    run(con, f"INSERT INTO cheapest_viable {CHEAPEST_VIABLE.format(where=where)}", params)
 
 
 def _clear(

@@ -427,6 +427,17 @@ TABLES: dict[str, Table] = {
             ("run_id", "VARCHAR", True, "the run that computed it"),
         ),
         _plain(
+            "cheapest_viable",
+            "Per day and workload, the viable model with the lowest cost per successful task "
+            "(written with the day's estimates)",
+            ("as_of", "workload"),
+            ("as_of", "DATE", True, "the day"),
+            ("workload", "VARCHAR", True, "the reference workload"),
+            ("model", "VARCHAR", True, "the cheapest viable model (ties: the first by name)"),
+            ("cost_per_success", "DOUBLE", True, "its USD per successful task"),
+            ("viable_models", "BIGINT", True, "how many models were viable that day"),
+        ),
+        _plain(
             "signals",
             "Every comparison the brief made (section 5), its decision check included",
             ("edition_date", "model", "workload", "baseline", "baseline_role"),
@@ -530,7 +541,6 @@ VIEWS = {
     "price_history": "Current prices with their valid_from and end (the next change's start)",
     "releases": "Each model a release post announced, with the first days it was priced and graded",
     "decision_checks": "Every comparison with its decision check and market reads as columns",
-    "cheapest_viable": "Per day and workload, the viable model with the lowest cost per success",
     "restatements": "Editions whose inputs (a price or score of a model they compared, in force "
     "on their day) were only known after they were made",
 }
