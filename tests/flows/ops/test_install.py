@@ -98,11 +98,13 @@ def test_a_wheel_installed_elsewhere_makes_the_brief_and_writes_nothing_inside_i
     repo_root: Path, source: Path, tmp_path: Path
 ) -> None:
     wheels = tmp_path / "wheels"
-    _run(
-        sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-        "-w", wheels, source, cwd=tmp_path,
+    built = _run(
+        sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation",
+        "--no-index", "-w", wheels, source, cwd=tmp_path,
     )  # fmt: skip
     (wheel,) = wheels.glob("morning_brief-*.whl")
+    # every folder of templates/ and data/ is named in pyproject.toml's packages
+    assert "absent from the `packages` configuration" not in built.stdout + built.stderr
 
     # the wheel ships every file of templates/ and data/, and nothing a run left there
     with zipfile.ZipFile(wheel) as zf:
