@@ -606,6 +606,40 @@ def _closest(model: str, known: list[str]) -> str | None:
     return close[0] if close else None
 
 
+@app.command()
+def doctor(
+    config: ConfigOpt = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Ask no URL: neither sources nor Prefect's API.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check the configuration, sources, store, migrations, folders, disk space, templates and
+    Prefect's settings, and say what to fix. Nothing is changed.
+
+    Exit code 0 when nothing failed (warnings are only shown), 1 when a check failed.
+
+    Example: brief doctor --config data/brief.toml --offline
+    """
+    from flows.doctor import failed, folded, run_checks
+
+    checks = run_checks(config, offline=offline)
+    if as_json:
+        print_json([c.to_dict() for c in checks])
+    else:
+        colour = {"ok": "green", "warn": "yellow", "fail": "bold red"}
+        for c in folded(checks):
+            out.print(
+                f"[{colour[c.status]}]{c.status:<4}[/] {rich_text(c.name)}: {rich_text(c.detail)}",
+                highlight=False,
+                soft_wrap=True,
+            )
+            if c.fix:
+                out.print(f"     fix: {rich_text(c.fix)}", highlight=False, soft_wrap=True)
+    if failed(checks):
+        raise typer.Exit(EXIT_RUN_FAILED)
+
+
 from flows.analysts import commands as _analysts  # noqa: E402
 from flows.review import commands as _review  # noqa: E402
 

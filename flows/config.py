@@ -20,10 +20,10 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from flows.locations import default_config, home, writable
 from signals.costmodel import Workload
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-DEFAULT_CONFIG = PROJECT_DIR / "data" / "brief.toml"
+DEFAULT_CONFIG = default_config()  # data/brief.toml of the checkout, or the one a wheel ships
 M = TypeVar("M", bound=BaseModel)
 
 SourceKind = Literal["feed", "prices", "scores", "run_costs", "profiles", "trace"]
@@ -403,18 +403,20 @@ def load_config(path: Path | str | None = None) -> Config:
     """Read a run configuration; raise ConfigError with a readable message when it is wrong.
 
     Every task of a run reads it by path; an unchanged configuration is parsed once per process
-    (the cache is keyed by the files' modification times). Treat the result as read-only.
+    (the cache is keyed by the files' modification times and the program's home). Treat the
+    result as read-only.
     """
     cfg_path = Path(path or DEFAULT_CONFIG).resolve()
-    cached = _CACHE.get(cfg_path)
+    key = (cfg_path, home())
+    cached = _CACHE.get(key)
     if cached is not None and cached[0] == _stamp(cached[1]):
         return cached[1]
     cfg = _parse_config(cfg_path)
-    _CACHE[cfg_path] = (_stamp(cfg), cfg)
+    _CACHE[key] = (_stamp(cfg), cfg)
     return cfg
 
 
-_CACHE: dict[Path, tuple[tuple, Config]] = {}
+_CACHE: dict[tuple[Path, Path], tuple[tuple, Config]] = {}
 
 
 def _stamp(cfg: Config) -> tuple:
@@ -431,7 +433,9 @@ def _stamp(cfg: Config) -> tuple:
 
 # Path keys and their defaults, relative to the configuration's folder. A default is the
 # program's own choice (`output` lands in the project's out/ beside data/), so only a path the file
-# gives is held to the configuration's folder and `allow_paths`.
+# gives is held to the configuration's folder and `allow_paths`. The shipped configuration's
+# writable paths (`database`, `output`, `review_database`, `snapshot`) go under the program's home
+# instead (flows/locations.py): the checkout itself, or the user's data folder once installed.
 _PATH_KEYS = {
     "database": "brief.duckdb",
     "workloads": "workloads.toml",
@@ -552,23 +556,30 @@ def _parse_config(cfg_path: Path) -> Config:
     )
 
     database = resolve("database")
+    output = resolve("output")
+    review_database = (
+        confined("`review_database`", raw["review_database"])
+        if "review_database" in raw
+        else database.with_name("review.sqlite")
+    )
+    snapshot = (
+        confined("`snapshot`", raw["snapshot"])
+        if "snapshot" in raw
+        else database.with_name(f"{database.stem}-snapshot.duckdb")
+    )
+    if cfg_path == DEFAULT_CONFIG.resolve():  # never written inside an installed package
+        database, output, review_database, snapshot = (
+            writable(p) for p in (database, output, review_database, snapshot)
+        )
     templates = confined("`templates`", raw["templates"]) if "templates" in raw else None
     if templates is not None and not templates.is_dir():
         raise ConfigError(f"{cfg_path}: `templates` = {str(raw['templates'])!r} is not a folder")
     return Config(
         path=cfg_path,
         database=database,
-        output=resolve("output"),
-        review_database=(
-            confined("`review_database`", raw["review_database"])
-            if "review_database" in raw
-            else database.with_name("review.sqlite")
-        ),
-        snapshot=(
-            confined("`snapshot`", raw["snapshot"])
-            if "snapshot" in raw
-            else database.with_name(f"{database.stem}-snapshot.duckdb")
-        ),
+        output=output,
+        review_database=review_database,
+        snapshot=snapshot,
         templates=templates,
         allow_paths=allowed[1:],
         workloads_file=workloads_file,

@@ -1,18 +1,25 @@
 """Process settings applied before Prefect or matplotlib is imported, from any working folder.
 
-Prefect reads `[tool.prefect]` of pyproject.toml only when started in the project folder; the CLI
-and the tests call `configure()` first so the same settings (project-local home, no analytics)
-hold everywhere, and matplotlib keeps its font cache inside the project rather than in HOME.
-Variables already set in the environment win.
+Prefect's settings are kept here, once: the CLI and the tests call `configure()` first, so the
+same settings hold wherever the program runs, checkout or installed. Prefect's home and
+matplotlib's cache go under the program's home (flows/locations.py): the checkout, or the user's
+data folder once installed, never the installed package. `[tool.prefect]` in pyproject.toml
+repeats `PREFECT` for the `prefect` command run in the checkout (`prefect server start`); a test
+keeps the two equal. Variables already set in the environment win.
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
-from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+from flows.locations import home
+
+# Prefect's settings as `[tool.prefect]` writes them; `home` is relative to the program's home.
+PREFECT: dict[str, object] = {
+    "home": ".prefect",
+    "logging": {"level": "WARNING"},
+    "server": {"analytics_enabled": False, "ephemeral": {"startup_timeout_seconds": 90}},
+}
 
 
 def _flatten(table: dict, prefix: str = "PREFECT") -> dict[str, object]:
@@ -27,14 +34,11 @@ def _flatten(table: dict, prefix: str = "PREFECT") -> dict[str, object]:
 
 
 def prefect_settings() -> dict[str, str]:
-    """`[tool.prefect]` as PREFECT_* variables; `home` resolved inside the project."""
-    with (PROJECT_DIR / "pyproject.toml").open("rb") as fh:
-        table = tomllib.load(fh).get("tool", {}).get("prefect", {})
+    """`PREFECT` as PREFECT_* variables; `home` resolved under the program's home."""
     env = {
-        k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in _flatten(table).items()
+        k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in _flatten(PREFECT).items()
     }
-    if "PREFECT_HOME" in env:
-        env["PREFECT_HOME"] = str((PROJECT_DIR / env["PREFECT_HOME"]).resolve())
+    env["PREFECT_HOME"] = str(home() / env["PREFECT_HOME"])
     return env
 
 
@@ -49,7 +53,7 @@ EPHEMERAL_SERVER = {"PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false"
 
 
 def configure() -> None:
-    """Apply the project's settings as environment defaults, before Prefect is imported."""
+    """Apply the program's settings as environment defaults, before Prefect is imported."""
     for key, value in {**EPHEMERAL_SERVER, **prefect_settings()}.items():
         os.environ.setdefault(key, value)
-    os.environ.setdefault("MPLCONFIGDIR", str(PROJECT_DIR / ".cache" / "matplotlib"))
+    os.environ.setdefault("MPLCONFIGDIR", str(home() / ".cache" / "matplotlib"))

@@ -67,6 +67,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "real_files(*patterns): run the test once per file of tests/data/real matching a glob "
         "pattern, the path in its `real_file` argument (test ids: the file names)",
     )
+    config.addinivalue_line(
+        "markers",
+        "packaging: the slow packaging test, a wheel built and installed in a new virtualenv "
+        "(skip it with -m 'not packaging')",
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -23,10 +23,11 @@ from markupsafe import Markup
 from flows.brief.content import Edition
 from flows.brief.numbers import money, pct, points, ratio, score, seconds, tokens
 from flows.brief.safety import clean_all, md_escape, md_url, safe_url
+from flows.locations import templates_dir
 from signals import vocabulary
 from signals.vocabulary import BUYER_BEHAVIOURS, COST_DRIVERS, FACTORS, STRENGTHS, VERDICTS
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = templates_dir()  # the checkout's templates/, or the ones a wheel ships
 
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
