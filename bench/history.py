@@ -202,7 +202,7 @@ def main() -> None:
         "cheapest viable per workload and month": (
             "SELECT date_trunc('month', as_of) AS month, workload, "
             "arg_min(model, cost_per_success) AS model, min(cost_per_success) AS cost "
-            "FROM estimates WHERE viable GROUP BY ALL ORDER BY 1, 2"
+            "FROM cheapest_viable GROUP BY ALL ORDER BY 1, 2"
         ),
         "signals by verdict and week": (
             "SELECT date_trunc('week', edition_date) AS week, verdict, count(*) "
