@@ -23,6 +23,7 @@ from flows.pipeline import compute_edition, publish_draft
 START, END = date(2025, 7, 10), date(2025, 8, 8)
 COLUMNS = {
     "estimates": "* EXCLUDE (run_id)",
+    "cheapest_viable": "*",
     "signals": "* EXCLUDE (run_id, comparison), CAST(comparison AS VARCHAR) AS comparison",
 }
 
@@ -36,7 +37,7 @@ def _copy(ingested: Path, into: Path, make_config) -> Path:
 
 
 def _rows(db: Path, table: str, start: date, end: date) -> list[tuple]:
-    day = "as_of" if table == "estimates" else "edition_date"
+    day = "edition_date" if table == "signals" else "as_of"
     with duckdb.connect(str(db), read_only=True) as con:
         return sorted(
             con.execute(
@@ -45,6 +46,18 @@ def _rows(db: Path, table: str, start: date, end: date) -> list[tuple]:
             ).fetchall(),
             key=repr,
         )
+
+
+def _cheapest_viable_is_current(db: Path) -> None:
+    """The stored cheapest viable models are what the stored estimates say, day by day."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        stored = con.execute("SELECT * FROM cheapest_viable ORDER BY ALL").fetchall()
+        worked_out = con.execute(
+            "SELECT as_of, workload, first(model ORDER BY cost_per_success, model), "
+            "min(cost_per_success), count(*) FROM estimates "
+            "WHERE viable AND cost_per_success IS NOT NULL GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+    assert stored and stored == worked_out
 
 
 def test_a_backfill_stores_what_daily_runs_would(ingested, tmp_path: Path, make_config) -> None:
@@ -58,6 +71,7 @@ def test_a_backfill_stores_what_daily_runs_would(ingested, tmp_path: Path, make_
     for table in COLUMNS:
         expected = _rows(daily.database, table, START, END)
         assert expected and _rows(filled.database, table, START, END) == expected, table
+    _cheapest_viable_is_current(filled.database)
     with duckdb.connect(str(filled.database), read_only=True) as con:
         runs = con.execute("SELECT status, signals FROM runs WHERE run_id = ?", [done.run_id])
         assert runs.fetchall() == [("ok", done.signals)]
@@ -70,6 +84,7 @@ def test_a_backfill_of_one_workload_leaves_the_others(ingested, tmp_path, make_c
     again = backfill(cfg, END, END, ["support_chat"])
     after = _rows(cfg.database, "estimates", END, END)
     assert after == before and 0 < again.estimates < len(before)
+    _cheapest_viable_is_current(cfg.database)
     with pytest.raises(ValueError, match="unknown workloads"):
         backfill(cfg, END, END, ["no_such_workload"])
 
