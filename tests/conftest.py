@@ -5,7 +5,8 @@ module; the helpers themselves live in tests/support/ (see each fixture).
   third-party files of tests/data/real), `real_file` (one test per file matching the pattern of
   ``@pytest.mark.real_files("benchmarks/epoch_ai/*.csv")``);
 - a run: `make_config` (writes a brief.toml), `config_path`, `prefect_server`, `brief`
-  (the installed command in its own process);
+  (the installed command in its own process), `scheduling_server` (a real Prefect server
+  whose scheduler fires scheduled runs);
 - fetching: `fault_server` (one per test), `module_fault_server` (one per module);
 - mail: `smtp_sink` (a real SMTP server on loopback that keeps what it is sent);
 - sources: `check_contract`, `one_named`;
@@ -39,6 +40,7 @@ from tests.support import (  # noqa: E402
 from tests.support.config import write_config  # noqa: E402
 from tests.support.faultserver import FaultServer  # noqa: E402
 from tests.support.paths import DATA, REAL, REPO  # noqa: E402
+from tests.support.prefectserver import PrefectServer  # noqa: E402
 
 # --- where things are ------------------------------------------------------------------------
 
@@ -107,6 +109,19 @@ def prefect_server():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="module")
+def scheduling_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
+    """A real `prefect server start` on 127.0.0.1 with its scheduler on, for a module
+    (`prefect_server` runs ephemeral, where nothing scheduled fires): `.api_url`, `.env()`,
+    `.deployment(flow, name)`, `.runs(deployment_id)`, `.wait_for(what, check, timeout)`
+    (tests/support/prefectserver.py)."""
+    server = PrefectServer(tmp_path_factory.mktemp("prefect-server"))
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 # --- fetching --------------------------------------------------------------------------------

@@ -595,6 +595,27 @@ MIGRATIONS += [
 ]
 
 
+MIGRATIONS += [
+    (
+        "0016_run_stages",
+        """
+        -- Each stage of a run (ingest, signals, render, snapshot): when it started, how long
+        -- it took and what it handled, written as the stage ends (a failed one too).
+        CREATE TABLE run_stages (
+            run_id      VARCHAR NOT NULL,
+            stage       VARCHAR NOT NULL,
+            started_at  TIMESTAMPTZ NOT NULL,
+            seconds     DOUBLE NOT NULL,
+            count       INTEGER,
+            detail      VARCHAR,
+            ok          BOOLEAN NOT NULL,
+            PRIMARY KEY (run_id, stage)
+        );
+        """,
+    ),
+]
+
+
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> None:
     """Execute a statement to completion (DuckDB keeps a pending result open otherwise)."""
     con.execute(sql, params or []).fetchall()
