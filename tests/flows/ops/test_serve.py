@@ -105,3 +105,72 @@ def test_serve_without_a_server_says_how_to_start_one(
     assert "prefect server start" in result.stderr
     assert f"127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- prefect.yaml: the same flow, deployed to a process work pool ---------------------------
+
+
+@pytest.fixture
+def prefect_yaml(repo_root: Path) -> dict:
+    import yaml
+
+    return yaml.safe_load((repo_root / "prefect.yaml").read_text())
+
+
+def test_prefect_yaml_deploys_the_daily_flow_on_the_bundled_schedule(
+    prefect_yaml: dict, repo_root: Path
+) -> None:
+    import importlib
+
+    from flows.config import DEFAULT_CONFIG, load_config
+    from flows.daily import daily_brief
+    from flows.ops.schedule import DEPLOYMENT, ENTRYPOINT
+
+    (dep,) = prefect_yaml["deployments"]
+    assert dep["name"] == DEPLOYMENT
+    assert dep["entrypoint"] == ENTRYPOINT
+    file, function = dep["entrypoint"].split(":")
+    module = importlib.import_module(file.removesuffix(".py").replace("/", "."))
+    assert getattr(module, function) is daily_brief
+    assert (repo_root / dep["parameters"]["config_path"]).resolve() == DEFAULT_CONFIG
+    assert set(dep["parameters"]) <= set(daily_brief.parameters.properties)
+    schedule = load_config(DEFAULT_CONFIG).schedule
+    assert dep["schedules"] == [{"cron": schedule.cron, "timezone": schedule.timezone}]
+    assert dep["concurrency_limit"] == 1
+    assert dep["work_pool"]["name"] == "daily"
+
+
+def test_prefect_deploy_registers_it_on_a_server(
+    scheduling_server, repo_root: Path, prefect_yaml: dict
+) -> None:
+    server = scheduling_server
+    prefect = str(Path(sys.executable).with_name("prefect"))
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        done = subprocess.run(
+            [prefect, "--no-prompt", *args],
+            cwd=repo_root,
+            env={**server.env(), "PWD": str(repo_root)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, (args, done.stdout[-3000:], done.stderr[-3000:])
+        return done
+
+    pool = server.call("POST", "/work_pools/filter", {})
+    if not any(p["name"] == "daily" for p in pool):
+        cli("work-pool", "create", "daily", "--type", "process")
+    cli("deploy", "--all")
+    dep = server.deployment("daily-brief", "daily")
+    assert dep is not None
+    assert dep["work_pool_name"] == "daily"
+    assert dep["entrypoint"] == prefect_yaml["deployments"][0]["entrypoint"]
+    assert dep["parameters"] == {"config_path": "data/brief.toml"}
+    assert (dep["global_concurrency_limit"] or {}).get("limit") == 1
+    (sched,) = dep["schedules"]
+    assert sched["schedule"]["cron"] == "0 6 * * *"
+    assert sched["schedule"]["timezone"] == "Europe/London"
+    assert dep["pull_steps"] == [
+        {"prefect.deployments.steps.set_working_directory": {"directory": str(repo_root)}}
+    ]
