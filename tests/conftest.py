@@ -8,6 +8,7 @@ module; the helpers themselves live in tests/support/ (see each fixture).
   (the installed command in its own process), `scheduling_server` (a real Prefect server
   whose scheduler fires scheduled runs);
 - fetching: `fault_server` (one per test), `module_fault_server` (one per module);
+- notifications: `notify_receiver` (keeps the JSON posted to it, as apprise's json:// sends);
 - mail: `smtp_sink` (a real SMTP server on loopback that keeps what it is sent);
 - sources: `check_contract`, `one_named`;
 - the brief: `sample_edition`, `metric_keys`, `comparison_keys`;
@@ -41,6 +42,7 @@ from tests.support.config import write_config  # noqa: E402
 from tests.support.faultserver import FaultServer  # noqa: E402
 from tests.support.paths import DATA, REAL, REPO  # noqa: E402
 from tests.support.prefectserver import PrefectServer  # noqa: E402
+from tests.support.receiver import Receiver  # noqa: E402
 
 # --- where things are ------------------------------------------------------------------------
 
@@ -147,6 +149,17 @@ def fault_server() -> Iterator[FaultServer]:
 def module_fault_server() -> Iterator[FaultServer]:
     """The same server, one for a whole module (for module-scoped fixtures)."""
     yield from _serve()
+
+
+@pytest.fixture
+def notify_receiver() -> Iterator[Receiver]:
+    """A real HTTP server on 127.0.0.1 keeping every JSON body posted to it: `.url(path)` is
+    an apprise `json://` URL for [notify], `.posts` the (path, body) pairs received."""
+    receiver = Receiver()
+    try:
+        yield receiver
+    finally:
+        receiver.close()
 
 
 # --- sources ---------------------------------------------------------------------------------
