@@ -209,6 +209,7 @@ def test_run_exits_3_when_a_source_fails_and_still_makes_the_brief(
     assert result.exit_code == 3, result.output
     text = " ".join(result.output.split())
     assert "file not found" in text and "1 source(s) failed" in text
+    assert "Stages: ingest" in text and "(2 sources, 1 failed," in text and "; snapshot " in text
     assert (tmp_path / "out" / DAY / "brief.md").exists()
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from flows.daily import daily_brief
+from flows.pipeline import summary_markdown
 
 DAY = date(2025, 8, 8)
 
@@ -101,7 +102,25 @@ def test_a_partial_run_is_notified_then_check_missed_stays_silent_for_its_day(
     assert "some sources failed" in body["title"]
     assert f"Run: {summary.run_id}" in body["message"]
     assert "- down: " in body["message"]
-    assert [st.stage for st in summary.stages] == ["ingest", "signals", "render", "snapshot"]
+    # each stage's time and counts: in the store, and in the run's Prefect artifact
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "brief.duckdb"), read_only=True) as con:
+        stored = con.execute(
+            "SELECT stage, count, ok, seconds >= 0 FROM run_stages WHERE run_id = ? "
+            "ORDER BY started_at",
+            [summary.run_id],
+        ).fetchall()
+    assert stored == [
+        ("ingest", 3, True, True),
+        ("signals", summary.estimates, True, True),
+        ("render", len(summary.outputs), True, True),
+        ("snapshot", 1, True, True),
+    ]
+    assert [(st.stage, st.count) for st in summary.stages] == [s[:2] for s in stored]
+    markdown = summary_markdown(summary)
+    assert "| stage | seconds | count | detail |" in markdown
+    assert "| ingest |" in markdown and "3 sources, 1 failed" in markdown
 
     # the day has a completed run: nothing to say
     done = brief("check-missed", "--date", DAY.isoformat(), "--config", str(cfg), cwd=tmp_path)
