@@ -35,7 +35,7 @@ def serve(
     deployment `daily-brief/daily` runs at most one run at a time, each in its own process.
     SIGTERM or Ctrl-C stops serving and pauses the schedule.
 
-    Example: PREFECT_API_URL=http://127.0.0.1:4200/api brief serve --config data/brief.toml
+    Example: brief serve --config data/brief.toml  (with PREFECT_API_URL set)
     """
     from prefect.settings import PREFECT_API_URL
 

@@ -36,7 +36,9 @@ def invoke(*args: str):
     return runner.invoke(app, list(args))
 
 
-@pytest.mark.parametrize("command", ["run", "ingest", "compare", "costs", "names", "show"])
+@pytest.mark.parametrize(
+    "command", ["run", "ingest", "compare", "costs", "names", "show", "serve", "check-missed"]
+)
 def test_every_command_has_help_with_an_example(command: str) -> None:
     result = invoke(command, "--help")
     assert result.exit_code == 0
