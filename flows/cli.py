@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import signal
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -105,9 +106,19 @@ def sources_table(results: list, cross_checks: frozenset[str] = frozenset()) -> 
     return table
 
 
+RunDateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        "-d",
+        help="Edition date, YYYY-MM-DD (default: today in the [schedule] time zone).",
+    ),
+]
+
+
 @app.command()
 def run(
-    date_: DateOpt = None,
+    date_: RunDateOpt = None,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
     refetch: RefetchOpt = False,
@@ -191,7 +202,7 @@ def run(
         raise typer.Exit(EXIT_SOURCES_FAILED)
 
 
-def notify_not_started(cfg: Config, day, why: str) -> None:
+def notify_not_started(cfg: Config, day: date, why: str) -> None:
     """A run that could not start (its store or folder unusable) is a failed run too."""
     from flows.ops.notify import run_body, send
 

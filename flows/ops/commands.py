@@ -10,7 +10,6 @@ import typer
 from flows.terminal import (
     EXIT_RUN_FAILED,
     ConfigOpt,
-    DateOpt,
     config_or_exit,
     fail,
     out,
@@ -62,7 +61,17 @@ def serve(
     out.print("Stopped serving; the schedule is paused until `brief serve` runs again.")
 
 
-def check_missed(date_: DateOpt = None, config: ConfigOpt = None) -> None:
+DayOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        "-d",
+        help="Edition date, YYYY-MM-DD (default: today in the [schedule] time zone).",
+    ),
+]
+
+
+def check_missed(date_: DayOpt = None, config: ConfigOpt = None) -> None:
     """Notify when no run of the day completed by [notify] missed_after (schedule's zone).
 
     Exit 0 when a run completed (or the deadline has not come), 1 when the day is missed
