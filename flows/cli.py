@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import signal
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -105,9 +106,19 @@ def sources_table(results: list, cross_checks: frozenset[str] = frozenset()) -> 
     return table
 
 
+RunDateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        "-d",
+        help="Edition date, YYYY-MM-DD (default: today in the [schedule] time zone).",
+    ),
+]
+
+
 @app.command()
 def run(
-    date_: DateOpt = None,
+    date_: RunDateOpt = None,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
     refetch: RefetchOpt = False,
@@ -117,13 +128,14 @@ def run(
     Exit code 0 when every source was read, 3 when some failed (the brief is still made),
     2 for a bad configuration, 1 when the run itself failed (the store held by another
     process, the output folder not writable): the reason is on stderr, and in `runs.error`
-    when the store could be opened.
+    when the store could be opened. Without --date, the edition is today's in the
+    [schedule] time zone. A failed or partial run is notified to the [notify] URLs.
 
     Example: brief run --date 2025-10-30
     """
     cfg = config_or_exit(config)
-    day = parse_day(date_)
-    store_or_exit(cfg)
+    day = parse_day(date_) if date_ else cfg.schedule.today()
+    store_or_exit(cfg, on_fail=lambda why: notify_not_started(cfg, day, why))
     from flows.sources.workers import start_workers
 
     start_workers()  # the parsing workers get ready while Prefect starts
@@ -183,8 +195,18 @@ def run(
                 highlight=False,
                 soft_wrap=True,
             )
+        from flows.ops.stages import one_line
+
+        out.print(one_line(summary.stages), markup=False, highlight=False, soft_wrap=True)
     if summary.failed:
         raise typer.Exit(EXIT_SOURCES_FAILED)
+
+
+def notify_not_started(cfg: Config, day: date, why: str) -> None:
+    """A run that could not start (its store or folder unusable) is a failed run too."""
+    from flows.ops.notify import run_body, send
+
+    send(cfg, "failed", day, run_body(None, day, why, []))
 
 
 @app.command()
@@ -641,6 +663,7 @@ def doctor(
 
 
 from flows.analysts import commands as _analysts  # noqa: E402
+from flows.ops import commands as _ops  # noqa: E402
 from flows.review import commands as _review  # noqa: E402
 
 for _command in (
@@ -655,6 +678,8 @@ for _command in (
     _analysts.export,
     _analysts.backfill,
     _analysts.schema,
+    _ops.serve,
+    _ops.check_missed,
 ):
     app.command()(_command)
 app.add_typer(_analysts.workload_app, name="workload")

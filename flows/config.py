@@ -14,9 +14,10 @@ import ipaddress
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -127,6 +128,83 @@ class EmailSettings(BaseModel):
     smtp_port: int = Field(default=25, ge=1, le=65535)
     # Gmail clips a message whose HTML passes about 102 KB: warn from this size
     clip_warning_bytes: int = Field(default=90_000, ge=1_000)
+
+
+class ScheduleSettings(BaseModel):
+    """When the daily run fires (`brief serve`, prefect.yaml), and which day "today" is for a
+    run given no date: the day in this time zone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cron: str = "0 6 * * *"  # minute hour day-of-month month day-of-week
+    timezone: str = "UTC"  # an IANA name: Europe/London, America/New_York
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from cronsim import CronSim, CronSimError
+
+        if len(value.split()) != 5:
+            raise ValueError(
+                f"{value!r} is not a cron expression of five fields "
+                '(minute hour day-of-month month day-of-week), such as "0 6 * * *"'
+            )
+        try:
+            CronSim(value, datetime(2000, 1, 1))
+        except CronSimError as exc:
+            raise ValueError(f"{value!r} is not a valid cron expression: {exc}") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; give an IANA name such as Europe/London"
+            ) from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def today(self) -> date:
+        """Today's date in the schedule's time zone."""
+        return datetime.now(self.zone).date()
+
+
+NotifyEvent = Literal["failed", "partial", "missed"]
+DEFAULT_EVENTS: tuple[NotifyEvent, ...] = ("failed", "missed")
+
+
+class NotifySettings(BaseModel):
+    """Where a failed, partial or missed run is reported (apprise URLs: mailto://, json://,
+    slack://, ...); no URLs, no notifications."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    urls: list[str] = Field(default_factory=list)
+    on: list[NotifyEvent] = Field(default_factory=lambda: list(DEFAULT_EVENTS))
+    # a day with no completed run by this time (in the schedule's time zone) is missed
+    missed_after: time = time(8, 0)
+
+    @field_validator("urls")
+    @classmethod
+    def _urls(cls, value: list[str]) -> list[str]:
+        if value:
+            import apprise
+
+            for i, url in enumerate(value):
+                if apprise.Apprise.instantiate(url) is None:
+                    # the URL itself may hold a password: only its scheme is shown
+                    scheme = url.split("://", 1)[0] if "://" in url else ""
+                    raise ValueError(
+                        f"entry {i} is not a notification URL apprise can use"
+                        + (f" (scheme {scheme!r})" if scheme else " (no scheme://)")
+                    )
+        return value
 
 
 class Defaults(BaseModel):
@@ -265,6 +343,8 @@ class Config(BaseModel):
     fetch: FetchSettings
     email: EmailSettings = Field(default_factory=EmailSettings)
     defaults: Defaults = Field(default_factory=Defaults)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
     lineage: dict[str, str] = Field(default_factory=dict)  # model id -> its predecessor's id
     sources: list[Source]
     workloads: dict[str, Workload]
@@ -447,7 +527,7 @@ _PATH_KEYS = {
 # path keys without a fixed default: `review_database` and `snapshot` sit beside `database`;
 # no `templates`
 _OPTIONAL_PATH_KEYS = ("review_database", "snapshot", "templates")
-_TABLE_KEYS = ("edition", "fetch", "defaults", "email")
+_TABLE_KEYS = ("edition", "fetch", "defaults", "email", "schedule", "notify")
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -524,6 +604,8 @@ def _parse_config(cfg_path: Path) -> Config:
     fetch = _validate(FetchSettings, raw.get("fetch", {}), where, "fetch")
     email = _validate(EmailSettings, raw.get("email", {}), where, "email")
     defaults = _validate(Defaults, raw.get("defaults", {}), where, "defaults")
+    schedule = _validate(ScheduleSettings, raw.get("schedule", {}), where, "schedule")
+    notify = _validate(NotifySettings, raw.get("notify", {}), where, "notify")
     ids = [s.id for s in sources]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
@@ -590,6 +672,8 @@ def _parse_config(cfg_path: Path) -> Config:
         fetch=fetch,
         email=email,
         defaults=defaults,
+        schedule=schedule,
+        notify=notify,
         lineage=lineage,
         sources=sources,
         workloads=workloads,

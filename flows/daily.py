@@ -17,6 +17,8 @@ from prefect.utilities.annotations import quote
 
 from flows.brief.content import Edition
 from flows.config import Config, load_config
+from flows.ops.notify import failure_notice, notify_partial
+from flows.ops.stages import StageClock, ingest_counts
 from flows.pipeline import (
     DraftOutcome,
     RunSummary,
@@ -112,28 +114,43 @@ def snapshot_task(config_path: str) -> tuple[str, list[str]]:
 def daily_brief(
     edition_date: date | None = None, config_path: str | None = None, refetch: bool = False
 ) -> RunSummary:
-    """Make the Morning Brief of `edition_date` (default: today, UTC) from the sources
-    (`refetch`: read every source in full, even unchanged ones)."""
+    """Make the Morning Brief of `edition_date` (default: today in the schedule's time zone)
+    from the sources (`refetch`: read every source in full, even unchanged ones)."""
     cfg = load_config(config_path)
-    day = edition_date or datetime.now(UTC).date()
+    day = edition_date or cfg.schedule.today()
     run_id = flow_run.get_id() or uuid.uuid4().hex
     now = datetime.now(UTC)
-    with held_open(cfg.database), recorded(cfg, run_id, day, now):
-        results = ingest_all(cfg, run_id, now, refetch)
-        summary = RunSummary(run_id=run_id, edition_date=day, sources=results)
-        edition, summary.estimates, summary.signals = signals_task(
-            str(cfg.path), day, run_id, results
-        )
+    clock = StageClock(cfg, run_id)  # each stage's time and counts, in `run_stages`
+    with failure_notice(cfg, run_id, day), held_open(cfg.database), recorded(cfg, run_id, day, now):
+        with clock("ingest") as stage:
+            results = ingest_all(cfg, run_id, now, refetch)
+            stage.counted(*ingest_counts(results))
+        summary = RunSummary(run_id=run_id, edition_date=day, sources=results, stages=clock.stages)
+        with clock("signals") as stage:
+            edition, summary.estimates, summary.signals = signals_task(
+                str(cfg.path), day, run_id, results
+            )
+            stage.counted(
+                summary.estimates,
+                f"{summary.estimates:,} estimates, {summary.signals:,} comparisons",
+            )
         summary.items, summary.pending = len(edition["items"]), len(edition["pending"])
         summary.price_checks = [price_check_line(c) for c in edition["price_checks"]]
         summary.warnings = list(edition["warnings"]) + failing_lines(edition["sources"])
-        draft = render_task(str(cfg.path), edition, run_id, now)
+        with clock("render") as stage:
+            draft = render_task(str(cfg.path), edition, run_id, now)
+            stage.counted(len(draft.outputs), f"{len(draft.outputs)} files, {draft.state}")
         summary.outputs, summary.edition_status = draft.outputs, draft.state
         summary.revision, summary.kept_revision = draft.revision, draft.kept
         summary.changes = draft.changes
         finish_run(cfg, summary, datetime.now(UTC))
-        summary.snapshot, missed = snapshot_task(str(cfg.path))
+        with clock("snapshot") as stage:
+            summary.snapshot, missed = snapshot_task(str(cfg.path))
+            stage.counted(
+                int(bool(summary.snapshot)), "published" if summary.snapshot else "not refreshed"
+            )
         summary.warnings += missed
+    notify_partial(cfg, run_id, day, summary.failed)
     create_markdown_artifact(
         key="morning-brief-run",
         markdown=summary_markdown(summary),

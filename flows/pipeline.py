@@ -13,6 +13,7 @@ from flows.brief.content import Edition, SourceStatus
 from flows.brief.edition import build_edition
 from flows.brief.render import render_edition, write_edition
 from flows.config import Config
+from flows.ops.stages import Stage
 from flows.store.db import insert_rows, open_store, run
 from flows.store.facts import (
     cheaper_claims,
@@ -46,6 +47,7 @@ class RunSummary:
     snapshot: str = ""  # the analysts' snapshot this run published
     price_checks: list[str] = field(default_factory=list)  # price lists that disagree
     warnings: list[str] = field(default_factory=list)
+    stages: list[Stage] = field(default_factory=list)  # each stage's time and counts
 
     @property
     def failed(self) -> list[SourceResult]:
@@ -326,6 +328,13 @@ def summary_markdown(summary: RunSummary) -> str:
         lines += ["", "Price lists disagreeing by more than the tolerance:"]
         lines += [f"- {line}" for line in summary.price_checks]
     lines += [f"- Warning: {w}" for w in summary.warnings]
+    if summary.stages:
+        lines += ["", "| stage | seconds | count | detail |", "|---|---|---|---|"]
+        lines += [
+            f"| {st.stage} | {st.seconds:.2f} | {'' if st.count is None else st.count} | "
+            f"{st.detail} |"
+            for st in summary.stages
+        ]
     if summary.kept_revision is not None:
         lines += [
             "",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -69,10 +70,11 @@ def config_or_exit(path: Path | None) -> Config:
         raise fail(str(exc)) from None
 
 
-def store_or_exit(cfg: Config) -> None:
+def store_or_exit(cfg: Config, on_fail: Callable[[str], None] | None = None) -> None:
     """Fail early, without a traceback, when the store cannot be opened for writing (another
     process holds it, even read-only, after the usual wait for it; a damaged file; a full
-    disk), or the briefs' folder cannot be written: before any work is done."""
+    disk), or the briefs' folder cannot be written: before any work is done (`on_fail` is
+    told why first)."""
     import duckdb
 
     from flows.brief.render import check_output_folder
@@ -83,15 +85,20 @@ def store_or_exit(cfg: Config) -> None:
             pass
     except (duckdb.Error, OSError) as exc:
         why = store_problem(exc, cfg.database) or f"{type(exc).__name__}: {exc}"
-        raise fail(f"the store cannot be opened for writing: {why}", EXIT_RUN_FAILED) from None
+        why = f"the store cannot be opened for writing: {why}"
+        if on_fail:
+            on_fail(why)
+        raise fail(why, EXIT_RUN_FAILED) from None
     try:
         check_output_folder(cfg.output)
     except OSError as exc:
-        raise fail(
+        why = (
             f"the briefs' folder {cfg.output} cannot be written ({exc.strerror or exc}): "
-            "fix `output` in the configuration or the folder's permissions",
-            EXIT_RUN_FAILED,
-        ) from None
+            "fix `output` in the configuration or the folder's permissions"
+        )
+        if on_fail:
+            on_fail(why)
+        raise fail(why, EXIT_RUN_FAILED) from None
 
 
 @contextmanager

@@ -5,8 +5,10 @@ module; the helpers themselves live in tests/support/ (see each fixture).
   third-party files of tests/data/real), `real_file` (one test per file matching the pattern of
   ``@pytest.mark.real_files("benchmarks/epoch_ai/*.csv")``);
 - a run: `make_config` (writes a brief.toml), `config_path`, `prefect_server`, `brief`
-  (the installed command in its own process);
+  (the installed command in its own process), `scheduling_server` (a real Prefect server
+  whose scheduler fires scheduled runs);
 - fetching: `fault_server` (one per test), `module_fault_server` (one per module);
+- notifications: `notify_receiver` (keeps the JSON posted to it, as apprise's json:// sends);
 - mail: `smtp_sink` (a real SMTP server on loopback that keeps what it is sent);
 - sources: `check_contract`, `one_named`;
 - the brief: `sample_edition`, `metric_keys`, `comparison_keys`;
@@ -39,6 +41,8 @@ from tests.support import (  # noqa: E402
 from tests.support.config import write_config  # noqa: E402
 from tests.support.faultserver import FaultServer  # noqa: E402
 from tests.support.paths import DATA, REAL, REPO  # noqa: E402
+from tests.support.prefectserver import PrefectServer  # noqa: E402
+from tests.support.receiver import Receiver  # noqa: E402
 
 # --- where things are ------------------------------------------------------------------------
 
@@ -114,6 +118,19 @@ def prefect_server():
         yield
 
 
+@pytest.fixture(scope="module")
+def scheduling_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
+    """A real `prefect server start` on 127.0.0.1 with its scheduler on, for a module
+    (`prefect_server` runs ephemeral, where nothing scheduled fires): `.api_url`, `.env()`,
+    `.deployment(flow, name)`, `.runs(deployment_id)`, `.wait_for(what, check, timeout)`
+    (tests/support/prefectserver.py)."""
+    server = PrefectServer(tmp_path_factory.mktemp("prefect-server"))
+    try:
+        yield server
+    finally:
+        server.close()
+
+
 # --- fetching --------------------------------------------------------------------------------
 
 
@@ -137,6 +154,17 @@ def fault_server() -> Iterator[FaultServer]:
 def module_fault_server() -> Iterator[FaultServer]:
     """The same server, one for a whole module (for module-scoped fixtures)."""
     yield from _serve()
+
+
+@pytest.fixture
+def notify_receiver() -> Iterator[Receiver]:
+    """A real HTTP server on 127.0.0.1 keeping every JSON body posted to it: `.url(path)` is
+    an apprise `json://` URL for [notify], `.posts` the (path, body) pairs received."""
+    receiver = Receiver()
+    try:
+        yield receiver
+    finally:
+        receiver.close()
 
 
 # --- sources ---------------------------------------------------------------------------------

@@ -595,9 +595,31 @@ MIGRATIONS += [
 ]
 
 
+MIGRATIONS += [
+    (
+        "0016_run_stages",
+        """
+        -- Each stage of a run (ingest, signals, render, snapshot): when it started, how long
+        -- it took and what it handled, written as the stage ends (a failed one too).
+        CREATE TABLE run_stages (
+            run_id      VARCHAR NOT NULL,
+            stage       VARCHAR NOT NULL,
+            started_at  TIMESTAMPTZ NOT NULL,
+            seconds     DOUBLE NOT NULL,
+            count       INTEGER,
+            detail      VARCHAR,
+            ok          BOOLEAN NOT NULL,
+            PRIMARY KEY (run_id, stage)
+        );
+        """,
+    ),
+]
+
+
 # Per day and workload, the cheapest viable model, as rows written with the day's estimates
 # (flows/store/facts.py save_estimates): a month of them is read from thousands of rows instead
-# of millions of estimates. Ties go to the first model by name.
+# of millions of estimates. Ties go to the first model by name. (Migration 0017 filled the table
+# from the estimates then, with the same query written out.)
 CHEAPEST_VIABLE = """
     SELECT as_of, workload, model, cost_per_success,
            count(*) OVER (PARTITION BY as_of, workload) AS viable_models
@@ -609,7 +631,7 @@ CHEAPEST_VIABLE = """
 MIGRATIONS += [
     (
         "0017_cheapest_viable_table",
-        f"""
+        """
         DROP VIEW IF EXISTS cheapest_viable;
         CREATE TABLE cheapest_viable (
             as_of DATE NOT NULL,
@@ -619,7 +641,12 @@ MIGRATIONS += [
             viable_models BIGINT NOT NULL,
             PRIMARY KEY (as_of, workload)
         );
-        INSERT INTO cheapest_viable {CHEAPEST_VIABLE.format(where="")};
+        INSERT INTO cheapest_viable
+            SELECT as_of, workload, model, cost_per_success,
+                   count(*) OVER (PARTITION BY as_of, workload) AS viable_models
+            FROM estimates WHERE viable AND cost_per_success IS NOT NULL
+            QUALIFY row_number() OVER (PARTITION BY as_of, workload
+                                       ORDER BY cost_per_success, model) = 1;
         """,
     ),
 ]

@@ -357,6 +357,24 @@ TABLES: dict[str, Table] = {
             ("error", "VARCHAR", False, "why it failed, or that its process ended first"),
         ),
         _plain(
+            "run_stages",
+            "Each stage of each run: when it started, how long it took, what it handled",
+            ("run_id", "stage"),
+            ("run_id", "VARCHAR", True, "the run (runs)"),
+            ("stage", "VARCHAR", True, "ingest, signals, render or snapshot"),
+            ("started_at", TS, True, "when the stage started"),
+            ("seconds", "DOUBLE", True, "how long it took"),
+            (
+                "count",
+                "INTEGER",
+                False,
+                "what it handled: sources (ingest), estimates (signals), files (render), "
+                "snapshots (snapshot)",
+            ),
+            ("detail", "VARCHAR", False, "its counts in words, or why it failed"),
+            ("ok", "BOOLEAN", True, "it finished without an error"),
+        ),
+        _plain(
             "source_runs",
             "What each source gave in each run",
             ("run_id", "source_id"),

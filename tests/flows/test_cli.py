@@ -36,7 +36,9 @@ def invoke(*args: str):
     return runner.invoke(app, list(args))
 
 
-@pytest.mark.parametrize("command", ["run", "ingest", "compare", "costs", "names", "show"])
+@pytest.mark.parametrize(
+    "command", ["run", "ingest", "compare", "costs", "names", "show", "serve", "check-missed"]
+)
 def test_every_command_has_help_with_an_example(command: str) -> None:
     result = invoke(command, "--help")
     assert result.exit_code == 0
@@ -209,6 +211,7 @@ def test_run_exits_3_when_a_source_fails_and_still_makes_the_brief(
     assert result.exit_code == 3, result.output
     text = " ".join(result.output.split())
     assert "file not found" in text and "1 source(s) failed" in text
+    assert "Stages: ingest" in text and "(2 sources, 1 failed," in text and "; snapshot " in text
     assert (tmp_path / "out" / DAY / "brief.md").exists()
 
 

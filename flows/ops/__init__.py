@@ -1,0 +1,1 @@
+"""Operations: the schedule (`brief serve`), stage timings and run notifications."""
