@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -40,6 +40,26 @@ class DayInputs:
     effort: np.ndarray  # index into effort_classes, -1: does not reason
     effort_cap: np.ndarray  # the class's cap in tokens (a thinking budget), inf: none
     observed: dict[str, np.ndarray]  # benchmark -> published cost per solved task (NaN)
+    # `first` answers kept for the next workload with the same benchmark list
+    _firsts: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def first(self, kind: str, benchmarks: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Per model, (index of the first of `benchmarks` with a value in column `kind`
+        (score, verbosity or observed), that value); index -1 when none."""
+        key = (kind, *benchmarks)
+        if key not in self._firsts:
+            columns = [
+                self.scores[b]
+                if kind == "score"
+                else self.measured[b][0]
+                if kind == "verbosity"
+                else self.observed[b]
+                for b in benchmarks
+            ]
+            self._firsts[key] = _first(columns, len(self.models))
+        return self._firsts[key]
 
 
 def day_inputs(
@@ -147,7 +167,7 @@ def workload_column(
     n = len(inputs.models)
     # p: the first of the workload's benchmarks with a percent score, else the observed share
     graders = wl.benchmarks if benchmark is None else (benchmark,)
-    which, score = _first([inputs.scores[b] for b in graders], n)
+    which, score = inputs.first("score", graders)
     if wl.observed_success is not None and benchmark is not None:
         p = np.full(n, min(P_MAX, max(P_MIN, wl.observed_success)))
         keep = which >= 0
@@ -163,7 +183,7 @@ def workload_column(
     thinking = inputs.profiles["reasoning_tokens"].copy()
     basis = np.zeros(n, dtype=np.int8)  # index into BASES
     basis[inputs.house] = BASES.index(PROFILE)
-    ran, ratio_v = _first([inputs.measured[b][0] for b in wl.benchmarks], n)
+    ran, ratio_v = inputs.first("verbosity", wl.benchmarks)
     measured = ~inputs.house & (ran >= 0)
     rows_measured = np.flatnonzero(measured)
     per_output = np.array([inputs.measured[b][1] for b in wl.benchmarks], dtype=np.float64).reshape(
@@ -179,7 +199,7 @@ def workload_column(
     assumed = ~inputs.house & ~measured & ~np.isnan(by_class)
     thinking[assumed] = np.minimum(by_class, inputs.effort_cap)[assumed]
     basis[assumed] = BASES.index(ASSUMED)
-    seen, cost = _first([inputs.observed[b] for b in wl.observed_cost_from], n)
+    seen, cost = inputs.first("observed", wl.observed_cost_from)
     rows = np.flatnonzero(keep)
     profiles = dict(inputs.profiles, verbosity=verbosity, reasoning_tokens=thinking)
     metrics = estimate_arrays(
