@@ -70,14 +70,28 @@ def config_or_exit(path: Path | None) -> Config:
 
 
 def store_or_exit(cfg: Config) -> None:
-    """Fail early, without a traceback, when the store cannot be opened for writing (another
+    """Take the store's lock for this process (flows/runlock.py: one writing run at a time),
+    then fail early, without a traceback, when the store cannot be opened for writing (another
     process holds it, even read-only, after the usual wait for it; a damaged file; a full
     disk), or the briefs' folder cannot be written: before any work is done."""
     import duckdb
 
     from flows.brief.render import check_output_folder
+    from flows.runlock import StoreBusy, hold_store
     from flows.store.db import open_store, store_problem
 
+    try:
+        reaped = hold_store(cfg.database)
+    except StoreBusy as exc:
+        raise fail(str(exc), EXIT_RUN_FAILED) from None
+    except OSError as exc:
+        raise fail(f"the store's lock cannot be taken: {exc}", EXIT_RUN_FAILED) from None
+    if reaped:
+        err.print(
+            f"Stopped {len(reaped)} process(es) a killed run left behind "
+            f"(pids {', '.join(map(str, reaped))}).",
+            highlight=False,
+        )
     try:
         with open_store(cfg.database):
             pass
