@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 TOKEN_VAR = "BRIEF_RUN_TOKEN"
-_held: list[int] = []  # the lock's file descriptor, open for the life of the process
+_held: dict[Path, tuple[int, str | None]] = {}  # store -> (lock's descriptor, token before)
 
 
 @dataclass
@@ -36,6 +36,11 @@ class Holder:
     command: str
     started_at: str  # ISO, UTC
     token: str
+    start_ticks: int | None = None  # when the process started (/proc: tells a reused pid apart)
+
+    def alive(self) -> bool:
+        """Whether the holder's process is still running (the same one, not a reused pid)."""
+        return self.start_ticks is not None and _start_ticks(self.pid) == self.start_ticks
 
     def describe(self, store: Path, now: datetime | None = None) -> str:
         started = datetime.fromisoformat(self.started_at)
@@ -83,9 +88,12 @@ def _read(fd: int) -> Holder | None:
 
 
 def hold_store(database: Path, command: str | None = None) -> list[int]:
-    """Take the store's lock for the rest of this process (raises StoreBusy when another run
-    holds it), then kill what the previous holder left running; returns the pids killed."""
+    """Take the store's lock until this process ends or `release_store` (raises StoreBusy when
+    another run holds it), then kill what the previous holder left running; returns the pids
+    killed. Taking it again in the same process does nothing."""
     path = lock_path(database)
+    if path in _held:  # taken already by this process
+        return []
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by child processes
     try:
@@ -95,18 +103,34 @@ def hold_store(database: Path, command: str | None = None) -> list[int]:
         os.close(fd)
         raise StoreBusy(database, holder) from None
     previous = _read(fd)
-    killed = reap(previous.token) if previous and previous.token else []
+    killed: list[int] = []
+    if previous is not None and previous.token and not previous.alive():
+        killed = reap(previous.token)  # a holder still running stops its own children
     me = Holder(
         pid=os.getpid(),
         command=command or shlex.join(["brief", *sys.argv[1:]]),
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         token=f"{os.getpid()}-{uuid.uuid4().hex}",
+        start_ticks=_start_ticks(os.getpid()),
     )
     os.ftruncate(fd, 0)
     os.pwrite(fd, json.dumps(asdict(me)).encode(), 0)
+    _held[path] = (fd, os.environ.get(TOKEN_VAR))
     os.environ[TOKEN_VAR] = me.token  # before any child starts
-    _held.append(fd)
     return killed
+
+
+def release_store(database: Path) -> None:
+    """Give the lock up before this process ends (a command run inside another program);
+    children started from now on no longer carry the token."""
+    fd, before = _held.pop(lock_path(database), (None, None))
+    if fd is None:
+        return
+    os.close(fd)
+    if before is None:
+        os.environ.pop(TOKEN_VAR, None)
+    else:
+        os.environ[TOKEN_VAR] = before
 
 
 def _carries(pid: int, token: str) -> bool:
@@ -146,6 +170,15 @@ def reap(token: str, wait_s: float = 10.0) -> list[int]:
     while any(_alive(p) for p in killed) and time.monotonic() < deadline:
         time.sleep(0.05)
     return killed
+
+
+def _start_ticks(pid: int) -> int | None:
+    """When process `pid` started, in clock ticks since boot (None when it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rpartition(")")[2].split()[19])
 
 
 def _alive(pid: int) -> bool:

@@ -3,6 +3,7 @@ opened for one-shot commands."""
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
 
@@ -77,7 +79,7 @@ def store_or_exit(cfg: Config) -> None:
     import duckdb
 
     from flows.brief.render import check_output_folder
-    from flows.runlock import StoreBusy, hold_store
+    from flows.runlock import StoreBusy, hold_store, release_store
     from flows.store.db import open_store, store_problem
 
     try:
@@ -86,6 +88,9 @@ def store_or_exit(cfg: Config) -> None:
         raise fail(str(exc), EXIT_RUN_FAILED) from None
     except OSError as exc:
         raise fail(f"the store's lock cannot be taken: {exc}", EXIT_RUN_FAILED) from None
+    command = click.get_current_context(silent=True)
+    if command is not None:  # released when the command ends (it may run inside a program)
+        command.call_on_close(functools.partial(release_store, cfg.database))
     if reaped:
         err.print(
             f"Stopped {len(reaped)} process(es) a killed run left behind "

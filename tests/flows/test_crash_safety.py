@@ -59,9 +59,15 @@ def _sources(bundled: Path, server: FaultServer) -> list[dict]:
     return [*chosen, feed]
 
 
-def _env(folder: Path, **extra: str) -> dict[str, str]:
+@pytest.fixture(scope="module")
+def prefect_home(tmp_path_factory) -> Path:
+    """One Prefect home for the module's runs: its database is made once."""
+    return tmp_path_factory.mktemp("prefect")
+
+
+def _env(prefect_home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "BRIEF_"))}
-    env["PREFECT_HOME"] = str(folder / "prefect")
+    env["PREFECT_HOME"] = str(prefect_home)
     return {**env, **extra}
 
 
@@ -69,23 +75,25 @@ def _brief(*args: str) -> list[str]:
     return [str(Path(sys.executable).with_name("brief")), *args]
 
 
-def _run(cfg: Path, folder: Path) -> subprocess.CompletedProcess:
+def _run(cfg: Path, prefect_home: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         _brief("run", "--date", DAY, "--config", str(cfg)),
         capture_output=True,
         text=True,
-        env=_env(folder),
+        env=_env(prefect_home),
         timeout=600,
     )
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory, make_config, bundled, module_fault_server) -> dict:
+def uninterrupted(
+    tmp_path_factory, make_config, bundled, module_fault_server, prefect_home: Path
+) -> dict:
     """The brief an uninterrupted run makes from the configuration, in a folder of its own."""
     module_fault_server.state["drip_s"] = 0.0  # the feed ends at once (empty: a failed source)
     folder = tmp_path_factory.mktemp("uninterrupted")
     cfg = make_config(folder, _sources(bundled, module_fault_server), fetch=FETCH)
-    done = _run(cfg, folder)
+    done = _run(cfg, prefect_home)
     assert done.returncode == 3, (done.stdout, done.stderr)  # the empty feed fails, as below
     out = folder / "out" / DAY
     return {
@@ -170,6 +178,7 @@ def test_a_killed_run_leaves_nothing_behind_and_the_next_run_makes_the_same_brie
     bundled: Path,
     module_fault_server: FaultServer,
     uninterrupted: dict,
+    prefect_home: Path,
     point: str,
 ) -> None:
     server = module_fault_server
@@ -183,7 +192,7 @@ def test_a_killed_run_leaves_nothing_behind_and_the_next_run_makes_the_same_brie
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-        env=_env(tmp_path, **hook),
+        env=_env(prefect_home, **hook),
     )
     try:
         _hold_at(point, proc, marker, server)
@@ -195,7 +204,7 @@ def test_a_killed_run_leaves_nothing_behind_and_the_next_run_makes_the_same_brie
             _brief("ingest", "--config", str(cfg)),
             capture_output=True,
             text=True,
-            env=_env(tmp_path, COLUMNS="500"),  # the message on one line
+            env=_env(prefect_home, COLUMNS="500"),  # the message on one line
             timeout=300,
         )
         message = " ".join(second.stderr.split())
@@ -219,7 +228,7 @@ def test_a_killed_run_leaves_nothing_behind_and_the_next_run_makes_the_same_brie
     assert not left, {pid: children.get(pid, "carries the run's token") for pid in left}
 
     # the next run completes
-    rerun = _run(cfg, tmp_path)
+    rerun = _run(cfg, prefect_home)
     assert rerun.returncode == uninterrupted["returncode"], (rerun.stdout, rerun.stderr)
     assert "Traceback" not in rerun.stderr
 

@@ -60,6 +60,37 @@ def test_the_next_writer_stops_what_a_killed_run_left_and_nothing_else(
             p.wait()
 
 
+def test_the_children_of_a_holder_still_running_are_left_alone(
+    tmp_path: Path, make_config, brief
+) -> None:
+    """A process that gave the lock up (a command run inside another program) stops its own
+    children: they are not a killed run's leftovers."""
+    cfg = make_config(tmp_path, sources=[])
+    token = "4321-of-a-holder-still-running"
+    ticks = Path("/proc/self/stat").read_text().rpartition(")")[2].split()[19]
+    lock_path(tmp_path / "brief.duckdb").write_text(
+        json.dumps(
+            {
+                "pid": os.getpid(),
+                "command": "brief run",
+                "started_at": "2025-08-08T06:00:01+00:00",
+                "token": token,
+                "start_ticks": int(ticks),
+            }
+        )
+    )
+    child = _sleeper(token)
+    try:
+        done = brief(
+            "backfill", "--from", "2025-08-08", "--to", "2025-08-08", "-c", str(cfg), cwd=tmp_path
+        )
+        assert done.returncode == 0, (done.stdout, done.stderr)
+        assert child.poll() is None and "Stopped" not in done.stderr
+    finally:
+        child.kill()
+        child.wait()
+
+
 def test_the_holder_is_described_with_its_command_and_age() -> None:
     holder = Holder(1234, "brief run --date 2025-08-08", "2025-08-08T06:00:01+00:00", "t")
     now = datetime(2025, 8, 8, 6, 3, 5, tzinfo=UTC)
