@@ -3,15 +3,15 @@
 A run has two kinds of children: the workers (flows/sources/workers.py: a forkserver and the
 workers it forks) and, without a PREFECT_API_URL, Prefect's ephemeral API server (a uvicorn
 process of about 200 MB). On a normal exit or a signal they are stopped by the usual exit
-handlers; a SIGKILL runs no handler, so on Linux every child also asks the kernel to kill it when
-its parent dies (`prctl(PR_SET_PDEATHSIG, SIGKILL)`):
+handlers; a SIGKILL runs no handler, so on Linux the children end by themselves:
 
+- the API server asks the kernel to kill it when its parent dies (`prctl(PR_SET_PDEATHSIG,
+  SIGKILL)`, set between fork and exec). The signal fires when the *thread* that forked the
+  child ends, so the server must not be started from one of Prefect's short-lived threads: it
+  is started here, from the main thread, before the flow, and every later Prefect call reuses
+  it;
 - each worker (forked by the forkserver, not by the run) watches the run's process and exits
-  when it ends; the forkserver then exits by itself (its pipe to the run and its workers closes);
-- the API server is started here, from the main thread, with the death signal set between
-  fork and exec. The signal fires when the *thread* that forked the child ends, so the server
-  must not be started from one of Prefect's short-lived threads: starting it here, before the
-  flow, makes every later Prefect call reuse this one.
+  when it ends; the forkserver then exits by itself (its pipe to the run and its workers closes).
 
 Whatever survives anyway (another OS, a race at start-up) is killed by the next run
 (flows/runlock.py). `pause_point` is the test hook that holds a run at a named stage.
@@ -90,7 +90,8 @@ def start_prefect_server() -> int | None:
         return None
     server = SubprocessASGIServer()  # the instance every later API call uses
     start = getattr(server, "_run_uvicorn_command", None)
-    if not server.running and start is not None:
+    wrapped = "_run_uvicorn_command" in vars(server)  # by an earlier call
+    if not server.running and start is not None and not wrapped:
         server._run_uvicorn_command = _dying_with_parent(start)  # type: ignore[method-assign]
     server.start()
     assert server.server_process is not None
