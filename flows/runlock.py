@@ -143,7 +143,10 @@ def _carries(pid: int, token: str) -> bool:
 
 
 def carrying(token: str) -> list[int]:
-    """The processes (other than this one) whose environment carries `token`."""
+    """The processes (other than this one) whose environment carries `token` (none where
+    there is no /proc to read)."""
+    if not Path("/proc").is_dir():
+        return []
     pids = (int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit())
     return [pid for pid in pids if pid != os.getpid() and _carries(pid, token)]
 

@@ -232,6 +232,13 @@ def test_a_killed_run_leaves_nothing_behind_and_the_next_run_makes_the_same_brie
             os.kill(pid, signal.SIGKILL)
     assert not left, {pid: children.get(pid, "carries the run's token") for pid in left}
 
+    # what the killed run wrote of the brief is whole
+    out = tmp_path / "out" / DAY
+    written = [name for name in BRIEF_FILES if (out / name).exists()]
+    assert len(written) == (1 if point == "render" else 0), written
+    for name in written:
+        assert (out / name).read_bytes() == uninterrupted["files"][name], name
+
     # the next run completes
     rerun = _run(cfg, prefect_home)
     assert rerun.returncode == uninterrupted["returncode"], (rerun.stdout, rerun.stderr)
@@ -249,7 +256,6 @@ def test_a_killed_run_leaves_nothing_behind_and_the_next_run_makes_the_same_brie
         assert review.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
     # the brief: the same files, byte for byte, and nothing half-written beside them
-    out = tmp_path / "out" / DAY
     assert sorted(p.name for p in out.iterdir()) == uninterrupted["listing"]
     for name in BRIEF_FILES:
         assert (out / name).read_bytes() == uninterrupted["files"][name], name
