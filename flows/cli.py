@@ -140,9 +140,11 @@ def run(
 
     start_workers()  # the parsing workers get ready while Prefect starts
     from flows.daily import daily_brief
+    from flows.lifecycle import start_prefect_server
 
     stop_on_signals()
     try:
+        start_prefect_server()  # from this thread, so that it dies with this process
         summary = daily_brief(edition_date=day, config_path=str(cfg.path), refetch=refetch)
     except KeyboardInterrupt as exc:  # recorded in `runs` as failed, with the signal's name
         raise fail(
@@ -223,9 +225,11 @@ def ingest(config: ConfigOpt = None, refetch: RefetchOpt = False) -> None:
 
     start_workers()
     from flows.daily import ingest_only
+    from flows.lifecycle import start_prefect_server
 
     stop_on_signals()
     try:
+        start_prefect_server()
         results = ingest_only(config_path=str(cfg.path), refetch=refetch)
     except KeyboardInterrupt as exc:
         raise fail(

@@ -13,6 +13,7 @@ from flows.brief.content import Edition, SourceStatus
 from flows.brief.edition import build_edition
 from flows.brief.render import render_edition, write_edition
 from flows.config import Config
+from flows.lifecycle import pause_point
 from flows.ops.stages import Stage
 from flows.store.db import insert_rows, open_store, run
 from flows.store.facts import (
@@ -196,6 +197,7 @@ def compute_edition(
         )
         run(con, "BEGIN TRANSACTION")
         n_est = save_estimates(con, sig, run_id)
+        pause_point("estimates")  # test hook: killed with the transaction open
         n_sig = save_signals(con, day, sig.comparisons, run_id)
         run(con, "COMMIT")
         sources = statuses(con, results, cfg.edition.flag_failing_source_days)

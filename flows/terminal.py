@@ -3,6 +3,7 @@ opened for one-shot commands."""
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
 
@@ -71,15 +73,32 @@ def config_or_exit(path: Path | None) -> Config:
 
 
 def store_or_exit(cfg: Config, on_fail: Callable[[str], None] | None = None) -> None:
-    """Fail early, without a traceback, when the store cannot be opened for writing (another
+    """Take the store's lock for this process (flows/runlock.py: one writing run at a time),
+    then fail early, without a traceback, when the store cannot be opened for writing (another
     process holds it, even read-only, after the usual wait for it; a damaged file; a full
     disk), or the briefs' folder cannot be written: before any work is done (`on_fail` is
-    told why first)."""
+    told why first; a run refused because another holds the lock is not a failure of the day)."""
     import duckdb
 
     from flows.brief.render import check_output_folder
+    from flows.runlock import StoreBusy, hold_store, release_store
     from flows.store.db import open_store, store_problem
 
+    try:
+        reaped = hold_store(cfg.database)
+    except StoreBusy as exc:
+        raise fail(str(exc), EXIT_RUN_FAILED) from None
+    except OSError as exc:
+        raise fail(f"the store's lock cannot be taken: {exc}", EXIT_RUN_FAILED) from None
+    command = click.get_current_context(silent=True)
+    if command is not None:  # released when the command ends (it may run inside a program)
+        command.call_on_close(functools.partial(release_store, cfg.database))
+    if reaped:
+        err.print(
+            f"Stopped {len(reaped)} process(es) a killed run left behind "
+            f"(pids {', '.join(map(str, reaped))}).",
+            highlight=False,
+        )
     try:
         with open_store(cfg.database):
             pass

@@ -23,6 +23,7 @@ from markupsafe import Markup
 from flows.brief.content import Edition
 from flows.brief.numbers import money, pct, points, ratio, score, seconds, tokens
 from flows.brief.safety import clean_all, md_escape, md_url, safe_url
+from flows.lifecycle import pause_point
 from flows.locations import templates_dir
 from signals import vocabulary
 from signals.vocabulary import BUYER_BEHAVIOURS, COST_DRIVERS, FACTORS, STRENGTHS, VERDICTS
@@ -308,6 +309,7 @@ def write_edition(
             path = out_dir / f"brief.{kind}"
             _write_atomically(path, text)
             paths[kind] = path
+            pause_point("render")  # test hook: killed with one file written
         if drawing is not None:
             drawing.result()
             os.replace(drawn, paths["chart"])

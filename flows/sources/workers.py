@@ -24,6 +24,8 @@ from importlib.machinery import ModuleSpec
 from multiprocessing import forkserver
 from typing import Any
 
+from flows.lifecycle import end_with
+
 PRELOAD = ["flows.sources.ingest", "flows.brief.chart"]
 _lock = threading.Lock()
 _main_lock = threading.RLock()
@@ -55,7 +57,13 @@ class WorkerPool(ProcessPoolExecutor):
     """A process pool whose workers come from the preloaded server."""
 
     def __init__(self, workers: int) -> None:
-        super().__init__(max_workers=workers, mp_context=_context())
+        # a worker ends with this process, even killed (flows/lifecycle.py)
+        super().__init__(
+            max_workers=workers,
+            mp_context=_context(),
+            initializer=end_with,
+            initargs=(os.getpid(),),
+        )
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
         with _main_not_reimported():  # workers start on submit

@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from flows.config import Source, mapped
+from flows.lifecycle import pause_point
 from flows.sources.adapters import REGISTRY
 from flows.sources.aliases import apply_aliases
 from flows.sources.claims import store_claims
@@ -366,6 +367,7 @@ def store_sources(
             _insert_claims_and_rejects(con, load, run_id, now)
             _record_state(con, load, items, now, aliases)
             _record_runs(con, load, items, run_id, now, time.perf_counter() - started)
+            pause_point("store")  # test hook: killed with the transaction open
             run(con, "COMMIT")
         except Exception:
             run(con, "ROLLBACK")

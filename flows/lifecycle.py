@@ -1,0 +1,134 @@
+"""A run's child processes end with it, however it ends.
+
+A run has two kinds of children: the workers (flows/sources/workers.py: a forkserver and the
+workers it forks) and, without a PREFECT_API_URL, Prefect's ephemeral API server (a uvicorn
+process of about 200 MB). On a normal exit or a signal they are stopped by the usual exit
+handlers; a SIGKILL runs no handler, so on Linux the children end by themselves:
+
+- the API server asks the kernel to kill it when its parent dies (`prctl(PR_SET_PDEATHSIG,
+  SIGKILL)`, set between fork and exec). The signal fires when the *thread* that forked the
+  child ends, so the server must not be started from one of Prefect's short-lived threads: it
+  is started here, from the main thread, before the flow, and every later Prefect call reuses
+  it;
+- each worker (forked by the forkserver, not by the run) watches the run's process and exits
+  when it ends; the forkserver then exits by itself (its pipe to the run and its workers closes).
+
+Whatever survives anyway (another OS, a race at start-up) is killed by the next run
+(flows/runlock.py). `pause_point` is the test hook that holds a run at a named stage.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+PR_SET_PDEATHSIG = 1
+_libc: Any = None
+if sys.platform.startswith("linux"):
+    try:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:  # no C library to call: children are left to the next run's reaping
+        _libc = None
+
+
+def die_with_parent(parent: int | None = None) -> None:
+    """Ask the kernel to SIGKILL this process when its parent (the thread that forked it) ends.
+    Linux only; elsewhere nothing. Runs in a child between fork and exec, or in a worker. With
+    the `parent` pid known, a child whose parent died before this call exits at once."""
+    if _libc is not None:
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if parent is not None and os.getppid() != parent:
+            os._exit(1)
+
+
+def end_with(pid: int) -> None:
+    """A worker's initializer: end this worker when process `pid` (the run) ends.
+
+    A worker's parent is the forkserver, and the forkserver waits for every worker to close its
+    pipe before it exits, so neither would end by itself: a thread here waits on the run's
+    pidfd and exits the worker when the run is gone; then the forkserver exits too. The death
+    signal covers a forkserver killed by other means."""
+    die_with_parent()
+    try:
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:  # the run ended before this worker started
+        os._exit(1)
+    except (OSError, AttributeError):  # no pidfd here: left to the next run's reaping
+        return
+
+    def wait() -> None:
+        select.select([pidfd], [], [])
+        os._exit(1)
+
+    threading.Thread(target=wait, name="end-with-run", daemon=True).start()
+
+
+_popen_lock = threading.Lock()
+
+
+def start_prefect_server() -> int | None:
+    """Start Prefect's ephemeral API server now, in this (main) thread, as a child that dies with
+    this process; returns its process id (None when PREFECT_API_URL names a server to use).
+
+    Prefect starts the server itself, on the first API call, with `subprocess.Popen` in
+    `SubprocessASGIServer._run_uvicorn_command`, which takes no `preexec_fn`. That one method
+    is wrapped, for this server only: while it runs, `subprocess.Popen` sets the death signal in
+    the child. tests/flows/test_crash_safety.py fails if Prefect changes that method."""
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
+        return None
+    server = SubprocessASGIServer()  # the instance every later API call uses
+    start = getattr(server, "_run_uvicorn_command", None)
+    wrapped = "_run_uvicorn_command" in vars(server)  # by an earlier call
+    if not server.running and start is not None and not wrapped:
+        server._run_uvicorn_command = _dying_with_parent(start)  # type: ignore[method-assign]
+    server.start()
+    assert server.server_process is not None
+    return server.server_process.pid
+
+
+class _PopenDyingWithParent(subprocess.Popen):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("preexec_fn", functools.partial(die_with_parent, os.getpid()))
+        super().__init__(*args, **kwargs)
+
+
+def _dying_with_parent(start: Any) -> Any:
+    """`start` (which calls `subprocess.Popen` once) with the death signal set in the child."""
+
+    def run_uvicorn_command() -> subprocess.Popen:
+        with _popen_lock:
+            popen, subprocess.Popen = subprocess.Popen, _PopenDyingWithParent  # type: ignore[misc]
+            try:
+                return start()
+            finally:
+                subprocess.Popen = popen  # type: ignore[misc]
+
+    return run_uvicorn_command
+
+
+PAUSE_VAR = "BRIEF_PAUSE_AT"
+
+
+def pause_point(stage: str) -> None:
+    """Test hook: with BRIEF_PAUSE_AT="<stage>:<file>" in the environment, a run reaching
+    `stage` ("store", "estimates", "render") writes its pid to `file` and waits there until it is
+    killed. Without the variable it does nothing."""
+    wanted = os.environ.get(PAUSE_VAR, "")
+    name, _, marker = wanted.partition(":")
+    if name != stage or not marker:
+        return
+    Path(marker).write_text(str(os.getpid()))
+    while True:
+        time.sleep(1)
