@@ -32,6 +32,7 @@ from flows.pipeline import (
     start_run,
     summary_markdown,
 )
+from flows.runlock import store_held
 from flows.sources.fetch import Limits
 from flows.sources.ingest import Prepared, collect, prepare_all
 from flows.store.db import held_open
@@ -121,7 +122,12 @@ def daily_brief(
     run_id = flow_run.get_id() or uuid.uuid4().hex
     now = datetime.now(UTC)
     clock = StageClock(cfg, run_id)  # each stage's time and counts, in `run_stages`
-    with failure_notice(cfg, run_id, day), held_open(cfg.database), recorded(cfg, run_id, day, now):
+    with (
+        failure_notice(cfg, run_id, day),
+        store_held(cfg.database, f"daily-brief flow run {run_id} for {day.isoformat()}"),
+        held_open(cfg.database),
+        recorded(cfg, run_id, day, now),
+    ):
         with clock("ingest") as stage:
             results = ingest_all(cfg, run_id, now, refetch)
             stage.counted(*ingest_counts(results))
@@ -165,7 +171,11 @@ def ingest_only(config_path: str | None = None, refetch: bool = False) -> list[S
     cfg = load_config(config_path)
     run_id = flow_run.get_id() or uuid.uuid4().hex
     now = datetime.now(UTC)
-    with held_open(cfg.database), recorded(cfg, run_id, now.date(), now):
+    with (
+        store_held(cfg.database, f"ingest-sources flow run {run_id}"),
+        held_open(cfg.database),
+        recorded(cfg, run_id, now.date(), now),
+    ):
         results = ingest_all(cfg, run_id, now, refetch)
         finish_run(cfg, RunSummary(run_id=run_id, edition_date=now.date(), sources=results), now)
         snapshot_task(str(cfg.path))

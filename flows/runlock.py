@@ -20,6 +20,8 @@ import signal
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,6 +120,19 @@ def hold_store(database: Path, command: str | None = None) -> list[int]:
     _held[path] = (fd, os.environ.get(TOKEN_VAR))
     os.environ[TOKEN_VAR] = me.token  # before any child starts
     return killed
+
+
+@contextmanager
+def store_held(database: Path, command: str | None = None) -> Iterator[list[int]]:
+    """`hold_store` for a block (a flow run that no command started, such as a scheduled one):
+    given up after it, unless this process held the lock already."""
+    already = lock_path(database) in _held
+    killed = hold_store(database, command)
+    try:
+        yield killed
+    finally:
+        if not already:
+            release_store(database)
 
 
 def release_store(database: Path) -> None:

@@ -659,6 +659,8 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = N
 
 def insert_rows(con: duckdb.DuckDBPyConnection, insert: str, rows: list[dict]) -> None:
     """`insert` (e.g. "INSERT INTO t BY NAME") the rows in one statement, through Arrow."""
+    if not rows:  # a run with no sources, say: nothing to write
+        return
     import pyarrow as pa  # not needed by the read-only commands
 
     con.register("_rows", pa.Table.from_pylist(rows))

@@ -101,3 +101,42 @@ def test_the_holder_is_described_with_its_command_and_age() -> None:
     later = datetime(2025, 8, 9, 8, 0, 1, tzinfo=UTC)
     assert "started 2025-08-08 06:00:01 UTC" in holder.describe(Path("s"), later)
     assert holder.describe(Path("s"), later).endswith("it has run for 26.0 h")
+
+
+def test_a_flow_run_no_command_started_takes_the_lock_too(
+    tmp_path: Path, make_config, prefect_server
+) -> None:
+    """A scheduled run (a flow run `brief serve` or a worker starts) is one writer like any."""
+    import pytest
+
+    from flows.daily import daily_brief
+    from flows.runlock import StoreBusy
+
+    cfg = make_config(tmp_path, sources=[])
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from flows.runlock import hold_store; "
+            "hold_store(Path(sys.argv[1]), 'brief run --date 2025-08-08'); print('held', "
+            "flush=True); time.sleep(600)",
+            str(tmp_path / "brief.duckdb"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(StoreBusy, match=r"brief run --date 2025-08-08.*holds the store"):
+            daily_brief(edition_date=datetime(2025, 8, 8, tzinfo=UTC).date(), config_path=str(cfg))
+    finally:
+        holder.kill()
+        holder.wait()
+    summary = daily_brief(
+        edition_date=datetime(2025, 8, 8, tzinfo=UTC).date(), config_path=str(cfg)
+    )
+    assert summary.outputs  # the lock went with its holder; and this run gave its own up:
+    with open(lock_path(tmp_path / "brief.duckdb")) as fh:
+        import fcntl
+
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
