@@ -1,0 +1,36 @@
+"""Prefect's API started in the background, so that its start-up (a server process that imports
+Prefect's server and opens its database: seconds) overlaps the command's own work (reading the
+configuration, forking the workers, parsing the first batches).
+
+Without `PREFECT_API_URL`, Prefect starts an ephemeral server process the first time a flow
+asks for its client; `start_prefect()` starts that same server (Prefect's own object, one per
+process) on a thread now, and the flow finds it running. A failed start is not raised here: the
+flow then starts the server itself and reports the error as it always would.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+
+def _start_server() -> None:
+    try:
+        from prefect.settings import get_current_settings
+
+        settings = get_current_settings()
+        if settings.api.url or not settings.server.ephemeral.enabled:
+            return  # a server of its own: nothing to start
+        from prefect.server.api.server import SubprocessASGIServer
+
+        SubprocessASGIServer().start()
+    except Exception:  # the flow's own start reports it
+        pass
+
+
+def start_prefect() -> Callable[[], None]:
+    """Start Prefect's ephemeral server on a thread (unless the settings name a server of
+    their own); returns the wait for it, to call before the flow starts."""
+    thread = threading.Thread(target=_start_server, name="start-prefect", daemon=True)
+    thread.start()
+    return thread.join
