@@ -84,13 +84,15 @@ def run(
     start_workers()  # the parsing workers get ready while Prefect starts
     from flows.daily import daily_brief, on_runner, read_ahead
 
+    try:
+        daily = on_runner(daily_brief, cfg)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
     read_ahead(cfg, refetch)  # and parse the first batches meanwhile
     stop_on_signals()
     try:
         prefect_ready()
-        summary = on_runner(daily_brief, cfg)(
-            edition_date=day, config_path=str(cfg.path), refetch=refetch
-        )
+        summary = daily(edition_date=day, config_path=str(cfg.path), refetch=refetch)
     except KeyboardInterrupt as exc:  # recorded in `runs` as failed, with the signal's name
         raise fail(
             f"the run was {exc or 'stopped'}; it is recorded as failed and the next run "
@@ -164,11 +166,15 @@ def ingest(config: ConfigOpt = None, refetch: RefetchOpt = False, as_json: JsonO
     start_workers()
     from flows.daily import ingest_only, on_runner, read_ahead
 
+    try:
+        ingest_flow = on_runner(ingest_only, cfg)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
     read_ahead(cfg, refetch)
     stop_on_signals()
     try:
         prefect_ready()
-        results = on_runner(ingest_only, cfg)(config_path=str(cfg.path), refetch=refetch)
+        results = ingest_flow(config_path=str(cfg.path), refetch=refetch)
     except KeyboardInterrupt as exc:
         raise fail(
             f"the ingest was {exc or 'stopped'}; it is recorded as failed", EXIT_RUN_FAILED
