@@ -86,11 +86,14 @@ def plan(cfg: Config) -> list[list[Source]]:
 
 
 def read_ahead(cfg: Config, refetch: bool = False) -> None:
-    """Start the batches on this machine's workers before the flow (while Prefect starts); the
-    flow's tasks then collect them. Nothing starts for a flow whose tasks run on Dask."""
+    """Start the batches of files on this machine's workers before the flow (while Prefect
+    starts); the flow's tasks then collect them. A batch with a URL is fetched by its task: a
+    fetch may wait on the network for minutes, and a run stopped meanwhile is recorded as
+    failed only once the flow has started. Nothing starts for a flow whose tasks run on Dask."""
     if cfg.run.task_runner == "threads":
         previous = {} if refetch else validators(cfg.database, cfg.aliases)
-        start_batches(plan(cfg), previous, limits(cfg))
+        files = [b for b in plan(cfg) if all(s.url is None for s in b)]
+        start_batches(files, previous, limits(cfg))
 
 
 def ingest_all(
