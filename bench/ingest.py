@@ -8,13 +8,22 @@ once per process, while Prefect starts in `brief run`. Target: a ratio of at mos
 means both cores paid off. The machine's speed drifts, so runs alternate with the baseline and
 the median of the pairs is the figure to read.
 
+With `--many N` it measures what an operator sees instead: the whole `brief ingest` (a new
+process: imports, Prefect's start, the workers, parsing, the store, the snapshot) over N small
+feed files cut from the real feeds of tests/data/real/feeds, into a fresh store each time,
+against plain `feedparser.parse` of the same bytes in this process. It prints the ratio (target
+<= 3 on 2 cores), whether stderr held a traceback, and the summary's length in lines.
+
 Usage: .venv/bin/python bench/ingest.py [--repeat 9]
+       .venv/bin/python bench/ingest.py --many 2000 [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,15 +40,55 @@ import feedparser  # noqa: E402
 
 from flows.config import load_config  # noqa: E402
 from flows.sources.ingest import prepare_all  # noqa: E402
-from flows.sources.workers import fork_workers, start_workers  # noqa: E402
+from flows.sources.workers import cores, fork_workers, start_workers  # noqa: E402
 from flows.store.load import ingest_sources  # noqa: E402
 from tests.support.config import write_config  # noqa: E402
+from tests.support.feeds import write_feeds  # noqa: E402
+
+BRIEF = Path(sys.executable).with_name("brief")
+
+
+def many(count: int, repeat: int) -> None:
+    """`brief ingest` over `count` small feed files against plain feedparser."""
+    with tempfile.TemporaryDirectory() as tmp:
+        sources = write_feeds(Path(tmp) / "feeds", count)
+        data = [Path(s["path"]).read_bytes() for s in sources]
+        print(f"{count} feed files, {sum(map(len, data)) / 1e6:.2f} MB, {cores()} cores")
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        plain, ours, tracebacks, lines = [], [], 0, 0
+        for i in range(repeat):  # alternate, so drift in the machine hits both alike
+            start = time.perf_counter()
+            for body in data:
+                feedparser.parse(body)
+            plain.append(time.perf_counter() - start)
+            folder = Path(tmp) / f"run-{i}"
+            folder.mkdir()
+            cfg = write_config(folder, sources)
+            start = time.perf_counter()
+            done = subprocess.run(
+                [str(BRIEF), "ingest", "-c", str(cfg)], capture_output=True, text=True, env=env
+            )
+            ours.append(time.perf_counter() - start)
+            assert done.returncode == 0, done.stderr[-3000:]
+            tracebacks += "Traceback" in done.stderr + done.stdout
+            lines = max(lines, len(done.stdout.splitlines()))
+            print(f"  run {i + 1}: plain {plain[-1]:.2f} s, brief ingest {ours[-1]:.2f} s")
+    p, o = statistics.median(plain), statistics.median(ours)
+    print(f"plain feedparser.parse, one process: {p:6.2f} s (median of {repeat})")
+    print(f"brief ingest, a new process:         {o:6.2f} s (median of {repeat})")
+    print(f"ratio: {o / p:.2f}  (target <= 3 on 2 cores)")
+    print(f"runs whose output held a traceback: {tracebacks} of {repeat}")
+    print(f"summary: {lines} lines")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=9, help="timed runs of each (median kept)")
+    parser.add_argument("--many", type=int, help="time `brief ingest` over this many feeds")
     args = parser.parse_args()
+    if args.many:
+        many(args.many, args.repeat)
+        return
     start = time.perf_counter()
     start_workers()
     pids = fork_workers()  # the workers are up: their start-up is not timed below

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import signal
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +19,7 @@ configure()  # before anything imports Prefect
 
 from flows.brief.safety import rich_text  # noqa: E402
 from flows.config import Config, ConfigError  # noqa: E402
+from flows.summary import sources_summary  # noqa: E402
 from flows.terminal import (  # noqa: E402
     EXIT_RUN_FAILED,
     EXIT_SOURCES_FAILED,
@@ -57,55 +59,6 @@ def cross_check_ids(cfg: Config) -> frozenset[str]:
     return frozenset(s.id for s in cfg.sources if s.role == "cross-check")
 
 
-def sources_table(results: list, cross_checks: frozenset[str] = frozenset()) -> Table:
-    """The run summary: one line per source, with what it gave and why anything failed. Names
-    that only cross-check price lists use are counted apart: they never price a model."""
-    table = Table(title="Sources")
-    table.add_column("source", overflow="fold")
-    table.add_column("fetch", no_wrap=True)
-    for name in ("rows", "new", "updated", "rejected", "unresolved"):
-        table.add_column(name, justify="right", min_width=len(name))
-    for s in results:
-        fetch = {"fetched": "fetched", "not_modified": "[dim]unchanged[/]"}.get(
-            s.fetch_status, "[red]failed[/]"
-        )
-        table.add_row(
-            rich_text(s.source_id),
-            fetch,
-            str(s.rows_read),
-            str(s.rows_new),
-            str(s.rows_updated),
-            str(s.rejected),
-            str(len(s.unresolved)),
-        )
-    failed = [s for s in results if not s.ok]
-    unresolved = sum(len(s.unresolved) for s in results if s.source_id not in cross_checks)
-    checked = sum(len(s.unresolved) for s in results if s.source_id in cross_checks)
-    notes = []
-    if failed:
-        why = "; ".join(f"{s.source_id}: {s.reason}" for s in failed)
-        notes.append(f"{len(failed)} source(s) failed ({why}); their earlier facts are kept")
-    if unresolved:
-        names = sorted(
-            {n for s in results if s.source_id not in cross_checks for n in s.unresolved}
-        )
-        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
-        notes.append(
-            f"{unresolved} model name(s) matched no known model and are kept under their "
-            f"own names ({shown}; all in table `aliases`, resolved = false)"
-        )
-    if checked:
-        notes.append(f"{checked} more in cross-check price lists, which price no model")
-    changed = [s for s in results if getattr(s, "meaning_changed", 0)]
-    if changed:
-        notes.append(
-            "stored values changed meaning (a score's scale moved between percent and "
-            "rating): " + ", ".join(f"{s.source_id} ({s.meaning_changed})" for s in changed)
-        )
-    table.caption = rich_text("; ".join(notes)) if notes else None
-    return table
-
-
 RunDateOpt = Annotated[
     str | None,
     typer.Option(
@@ -137,15 +90,21 @@ def run(
     day = parse_day(date_) if date_ else cfg.schedule.today()
     store_or_exit(cfg, on_fail=lambda why: notify_not_started(cfg, day, why))
     from flows.sources.workers import start_workers
+    from flows.warmup import start_prefect
 
+    prefect_ready = start_prefect()
     start_workers()  # the parsing workers get ready while Prefect starts
-    from flows.daily import daily_brief
-    from flows.lifecycle import start_prefect_server
+    from flows.daily import daily_brief, on_runner, read_ahead
 
+    try:
+        daily = on_runner(daily_brief, cfg)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    read_ahead(cfg, refetch)  # and parse the first batches meanwhile
     stop_on_signals()
     try:
-        start_prefect_server()  # from this thread, so that it dies with this process
-        summary = daily_brief(edition_date=day, config_path=str(cfg.path), refetch=refetch)
+        prefect_ready()
+        summary = daily(edition_date=day, config_path=str(cfg.path), refetch=refetch)
     except KeyboardInterrupt as exc:  # recorded in `runs` as failed, with the signal's name
         raise fail(
             f"the run was {exc or 'stopped'}; it is recorded as failed and the next run "
@@ -160,7 +119,7 @@ def run(
     if as_json:
         print_json(summary.to_dict())
     else:
-        out.print(sources_table(summary.sources, cross_check_ids(cfg)))
+        out.print(sources_summary(summary.sources, cross_check_ids(cfg), "brief run --json"))
         if summary.price_checks:
             out.print("Price lists disagreeing by more than the tolerance:", highlight=False)
             for line in summary.price_checks:
@@ -212,32 +171,42 @@ def notify_not_started(cfg: Config, day: date, why: str) -> None:
 
 
 @app.command()
-def ingest(config: ConfigOpt = None, refetch: RefetchOpt = False) -> None:
+def ingest(config: ConfigOpt = None, refetch: RefetchOpt = False, as_json: JsonOpt = False) -> None:
     """Read every configured source into the store, without making a brief.
 
-    Unchanged sources (a 304, or the same bytes) are skipped unless --refetch is given.
+    Unchanged sources (a 304, or the same bytes) are skipped unless --refetch is given. Above
+    20 sources the summary lists the failed ones, then counts; --json prints every source.
 
     Example: brief ingest --config data/brief.toml --refetch
     """
     cfg = config_or_exit(config)
     store_or_exit(cfg)
     from flows.sources.workers import start_workers
+    from flows.warmup import start_prefect
 
+    prefect_ready = start_prefect()
     start_workers()
-    from flows.daily import ingest_only
-    from flows.lifecycle import start_prefect_server
+    from flows.daily import ingest_only, on_runner, read_ahead
 
+    try:
+        ingest_flow = on_runner(ingest_only, cfg)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    read_ahead(cfg, refetch)
     stop_on_signals()
     try:
-        start_prefect_server()
-        results = ingest_only(config_path=str(cfg.path), refetch=refetch)
+        prefect_ready()
+        results = ingest_flow(config_path=str(cfg.path), refetch=refetch)
     except KeyboardInterrupt as exc:
         raise fail(
             f"the ingest was {exc or 'stopped'}; it is recorded as failed", EXIT_RUN_FAILED
         ) from None
     except Exception as exc:
         raise fail(f"the ingest failed: {type(exc).__name__}: {exc}", EXIT_RUN_FAILED) from None
-    out.print(sources_table(results, cross_check_ids(cfg)))
+    if as_json:
+        print_json([asdict(r) for r in results])
+    else:
+        out.print(sources_summary(results, cross_check_ids(cfg), "brief ingest --json"))
     if any(not s.ok for s in results):
         raise typer.Exit(EXIT_SOURCES_FAILED)
 

@@ -274,6 +274,17 @@ class FetchSettings(BaseModel):
 _HOST_NAME = re.compile(r"(?=.*[A-Za-z_-])[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?")
 
 
+class RunSettings(BaseModel):
+    """Where the daily flow's tasks run: threads of this process (the fetch-and-parse batches
+    parse on its worker processes), or a Dask cluster (`pip install '.[dask]'`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task_runner: Literal["threads", "dask"] = "threads"
+    # a running Dask scheduler (tcp://host:8786); empty: a local cluster for the run's length
+    dask_address: str = ""
+
+
 class Capability(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -342,6 +353,7 @@ class Config(BaseModel):
     edition: EditionSettings
     fetch: FetchSettings
     email: EmailSettings = Field(default_factory=EmailSettings)
+    run: RunSettings = Field(default_factory=RunSettings)
     defaults: Defaults = Field(default_factory=Defaults)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
@@ -527,7 +539,7 @@ _PATH_KEYS = {
 # path keys without a fixed default: `review_database` and `snapshot` sit beside `database`;
 # no `templates`
 _OPTIONAL_PATH_KEYS = ("review_database", "snapshot", "templates")
-_TABLE_KEYS = ("edition", "fetch", "defaults", "email", "schedule", "notify")
+_TABLE_KEYS = ("edition", "fetch", "defaults", "email", "schedule", "notify", "run")
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -603,6 +615,7 @@ def _parse_config(cfg_path: Path) -> Config:
     edition = _validate(EditionSettings, raw.get("edition", {}), where, "edition")
     fetch = _validate(FetchSettings, raw.get("fetch", {}), where, "fetch")
     email = _validate(EmailSettings, raw.get("email", {}), where, "email")
+    run = _validate(RunSettings, raw.get("run", {}), where, "run")
     defaults = _validate(Defaults, raw.get("defaults", {}), where, "defaults")
     schedule = _validate(ScheduleSettings, raw.get("schedule", {}), where, "schedule")
     notify = _validate(NotifySettings, raw.get("notify", {}), where, "notify")
@@ -671,6 +684,7 @@ def _parse_config(cfg_path: Path) -> Config:
         edition=edition,
         fetch=fetch,
         email=email,
+        run=run,
         defaults=defaults,
         schedule=schedule,
         notify=notify,

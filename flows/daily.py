@@ -1,22 +1,23 @@
-"""The Prefect flows: `daily_brief` (one fetch-and-parse task per source, one store task, then
-signals and the draft brief) and `ingest_only`."""
+"""The Prefect flows: `daily_brief` (fetch-and-parse tasks, one per batch of sources, one store
+task, then signals and the draft brief) and `ingest_only`; `on_runner` puts a flow on the task
+runner its configuration names."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from typing import Any, TypeVar, cast
 
-from prefect import flow, task
+from prefect import Flow, flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from flows.brief.content import Edition
-from flows.config import Config, load_config
+from flows.config import Config, ConfigError, Source, load_config
 from flows.ops.notify import failure_notice, notify_partial
 from flows.ops.stages import StageClock, ingest_counts
 from flows.pipeline import (
@@ -33,18 +34,27 @@ from flows.pipeline import (
     summary_markdown,
 )
 from flows.runlock import store_held
-from flows.sources.fetch import Limits
-from flows.sources.ingest import Prepared, collect, prepare_all
+from flows.sources.fetch import Limits, Validators
+from flows.sources.ingest import Prepared, batches, prepare_batch, start_batches, validators
+from flows.sources.workers import cores
 from flows.store.db import held_open
 from flows.store.load import SourceResult, store_sources
 
+# fetch-and-parse batches per core: enough that a slow batch does not leave a core idle at the
+# end, few enough that Prefect's cost per task (tens of ms) stays small beside the parsing
+BATCHES_PER_CORE = 4
+
 
 @task(name="fetch-and-parse", cache_policy=NO_CACHE)
-def prepare_task(config_path: str, source_id: str, prepared: Future[Prepared]) -> Prepared:
-    """One source, fetched and parsed by a worker process on any free core. A source that
-    cannot be read comes back with its reason (stored as a failure, never raised)."""
+def fetch_batch_task(
+    config_path: str, source_ids: list[str], previous: dict[str, Validators | None]
+) -> dict[str, Prepared]:
+    """A batch of sources fetched and parsed, on a worker process of this machine (or in the
+    task's own process on a Dask worker). A source that cannot be read comes back with its
+    reason (stored as a failure, never raised): one bad source never fails its batch."""
     cfg = load_config(config_path)
-    return collect(prepared, cfg.database, cfg.source(source_id), limits(cfg))
+    by_id = {s.id: s for s in cfg.sources}
+    return prepare_batch([by_id[i] for i in source_ids], previous, limits(cfg))
 
 
 @task(name="store-sources", cache_policy=NO_CACHE)
@@ -74,19 +84,66 @@ def limits(cfg: Config) -> Limits:
     return Limits(**cfg.fetch.model_dump())
 
 
+def plan(cfg: Config) -> list[list[Source]]:
+    """The run's fetch-and-parse batches: a few per core, of about equal bytes."""
+    return batches(cfg.sources, BATCHES_PER_CORE * cores())
+
+
+def read_ahead(cfg: Config, refetch: bool = False) -> None:
+    """Start the batches of files on this machine's workers before the flow (while Prefect
+    starts); the flow's tasks then collect them. A batch with a URL is fetched by its task: a
+    fetch may wait on the network for minutes, and a run stopped meanwhile is recorded as
+    failed only once the flow has started. Nothing starts for a flow whose tasks run on Dask."""
+    if cfg.run.task_runner == "threads":
+        previous = {} if refetch else validators(cfg.database, cfg.aliases)
+        files = [b for b in plan(cfg) if all(s.url is None for s in b)]
+        start_batches(files, previous, limits(cfg))
+
+
 def ingest_all(
     cfg: Config, run_id: str, now: datetime, refetch: bool = False
 ) -> list[SourceResult]:
-    """One task per source to fetch and parse it (on all cores), then one task to store."""
-    futures = prepare_all(cfg.database, cfg.sources, limits(cfg), cfg.aliases, refetch)
-    prepared = {
-        src.id: prepare_task.with_options(task_run_name=f"fetch-{src.id}")(
-            str(cfg.path), src.id, futures[src.id]
+    """One task per batch of sources to fetch and parse them (batches of about equal bytes,
+    a few per core, on the flow's task runner), then one task to store them all."""
+    previous = {} if refetch else validators(cfg.database, cfg.aliases)
+    planned = plan(cfg)
+    futures = [
+        fetch_batch_task.with_options(task_run_name=f"fetch-{n}-of-{len(planned)}").submit(
+            str(cfg.path), [s.id for s in batch], {s.id: previous.get(s.id) for s in batch}
         )
-        for src in cfg.sources
-    }
+        for n, batch in enumerate(planned, start=1)
+    ]
+    prepared: dict[str, Prepared] = {}
+    for future in futures:
+        prepared.update(future.result())
     # quote(): Prefect must not walk through every parsed row looking for futures
     return store_task(str(cfg.path), run_id, now, quote(prepared))  # type: ignore[call-overload]
+
+
+F = TypeVar("F", bound=Flow[Any, Any])
+
+
+def on_runner(flow_: F, cfg: Config) -> F:
+    """The flow on the task runner `[run] task_runner` names: its own threads, or Prefect's
+    Dask task runner (the fetch-and-parse batches go to the cluster at `dask_address`, or to a
+    local cluster of one single-threaded worker process per core; the store, signals and brief
+    tasks run in this process, which holds the store open)."""
+    if cfg.run.task_runner != "dask":
+        return flow_
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError:
+        raise ConfigError(
+            f'{cfg.path}: [run] task_runner = "dask" needs prefect-dask: '
+            "pip install 'morning-brief[dask]'"
+        ) from None
+    if cfg.run.dask_address:
+        runner = DaskTaskRunner(address=cfg.run.dask_address)
+    else:
+        runner = DaskTaskRunner(
+            cluster_kwargs={"n_workers": cores(), "threads_per_worker": 1, "processes": True}
+        )
+    return cast(F, flow_.with_options(task_runner=runner))  # type: ignore[arg-type]
 
 
 @task(name="signals", cache_policy=NO_CACHE)
@@ -167,7 +224,8 @@ def daily_brief(
 
 @flow(name="ingest-sources")
 def ingest_only(config_path: str | None = None, refetch: bool = False) -> list[SourceResult]:
-    """Read every configured source into the store, one task per source, without a brief."""
+    """Read every configured source into the store, one task per batch of sources, without a
+    brief."""
     cfg = load_config(config_path)
     run_id = flow_run.get_id() or uuid.uuid4().hex
     now = datetime.now(UTC)

@@ -43,13 +43,12 @@ def prefect_settings() -> dict[str, str]:
 
 
 # Services of the ephemeral Prefect server (the one a run starts inside its own process when no
-# PREFECT_API_URL is set) that are switched off, each with what that costs:
-# - the task-run recorder: under load it is cancelled at exit while flushing and prints a
-#   traceback into the run's console (seen on a loaded machine: "Error flushing events",
-#   CancelledError). Cost: the ephemeral server's own database keeps no task-run history, which
-#   nobody reads (it lives only as long as the run); the run's record is the store's `runs` and
-#   `source_runs`, and a real `prefect server start` (scheduling, UI) is not affected.
-EPHEMERAL_SERVER = {"PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false"}
+# PREFECT_API_URL is set) that are switched off, each with what that costs: none. The task-run
+# recorder once printed tracebacks at exit ("Error flushing 1 events", CancelledError): it writes
+# each task-run event in its own transaction, and with one task per source a run left it
+# thousands of events behind, so the server's stop cancelled a write in flight. With one task per
+# batch of sources a run sends a few dozen events, written long before the server stops.
+EPHEMERAL_SERVER: dict[str, str] = {}
 
 
 def configure() -> None:

@@ -6,7 +6,7 @@ module; the helpers themselves live in tests/support/ (see each fixture).
   ``@pytest.mark.real_files("benchmarks/epoch_ai/*.csv")``);
 - a run: `make_config` (writes a brief.toml), `config_path`, `prefect_server`, `brief`
   (the installed command in its own process), `scheduling_server` (a real Prefect server
-  whose scheduler fires scheduled runs);
+  whose scheduler fires scheduled runs), `many_feeds` (thousands of small feed files);
 - fetching: `fault_server` (one per test), `module_fault_server` (one per module);
 - notifications: `notify_receiver` (keeps the JSON posted to it, as apprise's json:// sends);
 - mail: `smtp_sink` (a real SMTP server on loopback that keeps what it is sent);
@@ -34,6 +34,7 @@ from tests.support import (  # noqa: E402
     commands,
     contracts,
     editions,
+    feeds,
     safety,
     shapes,
     smtp,
@@ -102,6 +103,13 @@ def make_config() -> Callable[..., Path]:
 def brief() -> Callable[..., object]:
     """``brief(*args, cwd=folder)``: the installed `brief` in its own process (output kept)."""
     return commands.run_brief
+
+
+@pytest.fixture(scope="session")
+def many_feeds() -> Callable[..., list[dict]]:
+    """``many_feeds(folder, count)``: `count` small feed files cut from the real feeds, written in
+    `folder`; returns their `[[sources]]` entries (tests/support/feeds.py)."""
+    return feeds.write_feeds
 
 
 @pytest.fixture

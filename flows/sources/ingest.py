@@ -4,6 +4,7 @@ rejects and the names no known model matched."""
 from __future__ import annotations
 
 import hashlib
+import heapq
 import inspect
 import time
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ from flows.sources.adapters.canonical import HeaderError
 from flows.sources.aliases import fingerprint
 from flows.sources.claims import entry_claims
 from flows.sources.fetch import Fetched, FetchError, Limits, Validators, fetch_path, fetch_url
-from flows.sources.workers import submit
+from flows.sources.workers import can_fork, submit
 from flows.store.db import open_store
 from flows.store.validate import rows_to_text_table
 
@@ -202,6 +203,80 @@ def prepare_all(
         s.id: submit(prepare, s, previous.get(s.id), limits)
         for s in sorted(sources, key=_expected_size, reverse=True)
     }
+
+
+def batches(sources: list[Source], count: int) -> list[list[Source]]:
+    """The sources in at most `count` batches of about equal bytes to parse (each source, largest
+    first, into the lightest batch so far), the heaviest batch first."""
+    sized = sorted(((_expected_size(s), s) for s in sources), key=lambda p: p[0], reverse=True)
+    heap: list[tuple[int, int]] = [(0, k) for k in range(max(1, min(count, len(sources))))]
+    members: list[list[Source]] = [[] for _ in heap]
+    for size, src in sized:
+        total, k = heapq.heappop(heap)
+        members[k].append(src)
+        heapq.heappush(heap, (total + size, k))
+    order = sorted(heap, reverse=True)
+    return [members[k] for _, k in order if members[k]]
+
+
+def prepare_each(
+    sources: list[Source], previous: Mapping[str, Validators | None], limits: Limits
+) -> dict[str, Prepared]:
+    """Fetch and parse sources one after another in this process. A source that breaks in a
+    way no reader foresaw is a failed source with the error, never the batch's failure."""
+    out = {}
+    for src in sources:
+        try:
+            out[src.id] = prepare(src, previous.get(src.id), limits)
+        except Exception as exc:
+            out[src.id] = Prepared(error=f"cannot read: {type(exc).__name__}: {exc}")
+    return out
+
+
+# batches submitted to the worker pool before the flow started (`start_batches`), by source ids
+_started: dict[tuple[str, ...], tuple[dict[str, Validators | None], Limits, Future]] = {}
+
+
+def start_batches(
+    planned: list[list[Source]],
+    previous: Mapping[str, Validators | None],
+    limits: Limits = DEFAULT_LIMITS,
+) -> None:
+    """Submit batches to the worker pool now, while Prefect starts: `prepare_batch` of the same
+    batch, read the same way, then takes the result instead of reading the sources again."""
+    if not can_fork():
+        return
+    for batch in planned:
+        prev = {s.id: previous.get(s.id) for s in batch}
+        _started[tuple(s.id for s in batch)] = (
+            prev,
+            limits,
+            submit(prepare_each, batch, prev, limits),
+        )
+
+
+def prepare_batch(
+    sources: list[Source],
+    previous: Mapping[str, Validators | None],
+    limits: Limits = DEFAULT_LIMITS,
+) -> dict[str, Prepared]:
+    """Fetch and parse a batch of sources on one of the process's workers (or take the result
+    of the same batch started earlier), or here where no worker can be started (a daemonic
+    process, such as a Dask worker's, cannot have children). If the worker dies (out of memory,
+    killed), the batch is read again here, in full."""
+    prev = {s.id: previous.get(s.id) for s in sources}
+    ahead = _started.pop(tuple(s.id for s in sources), None)
+    if ahead is not None and ahead[:2] == (prev, limits):
+        future = ahead[2]
+    elif can_fork():
+        future = submit(prepare_each, sources, prev, limits)
+    else:
+        return prepare_each(sources, prev, limits)
+    try:
+        result: dict[str, Prepared] = future.result()
+        return result
+    except BrokenProcessPool:
+        return prepare_each(sources, {}, limits)
 
 
 def collect(

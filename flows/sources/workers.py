@@ -77,6 +77,12 @@ def cores() -> int:
     )
 
 
+def can_fork() -> bool:
+    """Whether this process may start workers: a daemonic process (a Dask worker's, or one of
+    these workers) may not have children."""
+    return not multiprocessing.current_process().daemon
+
+
 def _shared(replace: WorkerPool | None = None) -> WorkerPool:
     global _pool
     with _lock:

@@ -28,6 +28,7 @@ def write_config(
     *,
     fetch: dict | None = None,
     allow_paths: list[str] | None = None,
+    run: dict | None = None,
     **settings: object,
 ) -> Path:
     """A brief.toml in `folder` using the bundled workloads, capabilities, aliases and, by
@@ -36,7 +37,8 @@ def write_config(
     `allow_paths` lists the bundled data folder and the folder of every source file outside
     `folder` (paths outside the configuration's folder are refused otherwise), plus any given;
     `fetch` is the `[fetch]` table (say ``{"allow_private_hosts": ["127.0.0.1"]}`` for a
-    source served on loopback); other keywords go to `[edition]`.
+    source served on loopback); `run` is the `[run]` table (say ``{"task_runner": "dask",
+    "dask_address": "tcp://127.0.0.1:8786"}``); other keywords go to `[edition]`.
     """
     with (DATA / "brief.toml").open("rb") as fh:
         bundled = tomllib.load(fh)
@@ -68,6 +70,8 @@ def write_config(
     ]
     if fetch:
         lines += ["[fetch]", *(f"{k} = {_toml_value(v)}" for k, v in fetch.items())]
+    if run:
+        lines += ["[run]", *(f"{k} = {_toml_value(v)}" for k, v in run.items())]
     defaults = dict(bundled.get("defaults", {}))
     effort = defaults.pop("reasoning_tokens", {})
     lines += ["[defaults]", *(f"{k} = {_toml_value(v)}" for k, v in defaults.items())]
