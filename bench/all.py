@@ -6,6 +6,9 @@ Each benchmark runs as its own process (`bench/<name>.py --figures FILE`), so on
 another's caches. The history and scale benchmarks build large synthetic stores the first time
 (about half an hour each on 2 cores); `--keep DIR` keeps and reuses them.
 
+Benchmarks: ingest (the bundled feeds), ingest-many (`brief ingest` over 2,000 feed files),
+daily, history, scale.
+
 Usage: .venv/bin/python bench/all.py [--only daily,ingest] [--skip history,scale] [--keep DIR]
                                      [--markdown FILE]
 """
@@ -24,18 +27,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.figures import Figure, machine, read  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-# name -> extra arguments; the order is the order of the table
-BENCHMARKS: dict[str, list[str]] = {
-    "ingest": [],
-    "daily": [],
-    "history": [],
-    "scale": ["--histories", "bundled,1y,3y"],
+# name -> (script, its arguments); the order is the order of the table
+BENCHMARKS: dict[str, tuple[str, list[str]]] = {
+    "ingest": ("ingest", []),
+    "ingest-many": ("ingest", ["--many", "2000", "--repeat", "3"]),
+    "daily": ("daily", []),
+    "history": ("history", []),
+    "scale": ("scale", ["--histories", "bundled,1y,3y"]),
 }
 
 
-def run(name: str, extra: list[str], keep: Path | None, out: Path) -> tuple[list[Figure], str]:
+def run(name: str, keep: Path | None, out: Path) -> tuple[list[Figure], str]:
     """One benchmark in its own process: its figures, or why there are none."""
-    args = [sys.executable, str(HERE / f"{name}.py"), "--figures", str(out), *extra]
+    script, extra = BENCHMARKS[name]
+    args = [sys.executable, str(HERE / f"{script}.py"), "--figures", str(out), *extra]
     if keep is not None and name in ("history", "scale"):
         args += ["--keep", str(keep / name)]
     started = time.perf_counter()
@@ -84,7 +89,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             print(f"running {name} ...", file=sys.stderr, flush=True)
-            figs, note = run(name, BENCHMARKS[name], args.keep, Path(tmp) / f"{name}.json")
+            figs, note = run(name, args.keep, Path(tmp) / f"{name}.json")
             found += figs
             notes.append(note)
     lines = [f"Machine: {machine()}", "", *table(found), "", *(f"- {n}" for n in notes)]

@@ -38,6 +38,7 @@ configure()
 
 import feedparser  # noqa: E402
 
+from bench import figures  # noqa: E402
 from flows.config import load_config  # noqa: E402
 from flows.sources.ingest import prepare_all  # noqa: E402
 from flows.sources.workers import cores, fork_workers, start_workers  # noqa: E402
@@ -48,7 +49,7 @@ from tests.support.feeds import write_feeds  # noqa: E402
 BRIEF = Path(sys.executable).with_name("brief")
 
 
-def many(count: int, repeat: int) -> None:
+def many(count: int, repeat: int) -> list[figures.Figure]:
     """`brief ingest` over `count` small feed files against plain feedparser."""
     with tempfile.TemporaryDirectory() as tmp:
         sources = write_feeds(Path(tmp) / "feeds", count)
@@ -79,15 +80,28 @@ def many(count: int, repeat: int) -> None:
     print(f"ratio: {o / p:.2f}  (target <= 3 on 2 cores)")
     print(f"runs whose output held a traceback: {tracebacks} of {repeat}")
     print(f"summary: {lines} lines")
+    return [
+        figures.Figure(
+            "ingest",
+            f"brief ingest, {count} feed files, a new process",
+            o,
+            "plain feedparser.parse, one process",
+            p,
+            "ratio <= 3",
+            o / p <= 3,
+            count,
+        )
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=9, help="timed runs of each (median kept)")
     parser.add_argument("--many", type=int, help="time `brief ingest` over this many feeds")
+    figures.add_option(parser)
     args = parser.parse_args()
     if args.many:
-        many(args.many, args.repeat)
+        figures.write(args.figures, many(args.many, args.repeat))
         return
     start = time.perf_counter()
     start_workers()
@@ -132,6 +146,28 @@ def main() -> None:
     print(
         f"ratio: {o / p:.2f} of the medians; per pair {ratios[0]:.2f} to {ratios[-1]:.2f}, "
         f"median {statistics.median(ratios):.2f}  (target <= 1.2, aim < 1.0)"
+    )
+    baseline = "plain feedparser.parse"
+    figures.write(
+        args.figures,
+        [
+            figures.Figure(
+                "ingest",
+                f"ingest of the {len(feeds)} bundled feeds, fresh store",
+                o,
+                baseline,
+                p,
+                "ratio <= 1.2",
+                o / p <= 1.2,
+            ),
+            figures.Figure(
+                "ingest",
+                "of which fetch and parse on all cores",
+                statistics.median(stage),
+                baseline,
+                p,
+            ),
+        ],
     )
 
 
