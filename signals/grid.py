@@ -21,7 +21,7 @@ from signals.costmodel import P_MAX, P_MIN, Metrics, Workload
 from signals.facts import ASSUMED, DEFAULT, MEASURED, PROFILE, FactSet
 from signals.matrix import Sums, estimate_arrays, price_columns, profile_columns
 
-BASES = (DEFAULT, PROFILE, MEASURED, ASSUMED)  # tokens_basis values, as small codes meanwhile
+BASES = (DEFAULT, PROFILE, MEASURED, ASSUMED)  # tokens_basis values, coded by index in a pass
 _BASIS_NAMES = np.array(BASES, dtype=object)
 
 
