@@ -35,6 +35,7 @@ from tests.support import (  # noqa: E402
     contracts,
     editions,
     feeds,
+    holding,
     safety,
     shapes,
     smtp,
@@ -262,6 +263,12 @@ def dialogs_in_chromium(chromium: str) -> Callable[[dict[str, str], Path], list[
 
 
 # --- mail --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def held_store() -> Callable[..., object]:
+    """``with held_store(db, how="open" | "locked"):`` another process holds the store."""
+    return holding.held
 
 
 @pytest.fixture

@@ -216,7 +216,7 @@ def test_run_exits_3_when_a_source_fails_and_still_makes_the_brief(
 
 
 def test_run_exits_1_with_the_reason_when_another_process_holds_the_store(
-    bundled, make_config, tmp_path: Path, prefect_server
+    bundled, make_config, tmp_path: Path, prefect_server, held_store
 ) -> None:
     cfg = make_config(
         tmp_path,
@@ -229,23 +229,8 @@ def test_run_exits_1_with_the_reason_when_another_process_holds_the_store(
             }
         ],
     )
-    holder = subprocess.Popen(  # another process with the store open for writing
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-            "print('held', flush=True); time.sleep(120)",
-            str(tmp_path / "brief.duckdb"),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with held_store(tmp_path / "brief.duckdb"):  # a run holding the store
         result = invoke("run", "--date", DAY, "--config", str(cfg))
-    finally:
-        holder.kill()
-        holder.wait()
     assert result.exit_code == 1, result.output
     text = " ".join(result.output.split())
     assert "cannot be opened for writing" in text and "lock" in text.lower()
@@ -279,25 +264,12 @@ def test_a_damaged_store_gets_a_plain_message(make_config, tmp_path: Path) -> No
         assert "not a readable DuckDB file" in text and "Traceback" not in text
 
 
-def test_a_store_held_by_a_run_gets_a_plain_message(make_config, tmp_path: Path) -> None:
+def test_a_store_held_by_a_run_gets_a_plain_message(
+    make_config, tmp_path: Path, held_store
+) -> None:
     cfg = make_config(tmp_path, sources=[])
-    holder = subprocess.Popen(  # a run holding the store
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-            "print('held', flush=True); time.sleep(120)",
-            str(tmp_path / "brief.duckdb"),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with held_store(tmp_path / "brief.duckdb"):  # a run holding the store
         result = invoke("costs", "--workload", "research_qa", "--config", str(cfg))
-    finally:
-        holder.kill()
-        holder.wait()
     text = " ".join(result.output.split())
     assert result.exit_code == 1 and "held by another process" in text, result.output
     assert "Traceback" not in text

@@ -104,7 +104,7 @@ def test_the_holder_is_described_with_its_command_and_age() -> None:
 
 
 def test_a_flow_run_no_command_started_takes_the_lock_too(
-    tmp_path: Path, make_config, prefect_server
+    tmp_path: Path, make_config, prefect_server, held_store
 ) -> None:
     """A scheduled run (a flow run `brief serve` or a worker starts) is one writer like any."""
     import pytest
@@ -113,28 +113,13 @@ def test_a_flow_run_no_command_started_takes_the_lock_too(
     from flows.runlock import StoreBusy
 
     cfg = make_config(tmp_path, sources=[])
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path; from flows.runlock import hold_store; "
-            "hold_store(Path(sys.argv[1]), 'brief run --date 2025-08-08'); print('held', "
-            "flush=True); time.sleep(600)",
-            str(tmp_path / "brief.duckdb"),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        with pytest.raises(StoreBusy, match=r"brief run --date 2025-08-08.*holds the store"):
-            daily_brief(edition_date=datetime(2025, 8, 8, tzinfo=UTC).date(), config_path=str(cfg))
-    finally:
-        holder.kill()
-        holder.wait()
-    summary = daily_brief(
-        edition_date=datetime(2025, 8, 8, tzinfo=UTC).date(), config_path=str(cfg)
-    )
+    day = datetime(2025, 8, 8, tzinfo=UTC).date()
+    with (
+        held_store(tmp_path / "brief.duckdb", how="locked", command="brief run --date 2025-08-08"),
+        pytest.raises(StoreBusy, match=r"brief run --date 2025-08-08.*holds the store"),
+    ):
+        daily_brief(edition_date=day, config_path=str(cfg))
+    summary = daily_brief(edition_date=day, config_path=str(cfg))
     assert summary.outputs  # the lock went with its holder; and this run gave its own up:
     with open(lock_path(tmp_path / "brief.duckdb")) as fh:
         import fcntl

@@ -178,25 +178,10 @@ def test_url_sources_are_asked_unless_offline(make_config, tmp_path: Path, fault
     assert fault_server.count("/ok.xml") + fault_server.count("/404") == asked
 
 
-def test_a_store_held_by_a_run_is_said_not_failed(make_config, tmp_path: Path) -> None:
+def test_a_store_held_by_a_run_is_said_not_failed(make_config, tmp_path: Path, held_store) -> None:
     cfg = make_config(tmp_path, sources=[])
-    holder = subprocess.Popen(  # a run holding the store
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-            "print('held', flush=True); time.sleep(120)",
-            str(tmp_path / "brief.duckdb"),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    with held_store(tmp_path / "brief.duckdb"):  # a run holding the store
         store = _by_name(run_checks(cfg, offline=True))["store"]
-    finally:
-        holder.kill()
-        holder.wait()
     assert store.status == "warn" and "held by another process" in store.detail
 
 
