@@ -8,8 +8,8 @@ handlers; a SIGKILL runs no handler, so on Linux the children end by themselves:
 - the API server asks the kernel to kill it when its parent dies (`prctl(PR_SET_PDEATHSIG,
   SIGKILL)`, set between fork and exec). The signal fires when the *thread* that forked the
   child ends, so the server must not be started from one of Prefect's short-lived threads: it
-  is started here, from the main thread, before the flow, and every later Prefect call reuses
-  it;
+  is started here, before the flow, from a thread that lives as long as the run
+  (flows/warmup.py), and every later Prefect call reuses it;
 - each worker (forked by the forkserver, not by the run) watches the run's process and exits
   when it ends; the forkserver then exits by itself (its pipe to the run and its workers closes).
 
@@ -76,8 +76,9 @@ _popen_lock = threading.Lock()
 
 
 def start_prefect_server() -> int | None:
-    """Start Prefect's ephemeral API server now, in this (main) thread, as a child that dies with
-    this process; returns its process id (None when PREFECT_API_URL names a server to use).
+    """Start Prefect's ephemeral API server now, as a child that dies with this process (call it
+    from a thread that lives as long as the process: the main thread, or the warm-up thread of
+    flows/warmup.py); returns its process id (None when PREFECT_API_URL names a server to use).
 
     Prefect starts the server itself, on the first API call, with `subprocess.Popen` in
     `SubprocessASGIServer._run_uvicorn_command`, which takes no `preexec_fn`. That one method
