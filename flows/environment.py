@@ -42,17 +42,16 @@ def prefect_settings() -> dict[str, str]:
     return env
 
 
-# Services of the ephemeral Prefect server (the one a run starts inside its own process when no
-# PREFECT_API_URL is set) that are switched off, each with what that costs: none. The task-run
-# recorder once printed tracebacks at exit ("Error flushing 1 events", CancelledError): it writes
-# each task-run event in its own transaction, and with one task per source a run left it
-# thousands of events behind, so the server's stop cancelled a write in flight. With one task per
-# batch of sources a run sends a few dozen events, written long before the server stops.
-EPHEMERAL_SERVER: dict[str, str] = {}
+# The ephemeral Prefect server (the one a run starts when no PREFECT_API_URL is set) runs every
+# service. Its task-run recorder once printed tracebacks at exit ("Error flushing 1 events",
+# CancelledError): it writes each task-run event in its own transaction, and with one task per
+# source a run left it thousands of events behind, so the server's stop cancelled a write in
+# flight. With one task per batch of sources a run sends a few dozen events, written long before
+# the server stops.
 
 
 def configure() -> None:
     """Apply the program's settings as environment defaults, before Prefect is imported."""
-    for key, value in {**EPHEMERAL_SERVER, **prefect_settings()}.items():
+    for key, value in prefect_settings().items():
         os.environ.setdefault(key, value)
     os.environ.setdefault("MPLCONFIGDIR", str(home() / ".cache" / "matplotlib"))
