@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import difflib
+import os
 import re
 import signal
+import sys
+import threading
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -86,24 +90,29 @@ def run(
 
     Example: brief run --date 2025-10-30
     """
+    from flows.apiserver import start_api_server
+    from flows.runlock import claim_token
+    from flows.sources.workers import start_workers
+
+    claim_token()  # every process the run starts carries its token (flows/runlock.py)
+    server = start_api_server()  # Prefect's API server starts while the run reads and parses,
+    start_workers()  # and so do the parsing workers
     cfg = config_or_exit(config)
     day = parse_day(date_) if date_ else cfg.schedule.today()
     store_or_exit(cfg, on_fail=lambda why: notify_not_started(cfg, day, why))
-    from flows.sources.workers import start_workers
-    from flows.warmup import start_prefect
+    from flows.sources.batching import read_ahead
 
-    prefect_ready = start_prefect()
-    start_workers()  # the parsing workers get ready while Prefect starts
-    from flows.daily import daily_brief, on_runner, read_ahead
+    read_ahead(cfg, refetch)  # the batches of files are parsed before Prefect is imported
+    from flows.daily import daily_brief, on_runner
 
     try:
         daily = on_runner(daily_brief, cfg)
     except ConfigError as exc:
         raise fail(str(exc)) from None
-    read_ahead(cfg, refetch)  # and parse the first batches meanwhile
     stop_on_signals()
     try:
-        prefect_ready()
+        if server is not None:
+            server.use()
         summary = daily(edition_date=day, config_path=str(cfg.path), refetch=refetch)
     except KeyboardInterrupt as exc:  # recorded in `runs` as failed, with the signal's name
         raise fail(
@@ -179,23 +188,28 @@ def ingest(config: ConfigOpt = None, refetch: RefetchOpt = False, as_json: JsonO
 
     Example: brief ingest --config data/brief.toml --refetch
     """
+    from flows.apiserver import start_api_server
+    from flows.runlock import claim_token
+    from flows.sources.workers import start_workers
+
+    claim_token()
+    server = start_api_server()
+    start_workers(charts=False)
     cfg = config_or_exit(config)
     store_or_exit(cfg)
-    from flows.sources.workers import start_workers
-    from flows.warmup import start_prefect
+    from flows.sources.batching import read_ahead
 
-    prefect_ready = start_prefect()
-    start_workers()
-    from flows.daily import ingest_only, on_runner, read_ahead
+    read_ahead(cfg, refetch)
+    from flows.daily import ingest_only, on_runner
 
     try:
         ingest_flow = on_runner(ingest_only, cfg)
     except ConfigError as exc:
         raise fail(str(exc)) from None
-    read_ahead(cfg, refetch)
     stop_on_signals()
     try:
-        prefect_ready()
+        if server is not None:
+            server.use()
         results = ingest_flow(config_path=str(cfg.path), refetch=refetch)
     except KeyboardInterrupt as exc:
         raise fail(
@@ -659,4 +673,27 @@ app.add_typer(_analysts.workload_app, name="workload")
 
 
 def main() -> None:
-    app()
+    """The `brief` program: the command, then a quick exit.
+
+    Tearing the interpreter down after a run (Prefect, DuckDB and pyarrow loaded) takes most
+    of a second and does nothing a command needs: by then every store is closed and every
+    output written. So once the command has ended, the interpreter's own first steps run
+    (threads joined, exit handlers: Prefect sends its last events, the API server and the
+    workers stop), the output is flushed, and the process ends with the command's code."""
+    try:
+        app()
+        code = 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:
+            print(exc.code, file=sys.stderr)
+            code = 1
+    shutdown = getattr(threading, "_shutdown", None)  # what the interpreter calls first
+    if shutdown is None:
+        raise SystemExit(code)
+    shutdown()
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

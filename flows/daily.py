@@ -17,7 +17,7 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from flows.brief.content import Edition
-from flows.config import Config, ConfigError, Source, load_config
+from flows.config import Config, ConfigError, load_config
 from flows.ops.notify import failure_notice, notify_partial
 from flows.ops.stages import StageClock, ingest_counts
 from flows.pipeline import (
@@ -34,15 +34,12 @@ from flows.pipeline import (
     summary_markdown,
 )
 from flows.runlock import store_held
-from flows.sources.fetch import Limits, Validators
-from flows.sources.ingest import Prepared, batches, prepare_batch, start_batches, validators
+from flows.sources.batching import limits, plan
+from flows.sources.fetch import Validators
+from flows.sources.ingest import Prepared, prepare_batch, validators
 from flows.sources.workers import cores
 from flows.store.db import held_open
 from flows.store.load import SourceResult, store_sources
-
-# fetch-and-parse batches per core: enough that a slow batch does not leave a core idle at the
-# end, few enough that Prefect's cost per task (tens of ms) stays small beside the parsing
-BATCHES_PER_CORE = 4
 
 
 @task(name="fetch-and-parse", cache_policy=NO_CACHE)
@@ -78,26 +75,6 @@ def recorded(cfg: Config, run_id: str, day: date, now: datetime) -> Iterator[Non
     except BaseException as exc:
         fail_run(cfg, run_id, exc, datetime.now(UTC))
         raise
-
-
-def limits(cfg: Config) -> Limits:
-    return Limits(**cfg.fetch.model_dump())
-
-
-def plan(cfg: Config) -> list[list[Source]]:
-    """The run's fetch-and-parse batches: a few per core, of about equal bytes."""
-    return batches(cfg.sources, BATCHES_PER_CORE * cores())
-
-
-def read_ahead(cfg: Config, refetch: bool = False) -> None:
-    """Start the batches of files on this machine's workers before the flow (while Prefect
-    starts); the flow's tasks then collect them. A batch with a URL is fetched by its task: a
-    fetch may wait on the network for minutes, and a run stopped meanwhile is recorded as
-    failed only once the flow has started. Nothing starts for a flow whose tasks run on Dask."""
-    if cfg.run.task_runner == "threads":
-        previous = {} if refetch else validators(cfg.database, cfg.aliases)
-        files = [b for b in plan(cfg) if all(s.url is None for s in b)]
-        start_batches(files, previous, limits(cfg))
 
 
 def ingest_all(

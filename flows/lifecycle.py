@@ -7,9 +7,8 @@ handlers; a SIGKILL runs no handler, so on Linux the children end by themselves:
 
 - the API server asks the kernel to kill it when its parent dies (`prctl(PR_SET_PDEATHSIG,
   SIGKILL)`, set between fork and exec). The signal fires when the *thread* that forked the
-  child ends, so the server must not be started from one of Prefect's short-lived threads: it
-  is started here, before the flow, from a thread that lives as long as the run
-  (flows/warmup.py), and every later Prefect call reuses it;
+  child ends, so the server is started by the run's main thread (flows/apiserver.py), never by
+  one of Prefect's short-lived threads;
 - each worker (forked by the forkserver, not by the run) watches the run's process and exits
   when it ends; the forkserver then exits by itself (its pipe to the run and its workers closes).
 
@@ -20,11 +19,9 @@ Whatever survives anyway (another OS, a race at start-up) is killed by the next 
 from __future__ import annotations
 
 import ctypes
-import functools
 import os
 import select
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -70,53 +67,6 @@ def end_with(pid: int) -> None:
         os._exit(1)
 
     threading.Thread(target=wait, name="end-with-run", daemon=True).start()
-
-
-_popen_lock = threading.Lock()
-
-
-def start_prefect_server() -> int | None:
-    """Start Prefect's ephemeral API server now, as a child that dies with this process (call it
-    from a thread that lives as long as the process: the main thread, or the warm-up thread of
-    flows/warmup.py); returns its process id (None when PREFECT_API_URL names a server to use).
-
-    Prefect starts the server itself, on the first API call, with `subprocess.Popen` in
-    `SubprocessASGIServer._run_uvicorn_command`, which takes no `preexec_fn`. That one method
-    is wrapped, for this server only: while it runs, `subprocess.Popen` sets the death signal in
-    the child. tests/flows/test_crash_safety.py fails if Prefect changes that method."""
-    from prefect.server.api.server import SubprocessASGIServer
-    from prefect.settings import PREFECT_API_URL
-
-    if PREFECT_API_URL.value():
-        return None
-    server = SubprocessASGIServer()  # the instance every later API call uses
-    start = getattr(server, "_run_uvicorn_command", None)
-    wrapped = "_run_uvicorn_command" in vars(server)  # by an earlier call
-    if not server.running and start is not None and not wrapped:
-        server._run_uvicorn_command = _dying_with_parent(start)  # type: ignore[method-assign]
-    server.start()
-    assert server.server_process is not None
-    return server.server_process.pid
-
-
-class _PopenDyingWithParent(subprocess.Popen):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("preexec_fn", functools.partial(die_with_parent, os.getpid()))
-        super().__init__(*args, **kwargs)
-
-
-def _dying_with_parent(start: Any) -> Any:
-    """`start` (which calls `subprocess.Popen` once) with the death signal set in the child."""
-
-    def run_uvicorn_command() -> subprocess.Popen:
-        with _popen_lock:
-            popen, subprocess.Popen = subprocess.Popen, _PopenDyingWithParent  # type: ignore[misc]
-            try:
-                return start()
-            finally:
-                subprocess.Popen = popen  # type: ignore[misc]
-
-    return run_uvicorn_command
 
 
 PAUSE_VAR = "BRIEF_PAUSE_AT"

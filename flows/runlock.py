@@ -28,6 +28,8 @@ from pathlib import Path
 
 TOKEN_VAR = "BRIEF_RUN_TOKEN"
 _held: dict[Path, tuple[int, str | None]] = {}  # store -> (lock's descriptor, token before)
+_next_token: str | None = None
+_claimed: tuple[str, str | None] | None = None  # (token put in the environment, value before)
 
 
 @dataclass
@@ -112,14 +114,36 @@ def hold_store(database: Path, command: str | None = None) -> list[int]:
         pid=os.getpid(),
         command=command or shlex.join(["brief", *sys.argv[1:]]),
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        token=f"{os.getpid()}-{uuid.uuid4().hex}",
+        token=next_token(),
         start_ticks=_start_ticks(os.getpid()),
     )
     os.ftruncate(fd, 0)
     os.pwrite(fd, json.dumps(asdict(me)).encode(), 0)
-    _held[path] = (fd, os.environ.get(TOKEN_VAR))
+    global _next_token, _claimed
+    claimed = _claimed is not None and _claimed[0] == me.token
+    before = _claimed[1] if _claimed is not None and claimed else os.environ.get(TOKEN_VAR)
+    _held[path] = (fd, before)
     os.environ[TOKEN_VAR] = me.token  # before any child starts
+    _next_token, _claimed = None, None
     return killed
+
+
+def next_token() -> str:
+    """The token this process's next `hold_store` will record."""
+    global _next_token
+    if _next_token is None:
+        _next_token = f"{os.getpid()}-{uuid.uuid4().hex}"
+    return _next_token
+
+
+def claim_token() -> None:
+    """Put the token of this process's next `hold_store` in its environment now, so that the
+    children a command starts before its configuration is read and the lock taken (the run's
+    API server, the workers) carry it too."""
+    global _claimed
+    if _claimed is None:
+        _claimed = (next_token(), os.environ.get(TOKEN_VAR))
+        os.environ[TOKEN_VAR] = _claimed[0]
 
 
 @contextmanager

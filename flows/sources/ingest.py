@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import inspect
+import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import Future
@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from flows.config import Source
 from flows.sources.adapters import REGISTRY
-from flows.sources.adapters.base import Parsed
+from flows.sources.adapters.base import Parsed, signature
 from flows.sources.adapters.canonical import HeaderError
 from flows.sources.aliases import fingerprint
 from flows.sources.claims import entry_claims
@@ -82,7 +82,7 @@ def parse_bytes(source: Source, data: bytes, fetched: Fetched | None = None) -> 
         options.setdefault("base_url", fetched.final_url)
         options.setdefault("content_type", fetched.content_type)
     try:
-        inspect.signature(parser).bind(data, source.id, **options)
+        signature(parser).bind(data, source.id, **options)
     except TypeError as exc:
         raise SourceError(f"bad options for format {source.format!r}: {exc}") from None
     try:
@@ -235,6 +235,7 @@ def prepare_each(
 
 # batches submitted to the worker pool before the flow started (`start_batches`), by source ids
 _started: dict[tuple[str, ...], tuple[dict[str, Validators | None], Limits, Future]] = {}
+_submitting: list[threading.Thread] = []
 
 
 def start_batches(
@@ -242,17 +243,25 @@ def start_batches(
     previous: Mapping[str, Validators | None],
     limits: Limits = DEFAULT_LIMITS,
 ) -> None:
-    """Submit batches to the worker pool now, while Prefect starts: `prepare_batch` of the same
-    batch, read the same way, then takes the result instead of reading the sources again."""
+    """Submit batches to the worker pool, from a thread (a first submit waits for the workers'
+    server to import the parsing code: a second or so), while Prefect starts: `prepare_batch`
+    of the same batch, read the same way, then takes the result instead of reading the
+    sources again."""
     if not can_fork():
         return
-    for batch in planned:
-        prev = {s.id: previous.get(s.id) for s in batch}
-        _started[tuple(s.id for s in batch)] = (
-            prev,
-            limits,
-            submit(prepare_each, batch, prev, limits),
-        )
+
+    def submit_all() -> None:
+        for batch in planned:
+            prev = {s.id: previous.get(s.id) for s in batch}
+            _started[tuple(s.id for s in batch)] = (
+                prev,
+                limits,
+                submit(prepare_each, batch, prev, limits),
+            )
+
+    thread = threading.Thread(target=submit_all, name="read-ahead", daemon=True)
+    _submitting.append(thread)
+    thread.start()
 
 
 def prepare_batch(
@@ -265,6 +274,8 @@ def prepare_batch(
     process, such as a Dask worker's, cannot have children). If the worker dies (out of memory,
     killed), the batch is read again here, in full."""
     prev = {s.id: previous.get(s.id) for s in sources}
+    for thread in list(_submitting):  # the batches started ahead are all submitted
+        thread.join()
     ahead = _started.pop(tuple(s.id for s in sources), None)
     if ahead is not None and ahead[:2] == (prev, limits):
         future = ahead[2]

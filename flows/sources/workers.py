@@ -30,11 +30,13 @@ PRELOAD = ["flows.sources.ingest", "flows.brief.chart"]
 _lock = threading.Lock()
 _main_lock = threading.RLock()
 _pool: WorkerPool | None = None
+_server_started = False
 
 
-def _context() -> multiprocessing.context.ForkServerContext:
+def _context(preload: list[str] = PRELOAD) -> multiprocessing.context.ForkServerContext:
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(PRELOAD)
+    if not _server_started:  # a running server keeps what it preloaded
+        ctx.set_forkserver_preload(preload)
     return ctx
 
 
@@ -102,12 +104,15 @@ def submit(fn: Callable[..., Any], /, *args: Any) -> Future:
         return _shared(replace=pool).submit(fn, *args)
 
 
-def start_workers() -> None:
-    """Start the server that forks workers (its imports take about a second) and fork one
-    worker per core, without waiting for either."""
-    _context()
+def start_workers(charts: bool = True) -> None:
+    """Start the server that forks workers (its imports take about a second; without `charts`,
+    the charting code is imported by a worker only when it draws) and fork one worker per core,
+    without waiting for either."""
+    global _server_started
+    _context(PRELOAD if charts else PRELOAD[:1])
     with _main_not_reimported():
         forkserver.ensure_running()
+    _server_started = True
     threading.Thread(target=fork_workers, name="start-workers", daemon=True).start()
 
 

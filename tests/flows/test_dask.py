@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from flows.config import ConfigError, load_config
-from flows.daily import daily_brief, on_runner, plan
+from flows.daily import daily_brief, on_runner
+from flows.sources.batching import plan
 from flows.sources.workers import cores
 
 distributed = pytest.importorskip("distributed")

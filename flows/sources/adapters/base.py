@@ -13,6 +13,7 @@ unchanged ones.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import re
@@ -24,6 +25,12 @@ from flows.sources.budget import excerpt
 from flows.store.schema import MODEL_KINDS
 
 KINDS = (*MODEL_KINDS, "entries")  # the tables an adapter fills
+
+
+@functools.cache
+def signature(parse: Callable[..., Parsed]) -> inspect.Signature:
+    """A parser's signature (read once: each source's options are checked against it)."""
+    return inspect.signature(parse)
 
 
 @dataclass(frozen=True)
@@ -44,12 +51,12 @@ class Format:
         which comes from the source's own `kind`)."""
         return tuple(
             name
-            for name, p in inspect.signature(self.parse).parameters.items()
+            for name, p in signature(self.parse).parameters.items()
             if p.kind is p.KEYWORD_ONLY and not (self.kind_option and name == "kind")
         )
 
     def takes(self, option: str) -> bool:
-        return option in inspect.signature(self.parse).parameters
+        return option in signature(self.parse).parameters
 
 
 @dataclass
