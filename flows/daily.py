@@ -39,7 +39,7 @@ from flows.sources.fetch import Validators
 from flows.sources.ingest import Prepared, prepare_batch, validators
 from flows.sources.workers import cores
 from flows.store.db import held_open
-from flows.store.load import SourceResult, store_sources
+from flows.store.load import SourceResults, store_sources
 
 
 @task(name="fetch-and-parse", cache_policy=NO_CACHE)
@@ -57,7 +57,7 @@ def fetch_batch_task(
 @task(name="store-sources", cache_policy=NO_CACHE)
 def store_task(
     config_path: str, run_id: str, now: datetime, prepared: dict[str, Prepared]
-) -> list[SourceResult]:
+) -> SourceResults:
     """Validate and store every source's rows, rejects and claims in one short transaction."""
     cfg = load_config(config_path)
     return store_sources(
@@ -77,9 +77,7 @@ def recorded(cfg: Config, run_id: str, day: date, now: datetime) -> Iterator[Non
         raise
 
 
-def ingest_all(
-    cfg: Config, run_id: str, now: datetime, refetch: bool = False
-) -> list[SourceResult]:
+def ingest_all(cfg: Config, run_id: str, now: datetime, refetch: bool = False) -> SourceResults:
     """One task per batch of sources to fetch and parse them (batches of about equal bytes,
     a few per core, on the flow's task runner), then one task to store them all."""
     previous = {} if refetch else validators(cfg.database, cfg.aliases)
@@ -125,7 +123,7 @@ def on_runner(flow_: F, cfg: Config) -> F:
 
 @task(name="signals", cache_policy=NO_CACHE)
 def signals_task(
-    config_path: str, day: date, run_id: str, results: list[SourceResult]
+    config_path: str, day: date, run_id: str, results: SourceResults
 ) -> tuple[dict, int, int]:
     """Estimates for every (model, workload), the day's comparisons, the edition's content."""
     edition, n_est, n_sig, _ = compute_edition(load_config(config_path), day, run_id, results)
@@ -200,7 +198,7 @@ def daily_brief(
 
 
 @flow(name="ingest-sources")
-def ingest_only(config_path: str | None = None, refetch: bool = False) -> list[SourceResult]:
+def ingest_only(config_path: str | None = None, refetch: bool = False) -> SourceResults:
     """Read every configured source into the store, one task per batch of sources, without a
     brief."""
     cfg = load_config(config_path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -25,7 +26,7 @@ from flows.store.facts import (
     save_estimates,
     save_signals,
 )
-from flows.store.load import SourceResult
+from flows.store.load import SourceResult, SourceResults
 from signals.daily import day_signals
 
 
@@ -35,7 +36,7 @@ class RunSummary:
 
     run_id: str
     edition_date: date
-    sources: list[SourceResult] = field(default_factory=list)
+    sources: SourceResults = field(default_factory=SourceResults)
     signals: int = 0
     items: int = 0
     pending: int = 0
@@ -60,6 +61,7 @@ class RunSummary:
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        d["sources"] = [asdict(s) for s in self.sources]
         d["edition_date"] = self.edition_date.isoformat()
         d["status"] = self.status
         return d
@@ -124,7 +126,7 @@ def failing_days(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def statuses(
-    con: duckdb.DuckDBPyConnection, results: list[SourceResult], flag_after_days: int = 3
+    con: duckdb.DuckDBPyConnection, results: Sequence[SourceResult], flag_after_days: int = 3
 ) -> list[SourceStatus]:
     """Each source as the brief shows it: today's outcome, what the store holds from it (so a
     rerun that finds nothing new shows the same figures), and, when it has failed on
@@ -174,7 +176,7 @@ def failing_lines(sources: list[dict]) -> list[str]:
 
 
 def compute_edition(
-    cfg: Config, day: date, run_id: str, results: list[SourceResult]
+    cfg: Config, day: date, run_id: str, results: Sequence[SourceResult]
 ) -> tuple[Edition, int, int, int]:
     """Estimates, signals and the edition for `day`; stores estimates and signals."""
     with open_store(cfg.database) as con:

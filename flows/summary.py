@@ -5,6 +5,7 @@ sources fit a screen (`--json` keeps every source)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 
 from rich.console import Group
 from rich.table import Table
@@ -20,7 +21,7 @@ OUTCOMES = {"fetched": "fetched", "not_modified": "unchanged"}
 
 
 def sources_summary(
-    results: list[SourceResult],
+    results: Sequence[SourceResult],
     cross_checks: frozenset[str] = frozenset(),
     more: str = "--json",
 ) -> Table | Group:
@@ -32,7 +33,7 @@ def sources_summary(
 
 
 def sources_grouped(
-    results: list[SourceResult], cross_checks: frozenset[str], more: str = "--json"
+    results: Sequence[SourceResult], cross_checks: frozenset[str], more: str = "--json"
 ) -> Group:
     """The failed sources with their reasons, then one line per kind and outcome."""
     failed = [s for s in results if not s.ok]
@@ -78,7 +79,9 @@ def sources_grouped(
     return Group(*parts)
 
 
-def sources_table(results: list[SourceResult], cross_checks: frozenset[str] = frozenset()) -> Table:
+def sources_table(
+    results: Sequence[SourceResult], cross_checks: frozenset[str] = frozenset()
+) -> Table:
     """The run summary: one line per source, with what it gave and why anything failed. Names
     that only cross-check price lists use are counted apart: they never price a model."""
     table = Table(title="Sources")
@@ -104,7 +107,7 @@ def sources_table(results: list[SourceResult], cross_checks: frozenset[str] = fr
 
 
 def notes(
-    results: list[SourceResult], cross_checks: frozenset[str], failures: bool = True
+    results: Sequence[SourceResult], cross_checks: frozenset[str], failures: bool = True
 ) -> str | None:
     """What the summary says under its table: failures (unless listed above it), names no known
     model matched, values whose meaning changed."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from flows.config import Config
 from flows.store.db import insert_rows, open_store
@@ -76,7 +77,7 @@ class StageClock:
             )
 
 
-def ingest_counts(results: list) -> tuple[int, str]:
+def ingest_counts(results: Sequence[Any]) -> tuple[int, str]:
     """The ingest stage's figures: sources read, failed, rows read and new."""
     failed = sum(1 for r in results if not r.ok)
     rows = sum(r.rows_read for r in results)

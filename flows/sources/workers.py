@@ -1,13 +1,15 @@
 """Worker processes for CPU-bound steps (parsing sources, drawing the chart), on all cores.
 
-Workers are forked from a server process that has already imported the parsing and charting
-code, and one pool of them (a worker per core) serves the whole process: once forked, a worker
-takes the next task in well under a millisecond. `start_workers()` starts that server and forks
-the workers in the background (the CLI calls it before Prefect starts), so their start-up
-overlaps other work. A pool whose worker died is replaced on the next submit. Workers only run
-functions of this package: they never import the calling script (multiprocessing would
-otherwise re-import it in every worker, a second or more when it imports Prefect), so scripts
-need no `if __name__ == "__main__":` guard for them either.
+One pool of workers (one per core) serves the whole process: once started, a worker takes the
+next task in well under a millisecond. `start_workers()` starts them as a command begins, so
+that their start-up overlaps its other work. Workers are forked either from the command itself,
+while it runs no other thread and has the parsing code loaded already (ready at once, no import
+to pay), or from a server process that has imported the parsing and charting code (a second or
+so, in the background): the only way once the process runs threads, such as Prefect's. A pool
+whose worker died is replaced from that server on the next submit. Workers only run functions
+of this package: they never import the calling script (multiprocessing would otherwise
+re-import it in every worker, a second or more when it imports Prefect), so scripts need no
+`if __name__ == "__main__":` guard for them either.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from importlib.machinery import ModuleSpec
 from multiprocessing import forkserver
+from multiprocessing.context import BaseContext
 from typing import Any
 
 from flows.lifecycle import end_with
@@ -56,13 +59,14 @@ def _main_not_reimported() -> Iterator[None]:
 
 
 class WorkerPool(ProcessPoolExecutor):
-    """A process pool whose workers come from the preloaded server."""
+    """A process pool whose workers come from the preloaded server (or are forked from this
+    process, with the fork context)."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, context: BaseContext | None = None) -> None:
         # a worker ends with this process, even killed (flows/lifecycle.py)
         super().__init__(
             max_workers=workers,
-            mp_context=_context(),
+            mp_context=context or _context(),
             initializer=end_with,
             initargs=(os.getpid(),),
         )
@@ -86,6 +90,7 @@ def can_fork() -> bool:
 
 
 def _shared(replace: WorkerPool | None = None) -> WorkerPool:
+    """The process's pool; a new one from the preloaded server if `replace` is it."""
     global _pool
     with _lock:
         if _pool is None or _pool is replace:
@@ -105,10 +110,21 @@ def submit(fn: Callable[..., Any], /, *args: Any) -> Future:
 
 
 def start_workers(charts: bool = True) -> None:
-    """Start the server that forks workers (its imports take about a second; without `charts`,
-    the charting code is imported by a worker only when it draws) and fork one worker per core,
-    without waiting for either."""
-    global _server_started
+    """Start one worker per core now, without waiting for them.
+
+    A command that draws no chart (`charts=False`), in a process running no other thread yet
+    (the CLI before Prefect is imported), forks its workers from itself: they have the parsing
+    code already. Otherwise the preloaded server starts (its imports take about a second) and
+    the workers are forked from it in the background."""
+    global _pool, _server_started
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if not charts and forkable and threading.active_count() == 1:
+        with _lock:
+            if _pool is None:
+                _pool = WorkerPool(cores(), multiprocessing.get_context("fork"))
+                for _ in range(cores()):  # the first submit forks every worker, then threads
+                    _pool.submit(os.getpid)  # start: the fork happens while there are none
+        return
     _context(PRELOAD if charts else PRELOAD[:1])
     with _main_not_reimported():
         forkserver.ensure_running()

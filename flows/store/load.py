@@ -7,10 +7,11 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import overload
 
 import duckdb
 import pyarrow as pa
@@ -59,6 +60,41 @@ class SourceResult:
     # rows stored again with another meaning than their current version (a score's scale moving
     # between percent and rating): the same figures no longer say the same thing
     meaning_changed: int = 0
+
+
+class SourceResults(Sequence[SourceResult]):
+    """A run's source results, in order: a sequence Prefect does not walk through. Prefect
+    looks through a flow's return value and a task's inputs for futures, item by item and field
+    by field (a quarter of a second each time for 2,000 sources, and there are none)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Iterable[SourceResult] = ()) -> None:
+        self._items = tuple(items)
+
+    @overload
+    def __getitem__(self, index: int) -> SourceResult: ...
+    @overload
+    def __getitem__(self, index: slice) -> SourceResults: ...
+    def __getitem__(self, index: int | slice) -> SourceResult | SourceResults:
+        if isinstance(index, slice):
+            return SourceResults(self._items[index])
+        return self._items[index]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SourceResults):
+            return self._items == other._items
+        if isinstance(other, list | tuple):
+            return list(self._items) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"SourceResults({list(self._items)!r})"
 
 
 def _reject_id(source_id: str, kind: str, reason: str, raw: str) -> str:
@@ -348,7 +384,7 @@ def store_sources(
     run_id: str,
     now: datetime,
     aliases: Mapping[str, str] | None = None,
-) -> list[SourceResult]:
+) -> SourceResults:
     """Validate and store prepared sources in one short transaction, with a few statements per
     table whatever the number of sources. A source that failed to fetch or parse is recorded
     with its reason; the others go in. `aliases` (the alias file) maps names to model ids.
@@ -372,7 +408,7 @@ def store_sources(
         except Exception:
             run(con, "ROLLBACK")
             raise
-    return load.results
+    return SourceResults(load.results)
 
 
 def _gather(items: list[tuple[Source, Prepared]], aliases: Mapping[str, str]) -> _Load:
@@ -565,7 +601,7 @@ def ingest_sources(
     limits: Limits = DEFAULT_LIMITS,
     aliases: Mapping[str, str] | None = None,
     refetch: bool = False,
-) -> list[SourceResult]:
+) -> SourceResults:
     """Every source: fetched and parsed on all cores, then stored together (one writer)."""
     futures = prepare_all(db, sources, limits, aliases, refetch)
     with held_open(db):  # opened (and migrated) while the workers parse

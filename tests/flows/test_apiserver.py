@@ -26,6 +26,8 @@ def test_started_with_the_command_and_environment_prefect_uses(monkeypatch) -> N
             seen["args"], seen["env"] = args, env
 
     monkeypatch.setattr(prefect_api.subprocess, "Popen", Capture)
+    # as in a new process: settings from the environment and profile, none from a test's context
+    monkeypatch.setattr(prefect_api, "get_current_settings", Settings)
     theirs = prefect_api.SubprocessASGIServer(PORT)
     try:
         theirs._run_uvicorn_command()

@@ -83,3 +83,17 @@ def test_ingest_json_keeps_every_source(brief, make_config, many_feeds, tmp_path
     done = brief("ingest", "--json", "-c", str(make_config(tmp_path, sources)), cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert [r["source_id"] for r in json.loads(done.stdout)] == [s["id"] for s in sources]
+
+
+def test_prefect_does_not_walk_through_a_runs_results() -> None:
+    """Prefect looks through a flow's return value and a task's inputs for futures; a run's
+    results are one opaque item to it, not 2,000 dataclasses of 16 fields each."""
+    from prefect.utilities.collections import visit_collection
+
+    from flows.store.load import SourceResults
+
+    results = SourceResults(_result(n) for n in range(SOURCES))
+    seen: list[object] = []
+    visit_collection(results, visit_fn=seen.append, return_data=False)
+    assert seen == [results]
+    assert list(results) == [_result(n) for n in range(SOURCES)] and results[:2] == results[0:2]
