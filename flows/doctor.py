@@ -334,8 +334,8 @@ def check_templates(overrides: Path | None = None) -> Check:
 
 
 def check_prefect(offline: bool = False) -> list[Check]:
-    """Prefect's home can be written; its API answers when one is set (else the ephemeral
-    server each run starts in its own process)."""
+    """Prefect's home can be written; its API answers when one is set (else each run starts
+    Prefect's temporary server, flows/apiserver.py)."""
     from flows.environment import prefect_settings
 
     home = Path(os.environ.get("PREFECT_HOME") or prefect_settings()["PREFECT_HOME"])
@@ -347,7 +347,13 @@ def check_prefect(offline: bool = False) -> list[Check]:
     url = os.environ.get("PREFECT_API_URL", "").strip()
     if not url:
         checks.append(
-            Check("Prefect API", "ok", "ephemeral: each run starts its own server in process")
+            Check(
+                "Prefect API",
+                "ok",
+                "temporary: each run starts Prefect's API server and stops it (about 8 s of a "
+                "core per run; a lasting server, `prefect server start` with PREFECT_API_URL "
+                "set, saves it)",
+            )
         )
     elif offline:
         checks.append(Check("Prefect API", "ok", f"{url}: not asked (--offline)"))
@@ -360,8 +366,8 @@ def _check_api(url: str) -> Check:
     import httpx
 
     fix = (
-        "start the server (`prefect server start`), or unset PREFECT_API_URL to run "
-        "with an ephemeral server"
+        "start the server (`prefect server start`), or unset PREFECT_API_URL to have each "
+        "run start a temporary one"
     )
     health = url.rstrip("/") + "/health"
     try:

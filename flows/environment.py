@@ -42,12 +42,8 @@ def prefect_settings() -> dict[str, str]:
     return env
 
 
-# The ephemeral Prefect server (the one a run starts when no PREFECT_API_URL is set) runs every
-# service. Its task-run recorder once printed tracebacks at exit ("Error flushing 1 events",
-# CancelledError): it writes each task-run event in its own transaction, and with one task per
-# source a run left it thousands of events behind, so the server's stop cancelled a write in
-# flight. With one task per batch of sources a run sends a few dozen events, written long before
-# the server stops.
+# The temporary Prefect server a run starts when no PREFECT_API_URL is set is flows/apiserver.py's:
+# its two settings of its own, and why it is stopped only once it has recorded the run, are there.
 
 
 def configure() -> None:

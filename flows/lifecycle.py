@@ -1,16 +1,17 @@
 """A run's child processes end with it, however it ends.
 
-A run has two kinds of children: the workers (flows/sources/workers.py: a forkserver and the
-workers it forks) and, without a PREFECT_API_URL, Prefect's ephemeral API server (a uvicorn
-process of about 200 MB). On a normal exit or a signal they are stopped by the usual exit
+A run has two kinds of children: the workers (flows/sources/workers.py: forked from the run
+itself, or from a forkserver) and, without a PREFECT_API_URL, Prefect's temporary API server
+(a uvicorn process of about 200 MB). On a normal exit or a signal they are stopped by the usual exit
 handlers; a SIGKILL runs no handler, so on Linux the children end by themselves:
 
 - the API server asks the kernel to kill it when its parent dies (`prctl(PR_SET_PDEATHSIG,
   SIGKILL)`, set between fork and exec). The signal fires when the *thread* that forked the
   child ends, so the server is started by the run's main thread (flows/apiserver.py), never by
   one of Prefect's short-lived threads;
-- each worker (forked by the forkserver, not by the run) watches the run's process and exits
-  when it ends; the forkserver then exits by itself (its pipe to the run and its workers closes).
+- each worker watches the run's process and exits when it ends (one forked by the forkserver
+  is not the run's child, and the forkserver waits for its workers); the forkserver then exits
+  by itself (its pipe to the run and its workers closes).
 
 Whatever survives anyway (another OS, a race at start-up) is killed by the next run
 (flows/runlock.py). `pause_point` is the test hook that holds a run at a named stage.
