@@ -81,7 +81,7 @@ def test_a_healthy_bundled_configuration_after_a_run_is_all_ok(after_run: Path) 
     assert str(after_run / "data" / "brief.duckdb") in checks["store"]["detail"]
     assert checks["migrations"]["detail"] == f"all {len(MIGRATIONS)} applied"
     assert str(after_run / ".prefect") in checks["Prefect home"]["detail"]
-    assert "ephemeral" in checks["Prefect API"]["detail"]
+    assert "temporary" in checks["Prefect API"]["detail"]
     assert sum(name.startswith("source ") for name in checks) >= 20
     # read on a terminal: the same findings, the fine sources on one line
     text = subprocess.run(
