@@ -167,7 +167,7 @@ def test_bad_config_exits_2(tmp_path: Path) -> None:
 
 
 def test_run_on_a_fresh_home_prints_where_the_brief_went(
-    repo_root, make_config, tmp_path: Path
+    repo_root, make_config, brief, tmp_path: Path
 ) -> None:
     """The console script in a new process, empty HOME, no Prefect settings from outside."""
     home = tmp_path / "home"
@@ -176,15 +176,7 @@ def test_run_on_a_fresh_home_prints_where_the_brief_went(
     cfg = make_config(tmp_path / "work")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(HOME=str(home), PREFECT_HOME=str(tmp_path / "prefect"))
-    brief = Path(sys.executable).with_name("brief")
-    proc = subprocess.run(
-        [str(brief), "run", "--date", DAY, "--config", str(cfg)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=300,
-    )
+    proc = brief("run", "--date", DAY, "--config", str(cfg), cwd=tmp_path, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr and "Error" not in proc.stderr, proc.stderr
     assert str(tmp_path / "work" / "out" / DAY / "brief.html") in proc.stdout

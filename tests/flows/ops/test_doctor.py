@@ -7,8 +7,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -20,7 +18,6 @@ from flows.doctor import Check, run_checks
 from flows.store.db import MIGRATIONS
 
 DAY = "2025-08-08"
-BRIEF = str(Path(sys.executable).with_name("brief"))
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -36,18 +33,11 @@ def _env(home: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def after_run(tmp_path_factory) -> Path:
+def after_run(tmp_path_factory, brief) -> Path:
     """The program's home after `brief run` on the bundled configuration (BRIEF_HOME set)."""
     home = tmp_path_factory.mktemp("home")
     work = tmp_path_factory.mktemp("work")
-    done = subprocess.run(
-        [BRIEF, "run", "--date", DAY],
-        cwd=work,
-        env=_env(home),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = brief("run", "--date", DAY, cwd=work, env=_env(home))
     assert done.returncode == 0, done.stdout + done.stderr
     assert str(home / "out" / DAY / "brief.html") in done.stdout
     return home
@@ -64,15 +54,8 @@ def _fails_with_a_fix(check: Check, *words: str) -> None:
         assert word in check.detail, check
 
 
-def test_a_healthy_bundled_configuration_after_a_run_is_all_ok(after_run: Path) -> None:
-    done = subprocess.run(
-        [BRIEF, "doctor", "--json"],
-        cwd=after_run,
-        env=_env(after_run),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def test_a_healthy_bundled_configuration_after_a_run_is_all_ok(after_run: Path, brief) -> None:
+    done = brief("doctor", "--json", cwd=after_run, env=_env(after_run), timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     checks = {c["name"]: c for c in json.loads(done.stdout)}
     assert {c["status"] for c in checks.values()} == {"ok"}, checks
@@ -84,9 +67,7 @@ def test_a_healthy_bundled_configuration_after_a_run_is_all_ok(after_run: Path) 
     assert "temporary" in checks["Prefect API"]["detail"]
     assert sum(name.startswith("source ") for name in checks) >= 20
     # read on a terminal: the same findings, the fine sources on one line
-    text = subprocess.run(
-        [BRIEF, "doctor"], cwd=after_run, env=_env(after_run), capture_output=True, text=True
-    )
+    text = brief("doctor", cwd=after_run, env=_env(after_run), timeout=300)
     assert text.returncode == 0 and "fail" not in text.stdout
     assert f"sources: {sum(n.startswith('source ') for n in checks)} of" in text.stdout
 
