@@ -120,8 +120,8 @@ def hold_store(database: Path, command: str | None = None) -> list[int]:
     os.ftruncate(fd, 0)
     os.pwrite(fd, json.dumps(asdict(me)).encode(), 0)
     global _next_token, _claimed
-    claimed = _claimed is not None and _claimed[0] == me.token
-    before = _claimed[1] if _claimed is not None and claimed else os.environ.get(TOKEN_VAR)
+    # a claimed token is this lock's own: the value before is the one the claim replaced
+    before = _claimed[1] if _claimed is not None else os.environ.get(TOKEN_VAR)
     _held[path] = (fd, before)
     os.environ[TOKEN_VAR] = me.token  # before any child starts
     _next_token, _claimed = None, None
