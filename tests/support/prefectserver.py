@@ -7,7 +7,6 @@ use this one instead (the `scheduling_server` fixture)."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,11 +15,7 @@ from typing import Any
 
 import httpx
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from flows.apiserver import free_port
 
 
 class PrefectServer:
@@ -28,7 +23,7 @@ class PrefectServer:
 
     def __init__(self, home: Path, startup_timeout: float = 180) -> None:
         self.home = home
-        self.port = _free_port()
+        self.port = free_port()
         self.api_url = f"http://127.0.0.1:{self.port}/api"
         self.log = home / "server.log"
         env = {
